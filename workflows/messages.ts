@@ -1,0 +1,20 @@
+/**
+ * Every signal, query and update of the cellops procedures, defined once and imported by the
+ * workflows, the CLI and the tests. Wire names equal the identifiers without their suffix.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ProcedureProgress } from '../domain/procedures/progress';
+import type { AbortRequest, ApprovalDecision, ApprovalOutcome, PauseRequest } from '../domain/procedures/messages-types';
+
+/** Where the procedure is: current step, steps done with their times, pending approval, last error. */
+export const progressQuery = defineQuery<ProcedureProgress>('progress');
+
+/** An operator's decision on the pending approval; rejected (not accepted) if it does not apply. */
+export const approveUpdate = defineUpdate<ApprovalOutcome, [ApprovalDecision]>('approve');
+
+/** Holds the procedure before its next step until `resume`. */
+export const pauseSignal = defineSignal<[PauseRequest]>('pause');
+export const resumeSignal = defineSignal<[]>('resume');
+
+/** Stops the procedure, leaving the cell in a known-good state that the final report names. */
+export const abortSignal = defineSignal<[AbortRequest]>('abort');
