@@ -1,0 +1,412 @@
+import { deriveActivityTimeouts, requestCancelActivity, scheduleActivity, type ActivityTimeouts } from './activities';
+import { deadlineKey, type EngineContext, type Txn } from './context';
+import { invalidArgument, type ServiceError } from './errors';
+import { appendEvent, flushBuffered, makeEvent } from './history';
+import { closeRun } from './lifecycle';
+import { command, common, durationMs, enumName, enums, i64, wsv } from './proto';
+import { mergeSearchAttributes } from './search-attributes';
+import { cancelTimer, startTimer } from './timers';
+import type { ExecutionState, NamespaceState } from './types';
+import { failWorkflowTask, materializeTransientTask, scheduleWorkflowTask } from './workflow-tasks';
+
+const CommandType = enums.CommandType;
+const EventType = enums.EventType;
+const Cause = enums.WorkflowTaskFailedCause;
+const Status = enums.WorkflowExecutionStatus;
+
+/** Commands that close the run; at most one, and it must be last. */
+const CLOSING_COMMANDS: ReadonlySet<number> = new Set([
+  CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+  CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+  CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
+  CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+]);
+
+/**
+ * Commands the engine does not handle yet (child workflows, continue-as-new, external
+ * signal/cancel, updates, Nexus), with the task-failure cause a real server uses for a bad
+ * command of that kind. Handling one means adding a validator and an applier below.
+ */
+const NOT_YET_SUPPORTED: ReadonlyMap<number, enums.WorkflowTaskFailedCause> = new Map([
+  [CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES],
+  [CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES],
+  [CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES],
+  [
+    CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION,
+    Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
+  ],
+  [CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE],
+  [CommandType.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_NEXUS_OPERATION_ATTRIBUTES],
+  [
+    CommandType.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION,
+    Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_NEXUS_OPERATION_ATTRIBUTES,
+  ],
+]);
+
+/** Per-command data computed while validating, used when applying. */
+interface Prepared {
+  activityTimeouts: Map<number, ActivityTimeouts>;
+  searchAttributes: Map<number, Record<string, common.IPayload>>;
+}
+
+class CommandRejected extends Error {
+  constructor(
+    readonly failedCause: enums.WorkflowTaskFailedCause,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Checks every command against the run's state before anything is applied, so a bad command
+ * leaves no partial effects; ids introduced earlier in the same completion count.
+ */
+function validateCommands(ns: NamespaceState, exec: ExecutionState, commands: command.ICommand[]): Prepared {
+  const prepared: Prepared = { activityTimeouts: new Map(), searchAttributes: new Map() };
+  const activityIds = new Set(Object.values(exec.activities).map((a) => a.activityId));
+  const cancelableActivities = new Set(Object.keys(exec.activities).map(Number));
+  const timers = new Set(Object.keys(exec.timers));
+  let searchAttributes = exec.searchAttributes;
+  const reject = (cause: enums.WorkflowTaskFailedCause, message: string): never => {
+    throw new CommandRejected(cause, message);
+  };
+
+  commands.forEach((cmd, index) => {
+    const type = cmd.commandType ?? CommandType.COMMAND_TYPE_UNSPECIFIED;
+    switch (type) {
+      case CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
+        const a = cmd.scheduleActivityTaskCommandAttributes;
+        const bad = Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES;
+        if (!a) return reject(bad, 'ScheduleActivityTaskCommandAttributes is not set on command.');
+        if (!a.activityId) return reject(bad, 'ActivityId is not set on command.');
+        if (!a.activityType?.name) return reject(bad, 'ActivityType is not set on command.');
+        if (activityIds.has(a.activityId)) {
+          return reject(
+            Cause.WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID,
+            `Activity with id ${a.activityId} is already pending.`,
+          );
+        }
+        const timeouts = deriveActivityTimeouts(
+          {
+            scheduleToCloseMs: durationMs(a.scheduleToCloseTimeout),
+            scheduleToStartMs: durationMs(a.scheduleToStartTimeout),
+            startToCloseMs: durationMs(a.startToCloseTimeout),
+            heartbeatMs: durationMs(a.heartbeatTimeout),
+          },
+          exec.runTimeoutMs,
+        );
+        if (typeof timeouts === 'string') return reject(bad, timeouts);
+        activityIds.add(a.activityId);
+        prepared.activityTimeouts.set(index, timeouts);
+        return;
+      }
+      case CommandType.COMMAND_TYPE_START_TIMER: {
+        const a = cmd.startTimerCommandAttributes;
+        const bad = Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES;
+        if (!a?.timerId) return reject(bad, 'TimerId is not set on command.');
+        if (durationMs(a.startToFireTimeout) <= 0) return reject(bad, 'A valid StartToFireTimeout is not set on command.');
+        if (timers.has(a.timerId)) {
+          return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID, `Timer with id ${a.timerId} is already started.`);
+        }
+        timers.add(a.timerId);
+        return;
+      }
+      case CommandType.COMMAND_TYPE_CANCEL_TIMER: {
+        const timerId = cmd.cancelTimerCommandAttributes?.timerId;
+        if (!timerId || !timers.has(timerId)) {
+          return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_TIMER_ATTRIBUTES, `Timer ${timerId ?? ''} is not pending.`);
+        }
+        timers.delete(timerId);
+        return;
+      }
+      case CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: {
+        const id = Number(cmd.requestCancelActivityTaskCommandAttributes?.scheduledEventId ?? 0);
+        if (!cancelableActivities.has(id)) {
+          return reject(
+            Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES,
+            `No pending activity was scheduled by event ${id}.`,
+          );
+        }
+        return;
+      }
+      case CommandType.COMMAND_TYPE_RECORD_MARKER:
+        if (!cmd.recordMarkerCommandAttributes?.markerName) {
+          return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES, 'MarkerName is not set on command.');
+        }
+        return;
+      case CommandType.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+        try {
+          searchAttributes = mergeSearchAttributes(
+            ns,
+            searchAttributes,
+            cmd.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes,
+          );
+        } catch (err) {
+          return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, (err as Error).message);
+        }
+        prepared.searchAttributes.set(index, searchAttributes);
+        return;
+      case CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
+        if (!cmd.modifyWorkflowPropertiesCommandAttributes) {
+          return reject(
+            Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES,
+            'ModifyWorkflowPropertiesCommandAttributes is not set on command.',
+          );
+        }
+        return;
+      case CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
+      case CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
+      case CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
+        return;
+      default: {
+        const name = enumName(CommandType, type);
+        return reject(
+          NOT_YET_SUPPORTED.get(type) ?? Cause.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED,
+          `${name} is not supported by the cellops dev server yet.`,
+        );
+      }
+    }
+  });
+  return prepared;
+}
+
+/** Retry delay for a task the server rejected: the worker would repeat the same commands at once. */
+function rejectionRetryDelayMs(attempt: number): number {
+  return attempt < 2 ? 0 : Math.min(1000 * Math.pow(2, attempt - 2), 60_000);
+}
+
+function serverFailure(message: string): { message: string; source: string; serverFailureInfo: { nonRetryable: boolean } } {
+  return { message, source: 'Server', serverFailureInfo: { nonRetryable: true } };
+}
+
+/**
+ * RespondWorkflowTaskCompleted on the run's started task. Returns an error to answer the worker
+ * with after the (committed) task failure, or undefined on success.
+ */
+export function completeWorkflowTask(
+  ctx: EngineContext,
+  ns: NamespaceState,
+  exec: ExecutionState,
+  req: wsv.IRespondWorkflowTaskCompletedRequest,
+  txn: Txn,
+): ServiceError | undefined {
+  const wft = exec.wft;
+  if (!wft || wft.phase !== 'started') throw new Error('completeWorkflowTask: no started workflow task');
+  const commands = req.commands ?? [];
+  const identity = req.identity ?? '';
+  const binaryChecksum = req.binaryChecksum ?? '';
+
+  const closingIndex = commands.findIndex((c) => CLOSING_COMMANDS.has(c.commandType ?? 0));
+  if (closingIndex >= 0 && closingIndex !== commands.length - 1) {
+    const name = enumName(CommandType, commands[closingIndex].commandType ?? 0);
+    throw invalidArgument(`invalid command sequence: ${name} must be the last command.`);
+  }
+
+  let prepared: Prepared;
+  try {
+    prepared = validateCommands(ns, exec, commands);
+  } catch (err) {
+    if (!(err instanceof CommandRejected)) throw err;
+    failWorkflowTask(ctx, exec, err.failedCause, serverFailure(err.message), identity, binaryChecksum, txn, rejectionRetryDelayMs(wft.attempt));
+    return invalidArgument(err.message);
+  }
+
+  // New events arrived while the workflow decided to close: it must see them first.
+  if (closingIndex >= 0 && exec.buffered.length > 0) {
+    failWorkflowTask(
+      ctx,
+      exec,
+      Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+      serverFailure('UnhandledCommand'),
+      identity,
+      binaryChecksum,
+      txn,
+    );
+    return invalidArgument('UnhandledCommand');
+  }
+
+  materializeTransientTask(ctx, exec, txn);
+  const completedId = appendEvent(
+    ctx,
+    exec,
+    makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, {
+      workflowTaskCompletedEventAttributes: {
+        scheduledEventId: i64(wft.scheduledEventId),
+        startedEventId: i64(wft.startedEventId),
+        identity,
+        binaryChecksum,
+        workerVersion: req.workerVersionStamp ?? null,
+        sdkMetadata: req.sdkMetadata ?? null,
+        meteringMetadata: req.meteringMetadata ?? null,
+      },
+    }),
+    txn,
+  );
+  ctx.scheduler.delete(deadlineKey.workflowTaskTimeout(exec.runId));
+  exec.lastCompletedWftStartedEventId = wft.startedEventId;
+  exec.wftAttempt = 1;
+  exec.wft = null;
+
+  let needsWorkflowTask = req.forceCreateNewWorkflowTask === true;
+  commands.forEach((cmd, index) => {
+    needsWorkflowTask = applyCommand(ctx, exec, cmd, index, prepared, completedId, identity, txn) || needsWorkflowTask;
+  });
+
+  for (const [queryId, result] of Object.entries(req.queryResults ?? {})) {
+    if (result.resultType === enums.QueryResultType.QUERY_RESULT_TYPE_ANSWERED) {
+      ctx.queries.settle(queryId, { ok: true, answer: result.answer });
+    } else {
+      ctx.queries.settle(queryId, { ok: false, message: result.errorMessage ?? 'query failed', failure: result.failure });
+    }
+  }
+  for (const id of wft.attachedQueryIds) {
+    const q = ctx.queries.get(id);
+    if (q?.phase === 'attached') q.phase = 'buffered';
+  }
+
+  if (exec.status === Status.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+    needsWorkflowTask = flushBuffered(ctx, exec, txn) || needsWorkflowTask;
+    if (needsWorkflowTask) scheduleWorkflowTask(ctx, exec, txn);
+  }
+  txn.touched.add(exec);
+  return undefined;
+}
+
+/**
+ * Applies one validated command, writing its event(s) after WorkflowTaskCompleted. Returns true
+ * when the command's outcome needs a new workflow task.
+ */
+function applyCommand(
+  ctx: EngineContext,
+  exec: ExecutionState,
+  cmd: command.ICommand,
+  index: number,
+  prepared: Prepared,
+  completedId: number,
+  identity: string,
+  txn: Txn,
+): boolean {
+  const wftCompleted = i64(completedId);
+  switch (cmd.commandType) {
+    case CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
+      scheduleActivity(
+        ctx,
+        exec,
+        cmd.scheduleActivityTaskCommandAttributes ?? {},
+        prepared.activityTimeouts.get(index) as ActivityTimeouts,
+        completedId,
+        txn,
+      );
+      return false;
+    case CommandType.COMMAND_TYPE_START_TIMER: {
+      const a = cmd.startTimerCommandAttributes ?? {};
+      startTimer(ctx, exec, a.timerId ?? '', durationMs(a.startToFireTimeout), completedId, txn);
+      return false;
+    }
+    case CommandType.COMMAND_TYPE_CANCEL_TIMER:
+      cancelTimer(ctx, exec, cmd.cancelTimerCommandAttributes?.timerId ?? '', completedId, identity, txn);
+      return false;
+    case CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: {
+      const act = exec.activities[Number(cmd.requestCancelActivityTaskCommandAttributes?.scheduledEventId ?? 0)];
+      return act ? requestCancelActivity(ctx, exec, act, completedId, identity, txn) : false;
+    }
+    case CommandType.COMMAND_TYPE_RECORD_MARKER: {
+      const a = cmd.recordMarkerCommandAttributes ?? {};
+      appendEvent(
+        ctx,
+        exec,
+        makeEvent(ctx, EventType.EVENT_TYPE_MARKER_RECORDED, {
+          markerRecordedEventAttributes: {
+            markerName: a.markerName,
+            details: a.details,
+            header: a.header,
+            failure: a.failure,
+            workflowTaskCompletedEventId: wftCompleted,
+          },
+        }),
+        txn,
+      );
+      return false;
+    }
+    case CommandType.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+      exec.searchAttributes = prepared.searchAttributes.get(index) ?? exec.searchAttributes;
+      appendEvent(
+        ctx,
+        exec,
+        makeEvent(ctx, EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, {
+          upsertWorkflowSearchAttributesEventAttributes: {
+            searchAttributes: cmd.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes,
+            workflowTaskCompletedEventId: wftCompleted,
+          },
+        }),
+        txn,
+      );
+      return false;
+    case CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES: {
+      const upserted = cmd.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo ?? null;
+      const fields = { ...(exec.memo?.fields ?? {}) };
+      for (const [key, value] of Object.entries(upserted?.fields ?? {})) {
+        // An empty payload removes the memo field.
+        if (!value.data || value.data.length === 0) delete fields[key];
+        else fields[key] = value;
+      }
+      exec.memo = { fields };
+      appendEvent(
+        ctx,
+        exec,
+        makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, {
+          workflowPropertiesModifiedEventAttributes: { upsertedMemo: upserted, workflowTaskCompletedEventId: wftCompleted },
+        }),
+        txn,
+      );
+      return false;
+    }
+    case CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
+      appendEvent(
+        ctx,
+        exec,
+        makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, {
+          workflowExecutionCompletedEventAttributes: {
+            result: cmd.completeWorkflowExecutionCommandAttributes?.result,
+            workflowTaskCompletedEventId: wftCompleted,
+          },
+        }),
+        txn,
+      );
+      closeRun(ctx, exec, Status.WORKFLOW_EXECUTION_STATUS_COMPLETED, txn);
+      return false;
+    case CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
+      appendEvent(
+        ctx,
+        exec,
+        makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, {
+          workflowExecutionFailedEventAttributes: {
+            failure: cmd.failWorkflowExecutionCommandAttributes?.failure,
+            retryState: enums.RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET,
+            workflowTaskCompletedEventId: wftCompleted,
+          },
+        }),
+        txn,
+      );
+      closeRun(ctx, exec, Status.WORKFLOW_EXECUTION_STATUS_FAILED, txn);
+      return false;
+    case CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
+      appendEvent(
+        ctx,
+        exec,
+        makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED, {
+          workflowExecutionCanceledEventAttributes: {
+            details: cmd.cancelWorkflowExecutionCommandAttributes?.details,
+            workflowTaskCompletedEventId: wftCompleted,
+          },
+        }),
+        txn,
+      );
+      closeRun(ctx, exec, Status.WORKFLOW_EXECUTION_STATUS_CANCELED, txn);
+      return false;
+    default:
+      // validateCommands rejected every other type.
+      throw new Error(`unexpected command ${enumName(CommandType, cmd.commandType ?? 0)}`);
+  }
+}

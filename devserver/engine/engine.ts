@@ -1,0 +1,762 @@
+import { randomUUID } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
+import type { Clock } from '../clock';
+import type { Logger } from '../log';
+import { DeadlineScheduler } from '../scheduler';
+import {
+  activityById,
+  activityForRef,
+  activityForToken,
+  canceledActivity,
+  completeActivity,
+  failActivity,
+  heartbeatActivity,
+  retryActivity,
+  startActivity,
+  timeoutActivity,
+} from './activities';
+import { completeWorkflowTask } from './commands';
+import { Txn, type ActivityTaskRef, type DeadlineTask, type EngineContext, type WorkflowTaskRef } from './context';
+import { describeExecution } from './describe';
+import { withHistory, type WithPreEncodedHistory } from './encoded';
+import { invalidArgument, notFound, queryFailed, ServiceError } from './errors';
+import { CLOSE_EVENT_TYPES } from './history';
+import { requestCancelRun, signalRun, startDelayedRun, terminateRun, timeoutRun } from './lifecycle';
+import { Matching, type Poller } from './matching';
+import { describeNamespace, newNamespace, requireNamespace } from './namespaces';
+import { enums, opsv, wsv, type common } from './proto';
+import { QueryRegistry, type QueryOutcome } from './queries';
+import {
+  fromIndexedValueType,
+  registerSearchAttribute,
+  SYSTEM_SEARCH_ATTRIBUTES,
+  toIndexedValueType,
+  type SearchAttributeTypeName,
+} from './search-attributes';
+import { currentRun, startWorkflow, type StartRequest } from './start';
+import { decodeToken } from './tokens';
+import { fireTimer } from './timers';
+import type { ExecutionState, NamespaceState } from './types';
+import { countExecutions, listExecutions } from './visibility';
+import {
+  failWorkflowTask,
+  isRunning,
+  queryTaskResponse,
+  scheduleWorkflowTask,
+  startWorkflowTask,
+  timeoutWorkflowTask,
+  type PollWorkflowTaskResponse,
+} from './workflow-tasks';
+
+/** What an RPC handler tells the engine about the call it serves. */
+export interface CallContext {
+  /** Absolute deadline of the call (epoch ms), or Infinity. */
+  deadlineMs: number;
+  /** Registers a callback for when the caller goes away. */
+  onCancel(callback: () => void): void;
+}
+
+export interface EngineOptions {
+  clock: Clock;
+  log: Logger;
+  namespaces: readonly string[];
+  searchAttributes?: readonly { name: string; type: SearchAttributeTypeName }[];
+  /** Longest time a poll or history long-poll is held before answering empty (default 60 s). */
+  longPollMs?: number;
+  /** Longest time a query waits for a worker (default 60 s). */
+  queryTimeoutMs?: number;
+}
+
+/** Server identity reported by GetSystemInfo. */
+export const SERVER_VERSION = '1.29.0-cellops-dev';
+
+/** Field number of `history` in GetWorkflowExecutionHistoryResponse. */
+const HISTORY_RESPONSE_FIELD = 1;
+
+interface HistoryPageToken {
+  runId: string;
+  nextEventId: number;
+}
+
+/**
+ * The dev server's engine: all workflow state and the rules that change it. Every mutating
+ * operation runs in {@link Engine.transact}, whose commit is the one place where changes become
+ * visible (waiters wake, tasks are handed to pollers) and where a write-ahead log will make them
+ * durable before the RPC answers.
+ */
+export class Engine implements EngineContext {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly scheduler: DeadlineScheduler<DeadlineTask>;
+  readonly namespaces = new Map<string, NamespaceState>();
+  readonly executions = new Map<string, ExecutionState>();
+  readonly workflowMatching = new Matching<WorkflowTaskRef>();
+  readonly activityMatching = new Matching<ActivityTaskRef>();
+  readonly queries = new QueryRegistry();
+  private taskIdSeq = 0;
+  private readonly longPollMs: number;
+  private readonly queryTimeoutMs: number;
+  /** Runs with callers waiting for history changes (GetWorkflowExecutionHistory long polls). */
+  private readonly historyWaiters = new Map<string, Set<() => boolean>>();
+  /** Sticky-queue pollers to release on ShutdownWorker, by sticky queue name. */
+  private readonly stickyPollers = new Map<string, Set<() => void>>();
+
+  constructor(options: EngineOptions) {
+    this.clock = options.clock;
+    this.log = options.log;
+    this.longPollMs = options.longPollMs ?? 60_000;
+    this.queryTimeoutMs = options.queryTimeoutMs ?? 60_000;
+    this.scheduler = new DeadlineScheduler<DeadlineTask>(this.clock, (task) => this.onDeadline(task));
+    for (const name of options.namespaces) this.namespaces.set(name, newNamespace(name));
+    for (const ns of this.namespaces.values()) {
+      for (const { name, type } of options.searchAttributes ?? []) registerSearchAttribute(ns, name, type);
+    }
+  }
+
+  nextTaskId(): number {
+    return ++this.taskIdSeq;
+  }
+
+  newId(): string {
+    return randomUUID();
+  }
+
+  /** Starts firing deadlines on the real clock. */
+  start(): void {
+    this.scheduler.start();
+  }
+
+  /** Stops firing deadlines. */
+  stop(): void {
+    this.scheduler.stop();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transactions
+
+  /** Runs one mutating operation and commits it, even if it throws half-way (state is in memory). */
+  transact<T>(fn: (txn: Txn) => T): T {
+    const txn = new Txn();
+    try {
+      return fn(txn);
+    } finally {
+      this.commit(txn);
+    }
+  }
+
+  /**
+   * The commit point. Persistence will append `txn` to a write-ahead log here, before anything
+   * below makes the change observable.
+   */
+  private commit(txn: Txn): void {
+    for (const exec of txn.touched) {
+      // Queries waiting for a workflow task that will not come are served directly.
+      if (!isRunning(exec) || !exec.wft) this.dispatchBufferedQueries(exec);
+      const waiters = this.historyWaiters.get(exec.runId);
+      if (waiters) {
+        for (const check of [...waiters]) if (check()) waiters.delete(check);
+        if (waiters.size === 0) this.historyWaiters.delete(exec.runId);
+      }
+    }
+    for (const { namespace, taskQueue, ref } of txn.workflowTasks) this.workflowMatching.add(namespace, taskQueue, ref);
+    for (const { namespace, taskQueue, ref } of txn.activityTasks) this.activityMatching.add(namespace, taskQueue, ref);
+  }
+
+  private dispatchBufferedQueries(exec: ExecutionState): void {
+    for (const q of this.queries.forRun(exec.runId, 'buffered')) {
+      q.phase = 'direct';
+      this.workflowMatching.add(exec.namespace, exec.taskQueue, { kind: 'query', queryId: q.id });
+    }
+  }
+
+  private onDeadline(task: DeadlineTask): void {
+    const exec = this.executions.get(task.runId);
+    if (!exec) return;
+    try {
+      this.transact((txn) => {
+        switch (task.kind) {
+          case 'workflowTaskTimeout':
+            if (exec.wft?.phase === 'started' && exec.wft.startSeq === task.startSeq) timeoutWorkflowTask(this, exec, txn);
+            return;
+          case 'workflowTaskRetry':
+            scheduleWorkflowTask(this, exec, txn);
+            return;
+          case 'workflowStart':
+            startDelayedRun(this, exec, txn);
+            return;
+          case 'timer':
+            fireTimer(this, exec, task.timerId, task.startedEventId, txn);
+            return;
+          case 'activityTimeout':
+            timeoutActivity(this, exec, task.scheduledEventId, task.attempt, task.timeoutType, txn);
+            return;
+          case 'activityRetry':
+            retryActivity(this, exec, task.scheduledEventId, task.attempt, txn);
+            return;
+          case 'workflowTimeout':
+            timeoutRun(this, exec, txn);
+            return;
+        }
+      });
+    } catch (err) {
+      this.log.error('deadline handler failed', { kind: task.kind, runId: task.runId, error: String(err) });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lookups
+
+  private runFor(ns: NamespaceState, execution: common.IWorkflowExecution | null | undefined): ExecutionState {
+    const workflowId = execution?.workflowId ?? '';
+    if (!workflowId) throw invalidArgument('WorkflowId is not set on request.');
+    const runId = execution?.runId ?? '';
+    if (runId) {
+      const exec = this.executions.get(runId);
+      if (!exec || exec.namespace !== ns.name || exec.workflowId !== workflowId) {
+        throw notFound(`Workflow execution not found: WorkflowId ${workflowId}, RunId ${runId}.`);
+      }
+      return exec;
+    }
+    const exec = currentRun(this, ns, workflowId);
+    if (!exec) throw notFound(`Workflow execution not found: WorkflowId ${workflowId}.`);
+    return exec;
+  }
+
+  private openRunFor(ns: NamespaceState, execution: common.IWorkflowExecution | null | undefined): ExecutionState {
+    const exec = this.runFor(ns, execution);
+    if (!isRunning(exec)) throw notFound('workflow execution already completed');
+    return exec;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Namespaces and system
+
+  /** GetSystemInfo. `sdkMetadata` makes the worker send internal flags, which we copy into history. */
+  getSystemInfo(): wsv.IGetSystemInfoResponse {
+    return {
+      serverVersion: SERVER_VERSION,
+      capabilities: {
+        signalAndQueryHeader: true,
+        internalErrorDifferentiation: true,
+        activityFailureIncludeHeartbeat: true,
+        encodedFailureAttributes: true,
+        upsertMemo: true,
+        sdkMetadata: true,
+        countGroupByExecutionStatus: true,
+        eagerWorkflowStart: false,
+        supportsSchedules: false,
+        buildIdBasedVersioning: false,
+        nexus: false,
+      },
+    };
+  }
+
+  describeNamespace(req: wsv.IDescribeNamespaceRequest): wsv.IDescribeNamespaceResponse {
+    if (req.id) {
+      const ns = [...this.namespaces.values()].find((n) => n.id === req.id);
+      if (!ns) throw notFound(`Namespace with id ${req.id} is not found.`);
+      return describeNamespace(ns);
+    }
+    return describeNamespace(requireNamespace(this, req.namespace));
+  }
+
+  listNamespaces(): wsv.IListNamespacesResponse {
+    return { namespaces: [...this.namespaces.values()].map(describeNamespace), nextPageToken: Buffer.alloc(0) };
+  }
+
+  getSearchAttributes(): wsv.IGetSearchAttributesResponse {
+    const keys: Record<string, enums.IndexedValueType> = {};
+    for (const [name, type] of Object.entries(SYSTEM_SEARCH_ATTRIBUTES)) keys[name] = toIndexedValueType(type);
+    // Without a namespace in the request, custom attributes of every namespace are reported.
+    for (const ns of this.namespaces.values()) {
+      for (const [name, type] of Object.entries(ns.customSearchAttributes)) {
+        keys[name] = toIndexedValueType(type as SearchAttributeTypeName);
+      }
+    }
+    return { keys };
+  }
+
+  listSearchAttributes(req: opsv.IListSearchAttributesRequest): opsv.IListSearchAttributesResponse {
+    const ns = requireNamespace(this, req.namespace || 'default');
+    const systemAttributes: Record<string, enums.IndexedValueType> = {};
+    for (const [name, type] of Object.entries(SYSTEM_SEARCH_ATTRIBUTES)) systemAttributes[name] = toIndexedValueType(type);
+    const customAttributes: Record<string, enums.IndexedValueType> = {};
+    for (const [name, type] of Object.entries(ns.customSearchAttributes)) {
+      customAttributes[name] = toIndexedValueType(type as SearchAttributeTypeName);
+    }
+    return { systemAttributes, customAttributes, storageSchema: {} };
+  }
+
+  addSearchAttributes(req: opsv.IAddSearchAttributesRequest): opsv.IAddSearchAttributesResponse {
+    const ns = requireNamespace(this, req.namespace || 'default');
+    const entries = Object.entries(req.searchAttributes ?? {});
+    if (entries.length === 0) throw invalidArgument('SearchAttributes are not set on request.');
+    const typed = entries.map(([name, value]) => {
+      const type = fromIndexedValueType(value);
+      if (!type) throw invalidArgument(`Unknown search attribute type ${value} for ${name}.`);
+      return { name, type };
+    });
+    this.transact((txn) => {
+      for (const { name, type } of typed) registerSearchAttribute(ns, name, type);
+      txn.namespaces.add(ns);
+    });
+    return {};
+  }
+
+  /** ShutdownWorker: releases the worker's sticky-queue polls (sticky queues are never used). */
+  shutdownWorker(req: wsv.IShutdownWorkerRequest): wsv.IShutdownWorkerResponse {
+    const pollers = req.stickyTaskQueue ? this.stickyPollers.get(req.stickyTaskQueue) : undefined;
+    if (pollers) for (const release of [...pollers]) release();
+    return {};
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Starting and changing workflows from outside
+
+  startWorkflowExecution(req: wsv.IStartWorkflowExecutionRequest): wsv.IStartWorkflowExecutionResponse {
+    const ns = requireNamespace(this, req.namespace);
+    const { exec, started } = this.transact((txn) => startWorkflow(this, ns, req as StartRequest, txn));
+    return { runId: exec.runId, started, status: exec.status };
+  }
+
+  signalWithStartWorkflowExecution(
+    req: wsv.ISignalWithStartWorkflowExecutionRequest,
+  ): wsv.ISignalWithStartWorkflowExecutionResponse {
+    const ns = requireNamespace(this, req.namespace);
+    if (!req.signalName) throw invalidArgument('SignalName is not set on request.');
+    const requestId = req.requestId || this.newId();
+    const { exec, started } = this.transact((txn) =>
+      startWorkflow(this, ns, { ...req, requestId }, txn, {
+        name: req.signalName ?? '',
+        input: req.signalInput ?? null,
+        header: req.header ?? null,
+        requestId,
+      }),
+    );
+    return { runId: exec.runId, started };
+  }
+
+  signalWorkflowExecution(req: wsv.ISignalWorkflowExecutionRequest): wsv.ISignalWorkflowExecutionResponse {
+    const ns = requireNamespace(this, req.namespace);
+    if (!req.signalName) throw invalidArgument('SignalName is not set on request.');
+    const exec = this.openRunFor(ns, req.workflowExecution);
+    this.transact((txn) =>
+      signalRun(this, exec, req.signalName ?? '', req.input ?? null, req.header ?? null, req.identity ?? '', req.requestId ?? '', txn),
+    );
+    return {};
+  }
+
+  requestCancelWorkflowExecution(req: wsv.IRequestCancelWorkflowExecutionRequest): wsv.IRequestCancelWorkflowExecutionResponse {
+    const ns = requireNamespace(this, req.namespace);
+    const exec = this.openRunFor(ns, req.workflowExecution);
+    this.transact((txn) => requestCancelRun(this, exec, req.reason ?? '', req.identity ?? '', txn));
+    return {};
+  }
+
+  terminateWorkflowExecution(req: wsv.ITerminateWorkflowExecutionRequest): wsv.ITerminateWorkflowExecutionResponse {
+    const ns = requireNamespace(this, req.namespace);
+    const exec = this.openRunFor(ns, req.workflowExecution);
+    if (req.firstExecutionRunId && req.firstExecutionRunId !== exec.firstExecutionRunId) {
+      throw notFound(`Workflow execution not found for first run id ${req.firstExecutionRunId}.`);
+    }
+    this.transact((txn) => terminateRun(this, exec, req.reason ?? '', req.details ?? null, req.identity ?? '', txn));
+    return {};
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Workflow tasks
+
+  /** PollWorkflowTaskQueue: a task, or an empty response when the long poll expires. */
+  pollWorkflowTaskQueue(req: wsv.IPollWorkflowTaskQueueRequest, call: CallContext): Promise<PollWorkflowTaskResponse> {
+    const ns = requireNamespace(this, req.namespace);
+    const queue = req.taskQueue?.name;
+    if (!queue) throw invalidArgument('TaskQueue is not set on request.');
+    const identity = req.identity ?? '';
+    if (req.taskQueue?.kind === enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY) return this.holdStickyPoll(queue, call);
+    return this.longPoll<WorkflowTaskRef, PollWorkflowTaskResponse>(
+      this.workflowMatching,
+      ns.name,
+      queue,
+      call,
+      (ref) => this.startWorkflowTaskRef(ref, identity),
+      () => ({}),
+    );
+  }
+
+  /** Sticky queues are declined: their polls just wait, so every task goes to the normal queue. */
+  private holdStickyPoll(queue: string, call: CallContext): Promise<PollWorkflowTaskResponse> {
+    return new Promise((resolve) => {
+      let pollers = this.stickyPollers.get(queue);
+      if (!pollers) {
+        pollers = new Set();
+        this.stickyPollers.set(queue, pollers);
+      }
+      const set = pollers;
+      const release = (): void => {
+        clearTimeout(timer);
+        set.delete(release);
+        if (set.size === 0) this.stickyPollers.delete(queue);
+        resolve({});
+      };
+      const timer = setTimeout(release, this.pollWaitMs(call));
+      set.add(release);
+      call.onCancel(release);
+    });
+  }
+
+  private pollWaitMs(call: CallContext): number {
+    const untilDeadline = call.deadlineMs - Date.now() - 1000;
+    return Math.max(0, Math.min(this.longPollMs, untilDeadline));
+  }
+
+  /** Waits for a task from `matching`, starting it with `start`; `empty` when the poll expires. */
+  private longPoll<Ref, Res>(
+    matching: Matching<Ref>,
+    namespace: string,
+    queue: string,
+    call: CallContext,
+    start: (ref: Ref) => Res | undefined,
+    empty: () => Res,
+  ): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined = undefined;
+      const finish = (result: Res): void => {
+        poller.active = false;
+        if (timer) clearTimeout(timer);
+        resolve(result);
+      };
+      const poller: Poller<Ref> = {
+        active: true,
+        offer: (ref) => {
+          let result: Res | undefined;
+          try {
+            result = start(ref);
+          } catch (err) {
+            poller.active = false;
+            if (timer) clearTimeout(timer);
+            reject(err instanceof Error ? err : new Error(String(err)));
+            return true;
+          }
+          if (result === undefined) return false;
+          finish(result);
+          return true;
+        },
+      };
+      if (matching.poll(namespace, queue, poller, this.clock.now())) return;
+      timer = setTimeout(() => {
+        finish(empty());
+        matching.prune(namespace, queue);
+      }, this.pollWaitMs(call));
+      call.onCancel(() => {
+        if (!poller.active) return;
+        finish(empty());
+        matching.prune(namespace, queue);
+      });
+    });
+  }
+
+  /** Starts the task a matching entry names, or undefined if the entry is stale. */
+  private startWorkflowTaskRef(ref: WorkflowTaskRef, identity: string): PollWorkflowTaskResponse | undefined {
+    if (ref.kind === 'query') {
+      const q = this.queries.get(ref.queryId);
+      const exec = q ? this.executions.get(q.runId) : undefined;
+      if (!q || !exec || q.phase !== 'direct') return undefined;
+      q.phase = 'dispatched';
+      return queryTaskResponse(this, exec, q.id, q.query);
+    }
+    const exec = this.executions.get(ref.runId);
+    const wft = exec?.wft;
+    if (!exec || !isRunning(exec) || !wft || wft.phase !== 'scheduled' || wft.scheduleSeq !== ref.scheduleSeq) return undefined;
+    return this.transact((txn) => startWorkflowTask(this, exec, identity, txn));
+  }
+
+  private startedWorkflowTask(taskToken: Uint8Array | null | undefined): { ns: NamespaceState; exec: ExecutionState } {
+    const token = decodeToken(taskToken);
+    if (token.kind !== 'workflow') throw invalidArgument('Task token is not a workflow task token.');
+    const ns = requireNamespace(this, token.namespace);
+    const exec = this.executions.get(token.runId);
+    if (!exec || !isRunning(exec)) throw notFound('Workflow execution already completed.');
+    if (exec.wft?.phase !== 'started' || exec.wft.startSeq !== token.startSeq) throw notFound('Workflow task not found.');
+    return { ns, exec };
+  }
+
+  respondWorkflowTaskCompleted(req: wsv.IRespondWorkflowTaskCompletedRequest): wsv.IRespondWorkflowTaskCompletedResponse {
+    const { ns, exec } = this.startedWorkflowTask(req.taskToken);
+    const error = this.transact((txn) => completeWorkflowTask(this, ns, exec, req, txn));
+    if (error) throw error;
+    return {};
+  }
+
+  respondWorkflowTaskFailed(req: wsv.IRespondWorkflowTaskFailedRequest): wsv.IRespondWorkflowTaskFailedResponse {
+    const { exec } = this.startedWorkflowTask(req.taskToken);
+    this.transact((txn) =>
+      failWorkflowTask(
+        this,
+        exec,
+        req.cause ?? enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED,
+        req.failure,
+        req.identity ?? '',
+        req.binaryChecksum ?? '',
+        txn,
+      ),
+    );
+    return {};
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Queries
+
+  /** QueryWorkflow: consistent (with the next workflow task) when one is pending, direct otherwise. */
+  async queryWorkflow(req: wsv.IQueryWorkflowRequest, call: CallContext): Promise<wsv.IQueryWorkflowResponse> {
+    const ns = requireNamespace(this, req.namespace);
+    const exec = this.runFor(ns, req.execution);
+    if (!req.query?.queryType) throw invalidArgument('QueryType is not set on request.');
+    const condition = req.queryRejectCondition ?? enums.QueryRejectCondition.QUERY_REJECT_CONDITION_NONE;
+    const closed = !isRunning(exec);
+    if (
+      (condition === enums.QueryRejectCondition.QUERY_REJECT_CONDITION_NOT_OPEN && closed) ||
+      (condition === enums.QueryRejectCondition.QUERY_REJECT_CONDITION_NOT_COMPLETED_CLEANLY &&
+        closed &&
+        exec.status !== enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED)
+    ) {
+      return { queryRejected: { status: exec.status } };
+    }
+    const id = this.newId();
+    const outcome = await new Promise<QueryOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.queries.remove(id)) {
+          resolve({ ok: false, message: 'query timed out: no worker answered', failure: null });
+        }
+      }, Math.max(0, Math.min(this.queryTimeoutMs, call.deadlineMs - Date.now())));
+      const phase = isRunning(exec) && exec.wft ? 'buffered' : 'direct';
+      this.queries.add({
+        id,
+        namespace: ns.name,
+        runId: exec.runId,
+        query: req.query ?? {},
+        phase,
+        resolve: (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+      });
+      if (phase === 'direct') this.workflowMatching.add(ns.name, exec.taskQueue, { kind: 'query', queryId: id });
+      call.onCancel(() => {
+        clearTimeout(timer);
+        this.queries.remove(id);
+      });
+    });
+    if (outcome.ok) return { queryResult: outcome.answer ?? { payloads: [] } };
+    if (outcome.message.startsWith('query timed out')) throw new ServiceError(status.DEADLINE_EXCEEDED, outcome.message);
+    throw queryFailed(outcome.message, outcome.failure);
+  }
+
+  respondQueryTaskCompleted(req: wsv.IRespondQueryTaskCompletedRequest): wsv.IRespondQueryTaskCompletedResponse {
+    const token = decodeToken(req.taskToken);
+    if (token.kind !== 'query') throw invalidArgument('Task token is not a query task token.');
+    if (!this.queries.get(token.queryId)) throw notFound('Query not found: the caller gave up or it was already answered.');
+    if (req.completedType === enums.QueryResultType.QUERY_RESULT_TYPE_ANSWERED) {
+      this.queries.settle(token.queryId, { ok: true, answer: req.queryResult });
+    } else {
+      this.queries.settle(token.queryId, { ok: false, message: req.errorMessage || 'query failed', failure: req.failure });
+    }
+    return {};
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Activities
+
+  pollActivityTaskQueue(req: wsv.IPollActivityTaskQueueRequest, call: CallContext): Promise<wsv.IPollActivityTaskQueueResponse> {
+    const ns = requireNamespace(this, req.namespace);
+    const queue = req.taskQueue?.name;
+    if (!queue) throw invalidArgument('TaskQueue is not set on request.');
+    const identity = req.identity ?? '';
+    return this.longPoll<ActivityTaskRef, wsv.IPollActivityTaskQueueResponse>(
+      this.activityMatching,
+      ns.name,
+      queue,
+      call,
+      (ref) => {
+        const exec = this.executions.get(ref.runId);
+        const act = exec ? activityForRef(exec, ref) : undefined;
+        if (!exec || !act) return undefined;
+        return this.transact((txn) => startActivity(this, exec, act, identity, txn));
+      },
+      () => ({}),
+    );
+  }
+
+  private startedActivity(taskToken: Uint8Array | null | undefined) {
+    const token = decodeToken(taskToken);
+    if (token.kind !== 'activity') throw invalidArgument('Task token is not an activity task token.');
+    requireNamespace(this, token.namespace);
+    const exec = this.executions.get(token.runId);
+    const act = activityForToken(exec, token.scheduledEventId, token.attempt);
+    return { exec: exec as ExecutionState, act };
+  }
+
+  private activityByIdRequest(req: { namespace?: string | null; workflowId?: string | null; runId?: string | null; activityId?: string | null }) {
+    const ns = requireNamespace(this, req.namespace);
+    if (!req.activityId) throw invalidArgument('ActivityId is not set on request.');
+    const exec = this.runFor(ns, { workflowId: req.workflowId, runId: req.runId });
+    return { exec, act: activityById(exec, req.activityId) };
+  }
+
+  respondActivityTaskCompleted(req: wsv.IRespondActivityTaskCompletedRequest): wsv.IRespondActivityTaskCompletedResponse {
+    const { exec, act } = this.startedActivity(req.taskToken);
+    this.transact((txn) => completeActivity(this, exec, act, req.result, req.identity ?? '', txn));
+    return {};
+  }
+
+  respondActivityTaskCompletedById(req: wsv.IRespondActivityTaskCompletedByIdRequest): wsv.IRespondActivityTaskCompletedByIdResponse {
+    const { exec, act } = this.activityByIdRequest(req);
+    this.transact((txn) => completeActivity(this, exec, act, req.result, req.identity ?? '', txn));
+    return {};
+  }
+
+  respondActivityTaskFailed(req: wsv.IRespondActivityTaskFailedRequest): wsv.IRespondActivityTaskFailedResponse {
+    const { exec, act } = this.startedActivity(req.taskToken);
+    this.transact((txn) => failActivity(this, exec, act, req.failure, req.lastHeartbeatDetails, req.identity ?? '', txn));
+    return {};
+  }
+
+  respondActivityTaskFailedById(req: wsv.IRespondActivityTaskFailedByIdRequest): wsv.IRespondActivityTaskFailedByIdResponse {
+    const { exec, act } = this.activityByIdRequest(req);
+    this.transact((txn) => failActivity(this, exec, act, req.failure, req.lastHeartbeatDetails, req.identity ?? '', txn));
+    return {};
+  }
+
+  respondActivityTaskCanceled(req: wsv.IRespondActivityTaskCanceledRequest): wsv.IRespondActivityTaskCanceledResponse {
+    const { exec, act } = this.startedActivity(req.taskToken);
+    this.transact((txn) => canceledActivity(this, exec, act, req.details, req.identity ?? '', txn));
+    return {};
+  }
+
+  respondActivityTaskCanceledById(req: wsv.IRespondActivityTaskCanceledByIdRequest): wsv.IRespondActivityTaskCanceledByIdResponse {
+    const { exec, act } = this.activityByIdRequest(req);
+    this.transact((txn) => canceledActivity(this, exec, act, req.details, req.identity ?? '', txn));
+    return {};
+  }
+
+  recordActivityTaskHeartbeat(req: wsv.IRecordActivityTaskHeartbeatRequest): wsv.IRecordActivityTaskHeartbeatResponse {
+    const { exec, act } = this.startedActivity(req.taskToken);
+    return this.transact((txn) => heartbeatActivity(this, exec, act, req.details, txn));
+  }
+
+  recordActivityTaskHeartbeatById(req: wsv.IRecordActivityTaskHeartbeatByIdRequest): wsv.IRecordActivityTaskHeartbeatByIdResponse {
+    const { exec, act } = this.activityByIdRequest(req);
+    return this.transact((txn) => heartbeatActivity(this, exec, act, req.details, txn));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reading workflows
+
+  describeWorkflowExecution(req: wsv.IDescribeWorkflowExecutionRequest): wsv.IDescribeWorkflowExecutionResponse {
+    const ns = requireNamespace(this, req.namespace);
+    return describeExecution(ns, this.runFor(ns, req.execution));
+  }
+
+  listWorkflowExecutions(req: wsv.IListWorkflowExecutionsRequest): wsv.IListWorkflowExecutionsResponse {
+    const ns = requireNamespace(this, req.namespace);
+    return listExecutions(this, ns, req.query ?? '', req.pageSize ?? 0, req.nextPageToken);
+  }
+
+  countWorkflowExecutions(req: wsv.ICountWorkflowExecutionsRequest): wsv.ICountWorkflowExecutionsResponse {
+    const ns = requireNamespace(this, req.namespace);
+    return countExecutions(this, ns, req.query ?? '');
+  }
+
+  /**
+   * GetWorkflowExecutionHistory: pages of events (all of them unless `maximumPageSize`), or just
+   * the close event; with `waitNewEvent` the call is held until there is something new.
+   */
+  async getWorkflowExecutionHistory(
+    req: wsv.IGetWorkflowExecutionHistoryRequest,
+    call: CallContext,
+  ): Promise<WithPreEncodedHistory<wsv.IGetWorkflowExecutionHistoryResponse>> {
+    const ns = requireNamespace(this, req.namespace);
+    const token = this.decodeHistoryToken(req.nextPageToken);
+    const exec = token
+      ? this.runFor(ns, { workflowId: req.execution?.workflowId, runId: token.runId })
+      : this.runFor(ns, req.execution);
+    const closeOnly = req.historyEventFilterType === enums.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+
+    if (closeOnly) {
+      if (isRunning(exec) && req.waitNewEvent) {
+        await this.waitForHistory(exec, call, () => !isRunning(exec));
+      }
+      const last = exec.log.events.length - 1;
+      if (!isRunning(exec) && last >= 0 && CLOSE_EVENT_TYPES.has(exec.log.events[last].eventType ?? 0)) {
+        return withHistory({ nextPageToken: Buffer.alloc(0), archived: false }, HISTORY_RESPONSE_FIELD, [
+          { events: exec.log.encoded, start: last, end: last + 1 },
+        ]);
+      }
+      // Still open after the long poll: an empty page with a token to poll again.
+      return { history: { events: [] }, nextPageToken: this.encodeHistoryToken({ runId: exec.runId, nextEventId: 1 }) };
+    }
+
+    const from = token?.nextEventId ?? 1;
+    if (req.waitNewEvent && isRunning(exec) && from >= exec.nextEventId) {
+      await this.waitForHistory(exec, call, () => exec.nextEventId > from || !isRunning(exec));
+    }
+    const total = exec.log.encoded.length;
+    const pageSize = (req.maximumPageSize ?? 0) > 0 ? (req.maximumPageSize as number) : Number.MAX_SAFE_INTEGER;
+    const start = Math.min(from - 1, total);
+    const end = Math.min(total, start + pageSize);
+    const more = end < total || (req.waitNewEvent === true && isRunning(exec));
+    return withHistory(
+      {
+        nextPageToken: more ? this.encodeHistoryToken({ runId: exec.runId, nextEventId: end + 1 }) : Buffer.alloc(0),
+        archived: false,
+      },
+      HISTORY_RESPONSE_FIELD,
+      [{ events: exec.log.encoded, start, end }],
+    );
+  }
+
+  private waitForHistory(exec: ExecutionState, call: CallContext, ready: () => boolean): Promise<void> {
+    if (ready()) return Promise.resolve();
+    return new Promise((resolve) => {
+      let waiters = this.historyWaiters.get(exec.runId);
+      if (!waiters) {
+        waiters = new Set();
+        this.historyWaiters.set(exec.runId, waiters);
+      }
+      const set = waiters;
+      const done = (): void => {
+        clearTimeout(timer);
+        set.delete(check);
+        resolve();
+      };
+      const check = (): boolean => {
+        if (!ready()) return false;
+        clearTimeout(timer);
+        resolve();
+        return true;
+      };
+      const timer = setTimeout(done, this.pollWaitMs(call));
+      set.add(check);
+      call.onCancel(done);
+    });
+  }
+
+  private encodeHistoryToken(token: HistoryPageToken): Buffer {
+    return Buffer.from(JSON.stringify([token.runId, token.nextEventId]));
+  }
+
+  private decodeHistoryToken(bytes: Uint8Array | null | undefined): HistoryPageToken | undefined {
+    if (!bytes || bytes.length === 0) return undefined;
+    try {
+      const [runId, nextEventId] = JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown[];
+      if (typeof runId === 'string' && typeof nextEventId === 'number') return { runId, nextEventId };
+    } catch {
+      // fall through
+    }
+    throw invalidArgument('Invalid NextPageToken.');
+  }
+
+  /** The number of live deadlines and runs, for diagnostics and tests. */
+  stats(): { executions: number; deadlines: number } {
+    return { executions: this.executions.size, deadlines: this.scheduler.size };
+  }
+}

@@ -1,0 +1,227 @@
+import { clearActivities } from './activities';
+import { deadlineKey, type EngineContext, type Txn } from './context';
+import { appendEvent, makeEvent, newEventLog } from './history';
+import { common, duration, enums, timestamp } from './proto';
+import { clearTimers } from './timers';
+import type { ExecutionState, NamespaceState, PendingEvent } from './types';
+import { deliverEvents, dropWorkflowTaskForClose, isRunning, scheduleWorkflowTask } from './workflow-tasks';
+
+const EventType = enums.EventType;
+const Status = enums.WorkflowExecutionStatus;
+
+/** Everything needed to start a run, already validated and defaulted. */
+export interface StartParams {
+  workflowId: string;
+  workflowType: string;
+  taskQueue: string;
+  input: common.IPayloads | null;
+  header: common.IHeader | null;
+  executionTimeoutMs: number;
+  runTimeoutMs: number;
+  workflowTaskTimeoutMs: number;
+  identity: string;
+  requestId: string;
+  retryPolicy: common.IRetryPolicy | null;
+  memo: common.IMemo | null;
+  searchAttributes: Record<string, common.IPayload>;
+  startDelayMs: number;
+  /** Signal written right after WorkflowExecutionStarted (SignalWithStart). */
+  signal?: { name: string; input: common.IPayloads | null; header: common.IHeader | null; requestId: string };
+}
+
+/**
+ * Creates a run: WorkflowExecutionStarted, the optional signal of SignalWithStart, then the
+ * first workflow task (after the start delay, if any), and the run/execution timeout deadline.
+ */
+export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartParams, txn: Txn): ExecutionState {
+  const now = ctx.clock.now();
+  const runId = ctx.newId();
+  const exec: ExecutionState = {
+    namespace: ns.name,
+    workflowId: params.workflowId,
+    runId,
+    firstExecutionRunId: runId,
+    workflowType: params.workflowType,
+    taskQueue: params.taskQueue,
+    status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING,
+    startTimeMs: now,
+    executionTimeMs: now + params.startDelayMs,
+    closeTimeMs: 0,
+    startRequestId: params.requestId,
+    workflowTaskTimeoutMs: params.workflowTaskTimeoutMs,
+    runTimeoutMs: params.runTimeoutMs,
+    executionTimeoutMs: params.executionTimeoutMs,
+    memo: params.memo,
+    searchAttributes: params.searchAttributes,
+    log: newEventLog(),
+    nextEventId: 1,
+    lastCompletedWftStartedEventId: 0,
+    wftAttempt: 1,
+    wftSeq: 0,
+    wft: null,
+    buffered: [],
+    activities: {},
+    timers: {},
+    cancelRequested: false,
+    signalRequestIds: {},
+    stateTransitionCount: 0,
+  };
+  ctx.executions.set(runId, exec);
+  (ns.runsByWorkflowId[params.workflowId] ??= []).push(runId);
+  ns.startRequestIds[params.requestId] = runId;
+
+  appendEvent(
+    ctx,
+    exec,
+    makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, {
+      workflowExecutionStartedEventAttributes: {
+        workflowType: { name: params.workflowType },
+        taskQueue: { name: params.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        input: params.input,
+        workflowExecutionTimeout: duration(params.executionTimeoutMs),
+        workflowRunTimeout: duration(params.runTimeoutMs),
+        workflowTaskTimeout: duration(params.workflowTaskTimeoutMs),
+        originalExecutionRunId: runId,
+        identity: params.identity,
+        firstExecutionRunId: runId,
+        retryPolicy: params.retryPolicy,
+        attempt: 1,
+        workflowExecutionExpirationTime:
+          params.executionTimeoutMs > 0 ? timestamp(now + params.executionTimeoutMs) : null,
+        firstWorkflowTaskBackoff: params.startDelayMs > 0 ? duration(params.startDelayMs) : null,
+        memo: params.memo,
+        searchAttributes: { indexedFields: params.searchAttributes },
+        header: params.header,
+        workflowId: params.workflowId,
+      },
+    }),
+    txn,
+  );
+  if (params.signal) {
+    exec.signalRequestIds[params.signal.requestId] = true;
+    appendEvent(ctx, exec, signaledEvent(ctx, params.signal.name, params.signal.input, params.identity, params.signal.header), txn);
+  }
+
+  // The run ends at whichever comes first: its own run timeout or the execution timeout.
+  const limits = [params.runTimeoutMs, params.executionTimeoutMs].filter((ms) => ms > 0);
+  if (limits.length > 0) {
+    ctx.scheduler.set(deadlineKey.workflowTimeout(runId), now + Math.min(...limits), { kind: 'workflowTimeout', runId });
+  }
+  if (params.startDelayMs > 0) {
+    ctx.scheduler.set(deadlineKey.workflowStart(runId), now + params.startDelayMs, { kind: 'workflowStart', runId });
+  } else {
+    scheduleWorkflowTask(ctx, exec, txn);
+  }
+  txn.touched.add(exec);
+  return exec;
+}
+
+/** The delayed start of a run is due: schedule its first workflow task. */
+export function startDelayedRun(ctx: EngineContext, exec: ExecutionState, txn: Txn): void {
+  if (isRunning(exec) && exec.lastCompletedWftStartedEventId === 0) scheduleWorkflowTask(ctx, exec, txn);
+}
+
+function signaledEvent(
+  ctx: EngineContext,
+  signalName: string,
+  input: common.IPayloads | null,
+  identity: string,
+  header: common.IHeader | null,
+): PendingEvent {
+  return makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, {
+    workflowExecutionSignaledEventAttributes: { signalName, input, identity, header },
+  });
+}
+
+/** SignalWorkflowExecution on an open run; a repeated request id is a no-op. */
+export function signalRun(
+  ctx: EngineContext,
+  exec: ExecutionState,
+  signalName: string,
+  input: common.IPayloads | null,
+  header: common.IHeader | null,
+  identity: string,
+  requestId: string,
+  txn: Txn,
+): void {
+  if (requestId && exec.signalRequestIds[requestId]) return;
+  if (requestId) exec.signalRequestIds[requestId] = true;
+  // A run that has not had its first task yet (start delay) is woken by the signal.
+  ctx.scheduler.delete(deadlineKey.workflowStart(exec.runId));
+  deliverEvents(ctx, exec, [signaledEvent(ctx, signalName, input, identity, header)], txn);
+}
+
+/** RequestCancelWorkflowExecution: the workflow code decides what cancellation means. */
+export function requestCancelRun(ctx: EngineContext, exec: ExecutionState, reason: string, identity: string, txn: Txn): void {
+  if (exec.cancelRequested) return;
+  exec.cancelRequested = true;
+  ctx.scheduler.delete(deadlineKey.workflowStart(exec.runId));
+  deliverEvents(
+    ctx,
+    exec,
+    [
+      makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED, {
+        workflowExecutionCancelRequestedEventAttributes: { cause: reason, identity },
+      }),
+    ],
+    txn,
+  );
+}
+
+/**
+ * Marks a run closed and drops everything pending (tasks, activities, timers, deadlines). The
+ * close event must already be in history.
+ */
+export function closeRun(ctx: EngineContext, exec: ExecutionState, status: enums.WorkflowExecutionStatus, txn: Txn): void {
+  exec.status = status;
+  exec.closeTimeMs = ctx.clock.now();
+  exec.wft = null;
+  exec.buffered = [];
+  clearActivities(ctx, exec);
+  clearTimers(ctx, exec);
+  for (const key of [
+    deadlineKey.workflowTimeout(exec.runId),
+    deadlineKey.workflowStart(exec.runId),
+    deadlineKey.workflowTaskTimeout(exec.runId),
+    deadlineKey.workflowTaskRetry(exec.runId),
+  ]) {
+    ctx.scheduler.delete(key);
+  }
+  txn.touched.add(exec);
+}
+
+/** TerminateWorkflowExecution: closes the run at once, without a workflow task. */
+export function terminateRun(
+  ctx: EngineContext,
+  exec: ExecutionState,
+  reason: string,
+  details: common.IPayloads | null,
+  identity: string,
+  txn: Txn,
+): void {
+  dropWorkflowTaskForClose(ctx, exec, txn);
+  appendEvent(
+    ctx,
+    exec,
+    makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, {
+      workflowExecutionTerminatedEventAttributes: { reason, details, identity },
+    }),
+    txn,
+  );
+  closeRun(ctx, exec, Status.WORKFLOW_EXECUTION_STATUS_TERMINATED, txn);
+}
+
+/** The run or execution timeout fired. */
+export function timeoutRun(ctx: EngineContext, exec: ExecutionState, txn: Txn): void {
+  if (!isRunning(exec)) return;
+  dropWorkflowTaskForClose(ctx, exec, txn);
+  appendEvent(
+    ctx,
+    exec,
+    makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, {
+      workflowExecutionTimedOutEventAttributes: { retryState: enums.RetryState.RETRY_STATE_TIMEOUT },
+    }),
+    txn,
+  );
+  closeRun(ctx, exec, Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, txn);
+}

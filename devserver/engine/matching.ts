@@ -1,0 +1,115 @@
+/**
+ * Task queues: a FIFO backlog of task references and a FIFO of waiting long-poll callers per
+ * (namespace, task queue, task type). References only name state; whether a reference is still
+ * valid is decided by the engine when it tries to start the task.
+ */
+
+/** A long-poll caller waiting for a task. */
+export interface Poller<T> {
+  /** False once the call was cancelled or expired. */
+  active: boolean;
+  /** Tries to start `task` for this poller; false if the task turned out to be stale. */
+  offer(task: T): boolean;
+}
+
+/** Simple array-backed FIFO with amortised O(1) shift. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  unshift(item: T): void {
+    if (this.head > 0) this.items[--this.head] = item;
+    else this.items.unshift(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined as T;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  removeWhere(pred: (item: T) => boolean): void {
+    this.items = this.items.slice(this.head).filter((item) => !pred(item));
+    this.head = 0;
+  }
+}
+
+class TaskQueue<T> {
+  readonly backlog = new Fifo<T>();
+  readonly pollers = new Fifo<Poller<T>>();
+  lastPollTimeMs = 0;
+}
+
+/** All task queues of one task type (workflow or activity). */
+export class Matching<T> {
+  private readonly queues = new Map<string, TaskQueue<T>>();
+
+  private queue(namespace: string, name: string): TaskQueue<T> {
+    const key = `${namespace}\u0000${name}`;
+    let queue = this.queues.get(key);
+    if (!queue) {
+      queue = new TaskQueue<T>();
+      this.queues.set(key, queue);
+    }
+    return queue;
+  }
+
+  /** Hands `task` to a waiting poller, or keeps it in the backlog until one arrives. */
+  add(namespace: string, taskQueue: string, task: T): void {
+    const queue = this.queue(namespace, taskQueue);
+    for (;;) {
+      const poller = queue.pollers.shift();
+      if (!poller) break;
+      if (!poller.active) continue;
+      if (poller.offer(task)) return;
+      // The task was stale; the poller keeps waiting for the next one.
+      queue.pollers.unshift(poller);
+      return;
+    }
+    queue.backlog.push(task);
+  }
+
+  /**
+   * Serves a poll from the backlog, skipping stale entries; registers the poller to wait when
+   * the backlog has nothing startable. Returns true when the poller got a task right away.
+   */
+  poll(namespace: string, taskQueue: string, poller: Poller<T>, nowMs: number): boolean {
+    const queue = this.queue(namespace, taskQueue);
+    queue.lastPollTimeMs = nowMs;
+    for (;;) {
+      const task = queue.backlog.shift();
+      if (task === undefined) break;
+      if (poller.offer(task)) return true;
+    }
+    queue.pollers.push(poller);
+    return false;
+  }
+
+  /** Removes inactive pollers (cancelled or expired calls) from a queue. */
+  prune(namespace: string, taskQueue: string): void {
+    this.queue(namespace, taskQueue).pollers.removeWhere((p) => !p.active);
+  }
+
+  /** Number of backlog entries (including stale ones not yet skipped). */
+  backlogSize(namespace: string, taskQueue: string): number {
+    return this.queues.get(`${namespace}\u0000${taskQueue}`)?.backlog.length ?? 0;
+  }
+
+  /** When a worker last polled this queue (0 = never). */
+  lastPollTime(namespace: string, taskQueue: string): number {
+    return this.queues.get(`${namespace}\u0000${taskQueue}`)?.lastPollTimeMs ?? 0;
+  }
+}

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import type { EngineContext } from './context';
+import { invalidArgument, namespaceNotFound } from './errors';
+import { duration, enums, wsv } from './proto';
+import type { NamespaceState } from './types';
+
+const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** A new, empty namespace. */
+export function newNamespace(name: string): NamespaceState {
+  return {
+    name,
+    id: randomUUID(),
+    description: '',
+    retentionMs: DEFAULT_RETENTION_MS,
+    customSearchAttributes: {},
+    runsByWorkflowId: {},
+    startRequestIds: {},
+  };
+}
+
+/** The namespace a request names; a missing name is INVALID_ARGUMENT, an unknown one NOT_FOUND. */
+export function requireNamespace(ctx: EngineContext, name: string | null | undefined): NamespaceState {
+  if (!name) throw invalidArgument('Namespace not set on request.');
+  const ns = ctx.namespaces.get(name);
+  if (!ns) throw namespaceNotFound(name);
+  return ns;
+}
+
+/** DescribeNamespace's answer. Capabilities stay unset on purpose (no worker heartbeats, no pagination). */
+export function describeNamespace(ns: NamespaceState): wsv.IDescribeNamespaceResponse {
+  return {
+    namespaceInfo: {
+      name: ns.name,
+      state: enums.NamespaceState.NAMESPACE_STATE_REGISTERED,
+      description: ns.description,
+      id: ns.id,
+      supportsSchedules: false,
+    },
+    config: {
+      workflowExecutionRetentionTtl: duration(ns.retentionMs),
+      historyArchivalState: enums.ArchivalState.ARCHIVAL_STATE_DISABLED,
+      visibilityArchivalState: enums.ArchivalState.ARCHIVAL_STATE_DISABLED,
+    },
+    isGlobalNamespace: false,
+  };
+}

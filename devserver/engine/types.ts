@@ -1,0 +1,138 @@
+import type { common, enums, failure, history } from './proto';
+
+/**
+ * Engine state. Everything here is plain data (no closures, promises or class instances beyond
+ * protobuf-shaped objects and byte arrays), mutated only by the engine inside a transaction, so
+ * a snapshot or a write-ahead log can serialize it.
+ */
+
+/** One namespace and its registered custom search attributes (name → Temporal type name). */
+export interface NamespaceState {
+  name: string;
+  id: string;
+  description: string;
+  retentionMs: number;
+  customSearchAttributes: Record<string, string>;
+  /** workflowId → run ids, oldest first; the last one is the current run. */
+  runsByWorkflowId: Record<string, string[]>;
+  /** StartWorkflowExecution request ids already served, for de-duplication. */
+  startRequestIds: Record<string, string>;
+}
+
+/** A history event waiting for its id because a workflow task is in flight. */
+export interface PendingEvent {
+  event: history.IHistoryEvent;
+  /** Set the terminal activity event's startedEventId to the id of the event just before it. */
+  startedIsPrevious?: boolean;
+}
+
+/** The history of one run: events plus their encoded bytes, each encoded exactly once. */
+export interface EventLog {
+  events: history.IHistoryEvent[];
+  encoded: Uint8Array[];
+  sizeBytes: number;
+}
+
+export type WorkflowTaskPhase = 'scheduled' | 'started';
+
+/** The single pending workflow task of a run. */
+export interface WorkflowTaskState {
+  phase: WorkflowTaskPhase;
+  /** Increments per scheduled task; stale matching entries compare against it. */
+  scheduleSeq: number;
+  /** Increments per started task; task tokens carry it. */
+  startSeq: number;
+  attempt: number;
+  /** Attempt > 1 tasks are transient: their Scheduled/Started events are written only on success. */
+  transient: boolean;
+  scheduledEventId: number;
+  startedEventId: number;
+  scheduledTimeMs: number;
+  originalScheduledTimeMs: number;
+  startedTimeMs: number;
+  timeoutMs: number;
+  requestId: string;
+  identity: string;
+  /** Queries delivered with this task, answered in its completion. */
+  attachedQueryIds: string[];
+}
+
+export type ActivityPhase = 'scheduled' | 'started' | 'backoff';
+
+/** Server-side retry policy with every default filled in (0 maximumAttempts = unlimited). */
+export interface RetryPolicyState {
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+  maximumAttempts: number;
+  nonRetryableErrorTypes: string[];
+}
+
+/** A pending activity, keyed by its scheduled event id. */
+export interface ActivityState {
+  scheduledEventId: number;
+  activityId: string;
+  activityType: string;
+  taskQueue: string;
+  input: common.IPayloads | null;
+  header: common.IHeader | null;
+  scheduleToCloseMs: number;
+  scheduleToStartMs: number;
+  startToCloseMs: number;
+  heartbeatMs: number;
+  retry: RetryPolicyState;
+  phase: ActivityPhase;
+  attempt: number;
+  scheduledTimeMs: number;
+  currentAttemptScheduledTimeMs: number;
+  startedTimeMs: number;
+  startedIdentity: string;
+  startedRequestId: string;
+  lastHeartbeatTimeMs: number;
+  heartbeatDetails: common.IPayloads | null;
+  lastFailure: failure.IFailure | null;
+  lastAttemptCompleteTimeMs: number;
+  currentRetryIntervalMs: number;
+  cancelRequested: boolean;
+  cancelRequestedEventId: number;
+}
+
+/** A started timer, keyed by its timer id. */
+export interface TimerState {
+  timerId: string;
+  startedEventId: number;
+  fireAtMs: number;
+}
+
+/** One workflow run. */
+export interface ExecutionState {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  firstExecutionRunId: string;
+  workflowType: string;
+  taskQueue: string;
+  status: enums.WorkflowExecutionStatus;
+  startTimeMs: number;
+  executionTimeMs: number;
+  closeTimeMs: number;
+  startRequestId: string;
+  workflowTaskTimeoutMs: number;
+  runTimeoutMs: number;
+  executionTimeoutMs: number;
+  memo: common.IMemo | null;
+  searchAttributes: Record<string, common.IPayload>;
+  log: EventLog;
+  nextEventId: number;
+  lastCompletedWftStartedEventId: number;
+  /** Attempt number the next workflow task gets; reset to 1 on success or new events. */
+  wftAttempt: number;
+  wftSeq: number;
+  wft: WorkflowTaskState | null;
+  buffered: PendingEvent[];
+  activities: Record<number, ActivityState>;
+  timers: Record<string, TimerState>;
+  cancelRequested: boolean;
+  signalRequestIds: Record<string, true>;
+  stateTransitionCount: number;
+}

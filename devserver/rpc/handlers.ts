@@ -1,0 +1,79 @@
+import { SERVER_VERSION, type CallContext, type Engine } from '../engine/engine';
+import type { opsv, wsv } from '../engine/proto';
+
+/** One RPC's implementation: the decoded request in, a response (or its promise) out. */
+export type Handler = (engine: Engine, request: never, call: CallContext) => object | Promise<object>;
+
+type Handlers = Record<string, Handler>;
+
+/**
+ * The WorkflowService methods the dev server implements. Every other method of the service
+ * answers UNIMPLEMENTED, naming the method.
+ */
+export const workflowServiceHandlers: Handlers = {
+  GetSystemInfo: (engine) => engine.getSystemInfo(),
+  GetClusterInfo: () => ({
+    supportedClients: {},
+    serverVersion: SERVER_VERSION,
+    clusterId: 'cellops-dev',
+    clusterName: 'active',
+    historyShardCount: 1,
+    persistenceStore: 'memory',
+    visibilityStore: 'memory',
+  }),
+  DescribeNamespace: (engine, req: wsv.IDescribeNamespaceRequest) => engine.describeNamespace(req),
+  ListNamespaces: (engine) => engine.listNamespaces(),
+  GetSearchAttributes: (engine) => engine.getSearchAttributes(),
+  ShutdownWorker: (engine, req: wsv.IShutdownWorkerRequest) => engine.shutdownWorker(req),
+  // Sticky queues are declined, so there is nothing to reset.
+  ResetStickyTaskQueue: () => ({}),
+
+  StartWorkflowExecution: (engine, req: wsv.IStartWorkflowExecutionRequest) => engine.startWorkflowExecution(req),
+  SignalWithStartWorkflowExecution: (engine, req: wsv.ISignalWithStartWorkflowExecutionRequest) =>
+    engine.signalWithStartWorkflowExecution(req),
+  SignalWorkflowExecution: (engine, req: wsv.ISignalWorkflowExecutionRequest) => engine.signalWorkflowExecution(req),
+  RequestCancelWorkflowExecution: (engine, req: wsv.IRequestCancelWorkflowExecutionRequest) =>
+    engine.requestCancelWorkflowExecution(req),
+  TerminateWorkflowExecution: (engine, req: wsv.ITerminateWorkflowExecutionRequest) => engine.terminateWorkflowExecution(req),
+
+  PollWorkflowTaskQueue: (engine, req: wsv.IPollWorkflowTaskQueueRequest, call) => engine.pollWorkflowTaskQueue(req, call),
+  RespondWorkflowTaskCompleted: (engine, req: wsv.IRespondWorkflowTaskCompletedRequest) =>
+    engine.respondWorkflowTaskCompleted(req),
+  RespondWorkflowTaskFailed: (engine, req: wsv.IRespondWorkflowTaskFailedRequest) => engine.respondWorkflowTaskFailed(req),
+  QueryWorkflow: (engine, req: wsv.IQueryWorkflowRequest, call) => engine.queryWorkflow(req, call),
+  RespondQueryTaskCompleted: (engine, req: wsv.IRespondQueryTaskCompletedRequest) => engine.respondQueryTaskCompleted(req),
+
+  PollActivityTaskQueue: (engine, req: wsv.IPollActivityTaskQueueRequest, call) => engine.pollActivityTaskQueue(req, call),
+  RecordActivityTaskHeartbeat: (engine, req: wsv.IRecordActivityTaskHeartbeatRequest) => engine.recordActivityTaskHeartbeat(req),
+  RecordActivityTaskHeartbeatById: (engine, req: wsv.IRecordActivityTaskHeartbeatByIdRequest) =>
+    engine.recordActivityTaskHeartbeatById(req),
+  RespondActivityTaskCompleted: (engine, req: wsv.IRespondActivityTaskCompletedRequest) =>
+    engine.respondActivityTaskCompleted(req),
+  RespondActivityTaskCompletedById: (engine, req: wsv.IRespondActivityTaskCompletedByIdRequest) =>
+    engine.respondActivityTaskCompletedById(req),
+  RespondActivityTaskFailed: (engine, req: wsv.IRespondActivityTaskFailedRequest) => engine.respondActivityTaskFailed(req),
+  RespondActivityTaskFailedById: (engine, req: wsv.IRespondActivityTaskFailedByIdRequest) =>
+    engine.respondActivityTaskFailedById(req),
+  RespondActivityTaskCanceled: (engine, req: wsv.IRespondActivityTaskCanceledRequest) => engine.respondActivityTaskCanceled(req),
+  RespondActivityTaskCanceledById: (engine, req: wsv.IRespondActivityTaskCanceledByIdRequest) =>
+    engine.respondActivityTaskCanceledById(req),
+
+  DescribeWorkflowExecution: (engine, req: wsv.IDescribeWorkflowExecutionRequest) => engine.describeWorkflowExecution(req),
+  GetWorkflowExecutionHistory: (engine, req: wsv.IGetWorkflowExecutionHistoryRequest, call) =>
+    engine.getWorkflowExecutionHistory(req, call),
+  ListWorkflowExecutions: (engine, req: wsv.IListWorkflowExecutionsRequest) => engine.listWorkflowExecutions(req),
+  CountWorkflowExecutions: (engine, req: wsv.ICountWorkflowExecutionsRequest) => engine.countWorkflowExecutions(req),
+};
+
+/** The OperatorService methods the dev server implements. */
+export const operatorServiceHandlers: Handlers = {
+  ListSearchAttributes: (engine, req: opsv.IListSearchAttributesRequest) => engine.listSearchAttributes(req),
+  AddSearchAttributes: (engine, req: opsv.IAddSearchAttributesRequest) => engine.addSearchAttributes(req),
+};
+
+/** Implemented methods by service short name; TestService (time skipping) comes with part 2. */
+export const handlersByService: Record<string, Handlers> = {
+  WorkflowService: workflowServiceHandlers,
+  OperatorService: operatorServiceHandlers,
+  TestService: {},
+};

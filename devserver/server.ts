@@ -1,0 +1,132 @@
+import * as grpc from '@grpc/grpc-js';
+import { google } from '@temporalio/proto';
+import { SystemClock, type Clock } from './clock';
+import type { DevServerConfig } from './config';
+import { Engine, type CallContext } from './engine/engine';
+import { ServiceError, unimplemented } from './engine/errors';
+import type { Logger } from './log';
+import { handlersByService, type Handler } from './rpc/handlers';
+import { reflectedServices } from './rpc/services';
+
+/** A running dev server. */
+export interface RunningDevServer {
+  engine: Engine;
+  /** The port actually bound (useful with `--port 0`). */
+  port: number;
+  /** Every `host:port` the server listens on. */
+  addresses: string[];
+  /** Stops accepting calls and ends open ones. */
+  stop(): Promise<void>;
+}
+
+const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
+
+function callContext(call: grpc.ServerUnaryCall<unknown, unknown>): CallContext {
+  const deadline = call.getDeadline();
+  const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+  return {
+    deadlineMs: Number.isFinite(deadlineMs) ? deadlineMs : Number.POSITIVE_INFINITY,
+    onCancel: (callback) => {
+      if (call.cancelled) callback();
+      else call.once('cancelled', callback);
+    },
+  };
+}
+
+/** The gRPC status for an error; details ride in `grpc-status-details-bin` as the SDK expects. */
+function toStatus(err: unknown, method: string, log: Logger): Partial<grpc.StatusObject> {
+  if (err instanceof ServiceError) {
+    const metadata = new grpc.Metadata();
+    if (err.details.length > 0) {
+      const statusProto = google.rpc.Status.encode({
+        code: err.code,
+        message: err.message,
+        details: err.details.map((d) => ({ type_url: d.typeUrl, value: d.value })),
+      }).finish();
+      metadata.set('grpc-status-details-bin', Buffer.from(statusProto));
+    }
+    return { code: err.code, details: err.message, metadata };
+  }
+  log.error('RPC handler failed', { method, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  return { code: grpc.status.INTERNAL, details: `${method} failed: ${err instanceof Error ? err.message : String(err)}` };
+}
+
+/** Wraps an engine handler so every outcome, including a thrown bug, becomes a gRPC answer. */
+function unaryHandler(engine: Engine, log: Logger, method: string, handler: Handler): grpc.handleUnaryCall<unknown, unknown> {
+  return (call, callback) => {
+    const fail = (err: unknown): void => callback(toStatus(err, method, log));
+    try {
+      const result = handler(engine, call.request as never, callContext(call));
+      if (result instanceof Promise) result.then((value) => callback(null, value), fail);
+      else callback(null, result);
+    } catch (err) {
+      fail(err);
+    }
+  };
+}
+
+/** The addresses to bind: always loopback (the SDK connects there), plus `ip` if it differs. */
+function bindHosts(ip: string): string[] {
+  // Wildcard addresses already include loopback.
+  if (ip === '0.0.0.0') return ['0.0.0.0'];
+  if (ip === '::' || ip === '[::]') return ['[::]'];
+  if (ip === '127.0.0.1' || ip === 'localhost') return ['127.0.0.1'];
+  return ['127.0.0.1', ip.includes(':') ? `[${ip}]` : ip];
+}
+
+function bind(server: grpc.Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+  });
+}
+
+/**
+ * Starts the dev server: one engine behind WorkflowService, OperatorService and TestService.
+ * Unimplemented methods answer UNIMPLEMENTED with the method's name.
+ */
+export async function startDevServer(config: DevServerConfig, log: Logger, clock: Clock = new SystemClock()): Promise<RunningDevServer> {
+  const engine = new Engine({
+    clock,
+    log,
+    namespaces: config.namespaces,
+    searchAttributes: config.searchAttributes,
+  });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  });
+  for (const service of reflectedServices()) {
+    const implemented = handlersByService[service.shortName] ?? {};
+    const implementation: grpc.UntypedServiceImplementation = {};
+    for (const method of service.methods) {
+      const handler = implemented[method];
+      const name = `${service.shortName}/${method}`;
+      implementation[method] = handler
+        ? unaryHandler(engine, log, name, handler)
+        : (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+            callback(toStatus(unimplemented(service.fullName, method), name, log));
+    }
+    server.addService(service.definition, implementation);
+  }
+
+  const hosts = bindHosts(config.ip);
+  let port = config.port;
+  const addresses: string[] = [];
+  for (const host of hosts) {
+    port = await bind(server, `${host}:${port}`);
+    addresses.push(`${host}:${port}`);
+  }
+  engine.start();
+  return {
+    engine,
+    port,
+    addresses,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        engine.stop();
+        server.tryShutdown(() => resolve());
+        // Long polls would hold a graceful shutdown open; end them after a moment.
+        setTimeout(() => server.forceShutdown(), 1000).unref();
+      }),
+  };
+}

@@ -1,0 +1,7 @@
+/**
+ * @module Every workflow the dev server tests run; the single `workflowsPath` of their bundle.
+ */
+export * from './basics';
+export * from './activities';
+export * from './messages';
+export * from './properties';
