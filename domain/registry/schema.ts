@@ -5,6 +5,8 @@ import { z } from 'zod';
  * One file (`cells.yaml`) describes it; `loadRegistry` validates it at start.
  */
 
+// Strict objects: a misspelt optional key (`requried:` under approvals) would otherwise be
+// dropped silently and its default applied, the opposite of failing at start.
 const identifier = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lower-case letters, digits and dashes, starting with a letter or digit');
@@ -14,7 +16,7 @@ const seconds = z.number().int().nonnegative();
 const percent = z.number().min(0, 'expected 0-100').max(100, 'expected 0-100');
 
 /** A weighted Route 53 record: one member of a weighted group (same name and type, own set identifier). */
-export const weightedRecordSchema = z.object({
+export const weightedRecordSchema = z.strictObject({
   hostedZoneId: z.string().regex(/^(\/hostedzone\/)?Z[A-Z0-9]{1,31}$/, 'expected a hosted zone id such as Z0123456789ABC'),
   recordName: z.string().min(1),
   recordType: z.enum(['A', 'AAAA', 'CNAME']).default('CNAME'),
@@ -28,15 +30,19 @@ export const weightedRecordSchema = z.object({
 export type WeightedRecord = z.infer<typeof weightedRecordSchema>;
 
 const templateSchema = z
-  .object({
-    templateUrl: z.string().url().optional(),
+  .strictObject({
+    templateUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://bucket.s3.amazonaws.com/cell.yaml' }).optional(),
     templateBody: z.string().min(1).optional(),
   })
-  .refine((t) => (t.templateUrl === undefined) !== (t.templateBody === undefined), {
-    message: 'expected exactly one of templateUrl or templateBody',
+  .superRefine((t, ctx) => {
+    if (t.templateUrl !== undefined && t.templateBody !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'has both templateUrl and templateBody; expected exactly one' });
+    } else if (t.templateUrl === undefined && t.templateBody === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'missing templateUrl or templateBody; expected exactly one' });
+    }
   });
 
-export const stackSchema = z.object({
+export const stackSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'expected a CloudFormation stack name'),
   template: templateSchema,
   parameters: z.record(z.string(), z.string()).default({}),
@@ -48,7 +54,7 @@ export type StackSpec = z.infer<typeof stackSchema>;
 const dimensionsSchema = z.record(z.string(), z.string());
 
 /** Where a cell's metrics live in CloudWatch. */
-export const metricsSchema = z.object({
+export const metricsSchema = z.strictObject({
   namespace: z.string().min(1),
   dimensions: dimensionsSchema,
   requestCount: z.string().min(1).default('RequestCount'),
@@ -58,7 +64,7 @@ export const metricsSchema = z.object({
 });
 export type MetricsSpec = z.infer<typeof metricsSchema>;
 
-export const cellSchema = z.object({
+export const cellSchema = z.strictObject({
   id: identifier,
   region: awsRegion,
   /** Lower numbers recover first in a cascade. */
@@ -74,15 +80,17 @@ export const cellSchema = z.object({
 export type Cell = z.infer<typeof cellSchema>;
 
 /** The router's own records: normal routing and the hash-based fallback it fails over to. */
-export const routerSchema = z.object({
+export const routerSchema = z.strictObject({
   primary: weightedRecordSchema,
   fallback: weightedRecordSchema,
 });
 export type Router = z.infer<typeof routerSchema>;
 
 /** What a new cell (a replacement or an emergency cell) is built from. */
-export const cellTemplateSchema = z.object({
-  stackNamePrefix: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/),
+export const cellTemplateSchema = z.strictObject({
+  stackNamePrefix: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/, 'expected the start of a CloudFormation stack name (letters, digits, dashes; a letter first)'),
   template: templateSchema,
   parameters: z.record(z.string(), z.string()).default({}),
   capacity: z.number().positive(),
@@ -97,9 +105,9 @@ export type CellTemplate = z.infer<typeof cellTemplateSchema>;
 const approvalStep = z.enum(['restart', 'replace', 'decommission', 'promote', 'failover', 'wave', 'emergency-capacity']);
 export type ApprovalStep = z.infer<typeof approvalStep>;
 
-export const policiesSchema = z.object({
+export const policiesSchema = z.strictObject({
   drain: z
-    .object({
+    .strictObject({
       stepPercent: z.number().gt(0, 'expected more than 0').max(100, 'expected 0-100').default(25),
       pauseSeconds: seconds.default(60),
       /** How far the observed traffic share may lag the weights before a drain step counts as stuck. */
@@ -107,13 +115,13 @@ export const policiesSchema = z.object({
     })
     .prefault({}),
   restore: z
-    .object({
+    .strictObject({
       stepPercent: z.number().gt(0, 'expected more than 0').max(100, 'expected 0-100').default(25),
       pauseSeconds: seconds.default(60),
     })
     .prefault({}),
   health: z
-    .object({
+    .strictObject({
       windowSeconds: seconds.min(60).default(300),
       maxErrorRatePercent: percent.default(1),
       maxLatencyP99Ms: z.number().positive().default(1000),
@@ -122,19 +130,19 @@ export const policiesSchema = z.object({
     .prefault({}),
   stabilityWatchSeconds: seconds.default(900),
   blastRadius: z
-    .object({
+    .strictObject({
       maxCellsOut: z.number().int().min(1).default(1),
       maxCapacityOutPercent: percent.default(34),
     })
     .prefault({}),
   cooldowns: z
-    .object({
+    .strictObject({
       /** After a procedure on a cell ends, alarms for that cell start nothing for this long. */
       perCellSeconds: seconds.default(1800),
     })
     .prefault({}),
   approvals: z
-    .object({
+    .strictObject({
       required: z.array(approvalStep).default(['decommission']),
       timeoutSeconds: seconds.min(60).default(3600),
       reminderBeforeSeconds: seconds.default(900),
@@ -148,42 +156,113 @@ export const policiesSchema = z.object({
 export type Policies = z.infer<typeof policiesSchema>;
 
 export const registrySchema = z
-  .object({
-    fleet: z.object({ name: identifier, region: awsRegion }),
+  .strictObject({
+    fleet: z.strictObject({ name: identifier, region: awsRegion }),
     router: routerSchema,
     cellTemplate: cellTemplateSchema,
     cells: z.array(cellSchema).min(1, 'expected at least one cell'),
     policies: policiesSchema.prefault({}),
   })
-  .superRefine((registry, ctx) => {
-    const seen = new Map<string, number>();
-    registry.cells.forEach((cell, index) => {
-      const first = seen.get(cell.id);
-      if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['cells', index, 'id'], message: `duplicate cell id "${cell.id}" (also cells[${first}])` });
-      }
-      seen.set(cell.id, index);
-    });
-    const setIds = new Map<string, number>();
-    registry.cells.forEach((cell, index) => {
-      const key = `${cell.route53.hostedZoneId}|${cell.route53.recordName}|${cell.route53.setIdentifier}`;
-      const first = setIds.get(key);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['cells', index, 'route53', 'setIdentifier'],
-          message: `duplicate weighted record "${cell.route53.setIdentifier}" (also cells[${first}])`,
-        });
-      }
-      setIds.set(key, index);
-    });
-    if (registry.policies.blastRadius.maxCellsOut >= registry.cells.length && registry.cells.length > 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['policies', 'blastRadius', 'maxCellsOut'],
-        message: `expected fewer than the ${registry.cells.length} cells, or the whole fleet could be drained`,
-      });
-    }
-  });
+  // `when`: run even when other fields failed, so a broken file lists every problem at once.
+  .superRefine(
+    (registry, ctx) => {
+      for (const problem of crossCheck(registry)) ctx.addIssue({ code: 'custom', ...problem });
+    },
+    { when: () => true },
+  );
 export type Registry = z.infer<typeof registrySchema>;
 export type RegistryInput = z.input<typeof registrySchema>;
+
+type Problem = { path: PropertyKey[]; message: string };
+type Raw = Record<string, unknown>;
+
+const asRecord = (value: unknown): Raw | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Raw) : undefined;
+const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * Rules that span entries: unique cell ids, stacks, set identifiers and alarm names; a blast radius smaller
+ * than the fleet. Reads the document defensively, as it runs even when parts of it are invalid.
+ */
+function crossCheck(document: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const root = asRecord(document) ?? {};
+  const cells = Array.isArray(root.cells) ? root.cells.map((c) => asRecord(c) ?? {}) : [];
+
+  const ids = new Map<string, number>();
+  cells.forEach((cell, index) => {
+    const id = asString(cell.id);
+    if (id === undefined) return;
+    const first = ids.get(id);
+    if (first !== undefined) {
+      problems.push({ path: ['cells', index, 'id'], message: `duplicate cell id "${id}" (also cells[${first}])` });
+    } else {
+      ids.set(id, index);
+    }
+  });
+
+  // Two cells on one stack would restart, replace or delete each other.
+  const stacks = new Map<string, number>();
+  cells.forEach((cell, index) => {
+    const name = asString(asRecord(cell.stack)?.name);
+    if (name === undefined) return;
+    const key = `${asString(cell.region) ?? ''}|${name}`;
+    const first = stacks.get(key);
+    if (first !== undefined) {
+      problems.push({ path: ['cells', index, 'stack', 'name'], message: `duplicate stack "${name}" (also cells[${first}])` });
+    } else {
+      stacks.set(key, index);
+    }
+  });
+
+  // Route 53 identifies a weighted member by zone, name and type plus set identifier; the zone
+  // id may carry a /hostedzone/ prefix and names are case-insensitive with an optional final dot.
+  const records: { label: string; path: PropertyKey[]; record: Raw }[] = [];
+  const router = asRecord(root.router);
+  for (const member of ['primary', 'fallback'] as const) {
+    const record = asRecord(router?.[member]);
+    if (record) records.push({ label: `router.${member}`, path: ['router', member], record });
+  }
+  cells.forEach((cell, index) => {
+    const record = asRecord(cell.route53);
+    if (record) records.push({ label: `cells[${index}]`, path: ['cells', index, 'route53'], record });
+  });
+  const setIds = new Map<string, string>();
+  for (const { label, path, record } of records) {
+    const zone = asString(record.hostedZoneId)?.replace(/^\/hostedzone\//, '');
+    const name = asString(record.recordName)?.toLowerCase().replace(/\.$/, '');
+    const setIdentifier = asString(record.setIdentifier);
+    if (zone === undefined || name === undefined || setIdentifier === undefined) continue;
+    const key = [zone, name, asString(record.recordType) ?? 'CNAME', setIdentifier].join('|');
+    const first = setIds.get(key);
+    if (first !== undefined) {
+      problems.push({ path: [...path, 'setIdentifier'], message: `duplicate weighted record "${setIdentifier}" (also ${first})` });
+    } else {
+      setIds.set(key, label);
+    }
+  }
+
+  // The alarm gateway finds the cell by alarm name, so one alarm may name one cell only.
+  const alarms = new Map<string, number>();
+  cells.forEach((cell, index) => {
+    if (!Array.isArray(cell.alarms)) return;
+    cell.alarms.forEach((alarm: unknown, position) => {
+      if (typeof alarm !== 'string') return;
+      const owner = alarms.get(alarm);
+      if (owner !== undefined && owner !== index) {
+        problems.push({ path: ['cells', index, 'alarms', position], message: `alarm "${alarm}" already belongs to cells[${owner}]` });
+      } else {
+        alarms.set(alarm, index);
+      }
+    });
+  });
+
+  const maxCellsOut = asRecord(asRecord(root.policies)?.blastRadius)?.maxCellsOut;
+  if (typeof maxCellsOut === 'number' && cells.length > 1 && maxCellsOut >= cells.length) {
+    problems.push({
+      path: ['policies', 'blastRadius', 'maxCellsOut'],
+      message: `expected fewer than the ${cells.length} cells, or the whole fleet could be drained`,
+    });
+  }
+  return problems;
+}
