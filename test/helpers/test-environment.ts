@@ -13,7 +13,7 @@ import path from 'node:path';
 import { TypedSearchAttributes, type SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogLevel } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 
 /** Where tests get their server from. */
@@ -71,7 +71,11 @@ function installQuietRuntime(level: LogLevel): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    Runtime.install({
+      logger: new DefaultLogger(level),
+      // The worker's native core logs separately; hold it to the same level.
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: level, other: level }) } },
+    });
   } catch {
     // Another helper or test already created the runtime; keep its logger.
   }

@@ -87,7 +87,8 @@ export async function activityTimeout(which: TimeoutCase, taskQueue: string): Pr
 export async function cancelActivity(): Promise<string> {
   const { waitForCancellation } = proxyActivities<TestActivities>({
     startToCloseTimeout: '30s',
-    heartbeatTimeout: '5s',
+    // Heartbeats are throttled to 80% of this; a short timeout delivers the cancellation sooner.
+    heartbeatTimeout: '1s',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const scope = new CancellationScope();
@@ -123,4 +124,21 @@ export async function cancelUnstartedActivity(taskQueue: string): Promise<string
 export async function asyncCompletion(): Promise<string> {
   const { completeLater } = proxyActivities<TestActivities>({ startToCloseTimeout: '30s' });
   return await completeLater();
+}
+
+/** Cancels an asynchronously completed activity; the cancellation is acknowledged by id from outside. */
+export async function cancelAsyncActivity(): Promise<string> {
+  const { completeLater } = proxyActivities<TestActivities>({
+    startToCloseTimeout: '30s',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  const scope = new CancellationScope();
+  const pending = scope.run(() => completeLater());
+  await sleep(300);
+  scope.cancel();
+  try {
+    return await pending;
+  } catch (err) {
+    return isCancellation(err) ? 'activity canceled' : `unexpected: ${String(err)}`;
+  }
 }
