@@ -330,10 +330,10 @@ describe('dev server: activities', () => {
     const types = eventTypes(await env.client.workflow.getHandle(workflowId).fetchHistory());
     const requested = types.indexOf('ACTIVITY_TASK_CANCEL_REQUESTED');
     expect(requested).toBeGreaterThan(0);
-    expect(types.slice(requested)).toEqual(
-      expect.arrayContaining(['ACTIVITY_TASK_STARTED', 'ACTIVITY_TASK_CANCELED']) as unknown as string[],
-    );
-    expect(types.indexOf('ACTIVITY_TASK_CANCELED')).toBe(types.indexOf('ACTIVITY_TASK_STARTED') + 1);
+    // The lazily written start comes right before the cancellation, after the request.
+    const started = types.indexOf('ACTIVITY_TASK_STARTED');
+    expect(started).toBeGreaterThan(requested);
+    expect(types[started + 1]).toBe('ACTIVITY_TASK_CANCELED');
   });
 
   it('cancels an activity that no worker has started at once', async () => {
