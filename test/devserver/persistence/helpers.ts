@@ -20,7 +20,6 @@ export function texts(records: readonly Buffer[]): string[] {
 }
 
 const repo = resolve(__dirname, '../../..');
-const tsx = join(repo, 'node_modules/.bin/tsx');
 const child = join(__dirname, 'fixtures/log-child.ts');
 
 /** A running fixtures/log-child.ts process. */
@@ -36,7 +35,8 @@ export interface Child {
 
 /** Starts fixtures/log-child.ts with `args`. */
 export function startChild(args: string[]): Child {
-  const proc = spawn(tsx, [child, ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  // tsx as a loader, not its CLI: the CLI runs the script in a grandchild that SIGKILL would miss.
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let partial = '';
   let stderr = '';
