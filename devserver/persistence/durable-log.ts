@@ -108,8 +108,8 @@ const READ_CHUNK_BYTES = 1 << 20;
  */
 export async function openDurableLog(path: string, options: DurableLogOptions = {}): Promise<OpenedDurableLog> {
   const file = resolve(path);
-  const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
-  if (!(maxBatchBytes > 0)) throw new RangeError(`maxBatchBytes must be positive, got ${maxBatchBytes}`);
+  const maxBatchBytes = Math.min(options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES, MAX_FRAME_PAYLOAD_BYTES);
+  if (!(maxBatchBytes > 0)) throw new RangeError(`maxBatchBytes must be positive, got ${options.maxBatchBytes}`);
   const lock = await acquireLock(file);
   try {
     const tmp = tempPath(file);
@@ -141,7 +141,8 @@ export async function openDurableLog(path: string, options: DurableLogOptions = 
       }
     }
     const handle = await fs.open(file, 'a');
-    const log = new FileDurableLog(file, handle, lock, { records: replay.records.length, bytes: replay.validEnd, syncs }, maxBatchBytes, options.hooks ?? {});
+    const counters = { records: replay.records.length, bytes: replay.validEnd, syncs };
+    const log = new FileDurableLog(file, handle, lock, counters, maxBatchBytes, options.hooks ?? {});
     return { log, records: replay.records, truncatedBytes: size === 0 ? 0 : size - replay.validEnd };
   } catch (err) {
     await lock.release();
