@@ -2,8 +2,8 @@
  * @module Workflows that record markers and change search attributes and memo.
  */
 import {
-  defineSignal,
   condition,
+  defineSignal,
   patched,
   proxyLocalActivities,
   setHandler,
@@ -14,6 +14,9 @@ import {
 import type { TestActivities } from './activity-types';
 
 export const proceedSignal = defineSignal('proceed');
+// Search attribute keys as plain {name, type} pairs (the key helper lives outside the workflow API).
+export const cellIdKey = { name: 'CellId', type: 'KEYWORD' } as const;
+export const procedureKey = { name: 'Procedure', type: 'KEYWORD' } as const;
 
 /** A patch marker and a local-activity marker. */
 export async function markers(): Promise<string> {
@@ -26,8 +29,11 @@ export async function markers(): Promise<string> {
 export async function upsertProperties(cellId: string): Promise<Record<string, unknown>> {
   let proceed = false;
   setHandler(proceedSignal, () => void (proceed = true));
-  upsertSearchAttributes({ CellId: [cellId], Procedure: ['cell-restart'] });
+  upsertSearchAttributes([
+    { key: cellIdKey, value: cellId },
+    { key: procedureKey, value: 'cell-restart' },
+  ]);
   upsertMemo({ note: `restarting ${cellId}` });
   await condition(() => proceed);
-  return { memo: workflowInfo().memo, searchAttributes: workflowInfo().searchAttributes };
+  return { memo: workflowInfo().memo, cellId: workflowInfo().typedSearchAttributes.get(cellIdKey) };
 }
