@@ -142,3 +142,9 @@ export async function cancelAsyncActivity(): Promise<string> {
     return isCancellation(err) ? 'activity canceled' : `unexpected: ${String(err)}`;
   }
 }
+
+/** Waits for an activity on a task queue that no worker polls (for describe tests). */
+export async function activityOnIdleQueue(taskQueue: string): Promise<string> {
+  const { echo } = proxyActivities<TestActivities>({ taskQueue, startToCloseTimeout: '10s' });
+  return await echo('never');
+}
