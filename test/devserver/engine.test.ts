@@ -1,0 +1,245 @@
+/**
+ * Engine-level tests: no gRPC, no SDK, a manual clock. They pin down mechanisms the SDK-level
+ * tests can only observe indirectly (query attachment, transient tasks, deadline ordering).
+ */
+import { ManualClock } from '../../devserver/clock';
+import { parseArgs, UsageError } from '../../devserver/config';
+import { Engine, type CallContext } from '../../devserver/engine/engine';
+import { PRE_ENCODED_HISTORY } from '../../devserver/engine/encoded';
+import { ServiceError } from '../../devserver/engine/errors';
+import { createLogger } from '../../devserver/log';
+import { DeadlineScheduler } from '../../devserver/scheduler';
+import { temporal } from '@temporalio/proto';
+
+const enums = temporal.api.enums.v1;
+
+// A stand-in for the visibility query language module (developed separately): `Field = "value"`
+// only, ordered by WorkflowId descending, so its effect on listing is visible.
+class StubQueryError extends Error {}
+jest.mock(
+  '../../devserver/visibility/query',
+  () => ({
+    VisibilityQueryError: StubQueryError,
+    parseVisibilityQuery: (query: string, types: ReadonlyMap<string, string>) => {
+      const match = /^(\w+) = "([^"]*)"$/.exec(query);
+      if (!match || !types.has(match[1])) throw new StubQueryError(`cannot parse ${query}`);
+      return { field: match[1], value: match[2] };
+    },
+    matchesQuery: (q: { field: string; value: string }, record: Record<string, unknown>) => record[q.field] === q.value,
+    sortRecords: <T extends Record<string, unknown>>(_q: unknown, records: T[]) =>
+      [...records].sort((a, b) => String(b.WorkflowId).localeCompare(String(a.WorkflowId))),
+  }),
+  { virtual: true },
+);
+
+const call: CallContext = { deadlineMs: Number.POSITIVE_INFINITY, onCancel: () => undefined };
+
+function newEngine(clock = new ManualClock(1_700_000_000_000)): { engine: Engine; clock: ManualClock } {
+  const engine = new Engine({
+    clock,
+    log: createLogger('never'),
+    namespaces: ['default'],
+    searchAttributes: [{ name: 'CellId', type: 'Keyword' }],
+  });
+  return { engine, clock };
+}
+
+function start(engine: Engine, workflowId: string, extra: Partial<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest> = {}) {
+  return engine.startWorkflowExecution({
+    namespace: 'default',
+    workflowId,
+    workflowType: { name: 'wf' },
+    taskQueue: { name: 'tq' },
+    requestId: `${workflowId}-request`,
+    ...extra,
+  });
+}
+
+function poll(engine: Engine) {
+  return engine.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: 'tq' }, identity: 'test-worker' }, call);
+}
+
+/** Event types (short names) of a poll response's pre-encoded history. */
+function pollHistoryTypes(response: object): string[] {
+  const history = (response as { [PRE_ENCODED_HISTORY]?: { slices: { events: readonly Uint8Array[]; start: number; end: number }[] } })[
+    PRE_ENCODED_HISTORY
+  ];
+  const types: string[] = [];
+  for (const slice of history?.slices ?? []) {
+    for (let i = slice.start; i < slice.end; i++) {
+      const event = temporal.api.history.v1.HistoryEvent.decode(slice.events[i]);
+      types.push(enums.EventType[event.eventType ?? 0].replace('EVENT_TYPE_', ''));
+    }
+  }
+  return types;
+}
+
+describe('DeadlineScheduler', () => {
+  it('fires due deadlines in time order, ties in scheduling order, and honours replacement and deletion', () => {
+    // GIVEN deadlines scheduled out of order, one replaced and one deleted
+    const clock = new ManualClock(0);
+    const fired: string[] = [];
+    const scheduler = new DeadlineScheduler<string>(clock, (task) => fired.push(task));
+    scheduler.set('c', 300, 'c@300');
+    scheduler.set('a', 100, 'a@100');
+    scheduler.set('b', 100, 'b@100');
+    scheduler.set('d', 200, 'd@200');
+    scheduler.set('c', 150, 'c@150');
+    scheduler.delete('d');
+
+    // WHEN the clock moves to 160, then to 1000
+    clock.advanceTo(160);
+    scheduler.fireDue();
+    const firstBatch = [...fired];
+    const next = scheduler.nextDeadline();
+    clock.advanceTo(1000);
+    scheduler.fireDue();
+
+    // THEN only due, live deadlines fired, in order; nothing is left
+    expect(firstBatch).toEqual(['a@100', 'b@100', 'c@150']);
+    expect(next).toBeUndefined();
+    expect(fired).toEqual(['a@100', 'b@100', 'c@150']);
+    expect(scheduler.size).toBe(0);
+  });
+});
+
+describe('command line', () => {
+  it('parses the argv TestWorkflowEnvironment.createLocal passes, warning about unknown flags', () => {
+    // GIVEN the recorded createLocal argv plus a search attribute and an unknown flag
+    const argv = [
+      'server', 'start-dev', '--port', '41901', '--namespace', 'default', '--ip', '127.0.0.1', '--log-format', 'pretty',
+      '--log-level', 'warn', '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true', '--headless',
+      '--search-attribute', 'CellId=Keyword', '--namespace', 'ops', '--brand-new-flag', 'x',
+    ];
+
+    // WHEN it is parsed
+    const { config, warnings } = parseArgs(argv);
+
+    // THEN every known flag is applied and the unknown one is only a warning
+    expect(config).toMatchObject({
+      mode: 'dev',
+      port: 41901,
+      ip: '127.0.0.1',
+      namespaces: ['default', 'ops'],
+      logLevel: 'warn',
+      headless: true,
+      searchAttributes: [{ name: 'CellId', type: 'Keyword' }],
+      dynamicConfig: { 'frontend.enableUpdateWorkflowExecution': 'true' },
+    });
+    expect(warnings).toEqual(['Ignoring unknown flag "--brand-new-flag"']);
+  });
+
+  it('accepts the test-server form and rejects bad values', () => {
+    // WHEN the time-skipping form and bad values are parsed
+    const timeSkipping = parseArgs(['7245', '--enable-time-skipping']).config;
+
+    // THEN the port form selects time-skipping mode, and bad values are usage errors
+    expect(timeSkipping).toMatchObject({ mode: 'time-skipping', port: 7245 });
+    expect(() => parseArgs(['server', 'start-dev', '--port', 'seventy'])).toThrow(UsageError);
+    expect(() => parseArgs(['server', 'start-dev', '--search-attribute', 'X=Colour'])).toThrow(UsageError);
+    expect(() => parseArgs(['server', 'start-dev', '--log-level', 'loud'])).toThrow(UsageError);
+  });
+});
+
+describe('Engine', () => {
+  it('attaches a query made while a workflow task is pending to that task, never as a legacy query', async () => {
+    // GIVEN a started workflow with a scheduled task, signalled
+    const { engine } = newEngine();
+    start(engine, 'wf-query');
+    engine.signalWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: 'wf-query' }, signalName: 's' });
+
+    // WHEN it is queried and the task is polled and completed with the answer
+    const answer = engine.queryWorkflow(
+      { namespace: 'default', execution: { workflowId: 'wf-query' }, query: { queryType: 'state' } },
+      call,
+    );
+    const task = await poll(engine);
+    const [queryId] = Object.keys(task.queries ?? {});
+    engine.respondWorkflowTaskCompleted({
+      taskToken: task.taskToken,
+      queryResults: {
+        [queryId]: {
+          resultType: enums.QueryResultType.QUERY_RESULT_TYPE_ANSWERED,
+          answer: { payloads: [{ data: Buffer.from('"after signal"') }] },
+        },
+      },
+    });
+
+    // THEN the task carried the query in `queries` (not `query`) after the signal, and the caller got the answer
+    expect(task.query).toBeUndefined();
+    expect(task.queries?.[queryId]?.queryType).toBe('state');
+    expect(pollHistoryTypes(task)).toEqual([
+      'WORKFLOW_EXECUTION_STARTED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_EXECUTION_SIGNALED',
+      'WORKFLOW_TASK_STARTED',
+    ]);
+    const result = await answer;
+    expect(Buffer.from(result.queryResult?.payloads?.[0].data ?? []).toString()).toBe('"after signal"');
+  });
+
+  it('times a started workflow task out on its deadline and offers the retry as a transient task', async () => {
+    // GIVEN a started workflow task with the default 10 s timeout
+    const { engine, clock } = newEngine();
+    start(engine, 'wf-timeout');
+    const first = await poll(engine);
+
+    // WHEN the clock passes the deadline and due deadlines fire
+    clock.advanceTo(clock.now() + 10_001);
+    engine.scheduler.fireDue();
+    const retry = await poll(engine);
+
+    // THEN attempt 1 timed out in history; attempt 2's Scheduled/Started exist only in the poll response
+    expect(first.attempt).toBe(1);
+    expect(retry.attempt).toBe(2);
+    expect(pollHistoryTypes(retry)).toEqual([
+      'WORKFLOW_EXECUTION_STARTED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_TIMED_OUT',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+    ]);
+    const described = engine.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: 'wf-timeout' } });
+    expect(Number(described.workflowExecutionInfo?.historyLength)).toBe(4);
+    expect(Number(retry.startedEventId)).toBe(6);
+  });
+
+  it('refuses a completion for a task that already timed out', async () => {
+    // GIVEN a task token whose task timed out
+    const { engine, clock } = newEngine();
+    start(engine, 'wf-stale');
+    const task = await poll(engine);
+    clock.advanceTo(clock.now() + 10_001);
+    engine.scheduler.fireDue();
+
+    // WHEN the worker completes it late
+    const late = () => engine.respondWorkflowTaskCompleted({ taskToken: task.taskToken, commands: [] });
+
+    // THEN it is NOT_FOUND
+    expect(late).toThrow(ServiceError);
+    expect(late).toThrow('Workflow task not found.');
+  });
+
+  it('lists through the visibility query module: parse with attribute types, filter, then its order', () => {
+    // GIVEN three runs, two tagged with the same CellId
+    const { engine } = newEngine();
+    const tag = (value: string) => ({
+      indexedFields: {
+        CellId: { metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('Keyword') }, data: Buffer.from(JSON.stringify(value)) },
+      },
+    });
+    start(engine, 'wf-a', { searchAttributes: tag('cell-1') });
+    start(engine, 'wf-b', { searchAttributes: tag('cell-2') });
+    start(engine, 'wf-c', { searchAttributes: tag('cell-1') });
+
+    // WHEN listing with a query on the custom attribute, and with a query that does not parse
+    const listed = engine.listWorkflowExecutions({ namespace: 'default', query: 'CellId = "cell-1"' });
+    const bad = () => engine.listWorkflowExecutions({ namespace: 'default', query: 'CellId ~ 1' });
+
+    // THEN the module's filter and order apply, and its parse error is INVALID_ARGUMENT
+    expect(listed.executions?.map((e) => e.execution?.workflowId)).toEqual(['wf-c', 'wf-a']);
+    expect(bad).toThrow(ServiceError);
+    expect(bad).toThrow('Invalid query: cannot parse CellId ~ 1');
+  });
+});
