@@ -239,7 +239,15 @@ describe('Engine', () => {
 
     // THEN the module's filter and order apply, and its parse error is INVALID_ARGUMENT
     expect(listed.executions?.map((e) => e.execution?.workflowId)).toEqual(['wf-c', 'wf-a']);
-    expect(bad).toThrow(ServiceError);
     expect(bad).toThrow('Invalid query: cannot parse CellId ~ 1');
+    const error = ((): unknown => {
+      try {
+        return bad();
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(error).toBeInstanceOf(ServiceError);
+    expect((error as ServiceError).code).toBe(3);
   });
 });
