@@ -1,0 +1,136 @@
+/**
+ * The dev server as a program: how it starts, what it prints, and how it answers requests it
+ * does not support. These tests launch `devserver/bin/temporal-dev` directly.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Connection } from '@temporalio/client';
+import { DEV_SERVER_EXECUTABLE } from '../helpers/test-environment';
+
+interface Launched {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function launch(args: string[]): Launched {
+  const child = spawn(DEV_SERVER_EXECUTABLE, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stderr: () => stderr, exited };
+}
+
+/** Connects with a private subchannel so a refused early attempt does not impose grpc's 1 s backoff. */
+async function connectWhenReady(address: string, timeoutMs: number): Promise<Connection> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await Connection.connect({
+        address,
+        connectTimeout: 100,
+        channelArgs: { 'grpc.use_local_subchannel_pool': 1 },
+      });
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+describe('dev server executable', () => {
+  const launched: Launched[] = [];
+
+  afterEach(async () => {
+    for (const { child, exited } of launched.splice(0)) {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    }
+  });
+
+  it('starts from the Temporal CLI command line and answers GetSystemInfo within 2 s, warning about unknown flags', async () => {
+    // GIVEN the flags TestWorkflowEnvironment.createLocal passes, plus one this server does not know
+    const port = await freePort();
+    const started = Date.now();
+    const server = launch([
+      'server', 'start-dev', '--port', String(port), '--namespace', 'default', '--ip', '127.0.0.1',
+      '--log-format', 'pretty', '--log-level', 'warn', '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
+      '--headless', '--search-attribute', 'CellId=Keyword', '--future-flag', 'on',
+    ]);
+    launched.push(server);
+
+    // WHEN a client connects (which calls GetSystemInfo)
+    const connection = await connectWhenReady(`127.0.0.1:${port}`, 5_000);
+    const elapsed = Date.now() - started;
+    const info = await connection.workflowService.getSystemInfo({});
+    await connection.close();
+
+    // THEN it was ready within 2 s and the unknown flag produced only a warning
+    expect(elapsed).toBeLessThan(2_000);
+    expect(info.capabilities?.sdkMetadata).toBe(true);
+    expect(server.stderr()).toContain('Ignoring unknown flag "--future-flag"');
+    expect(server.child.exitCode).toBeNull();
+  });
+
+  it('runs stand-alone, logging its address, and listens on loopback as well as --ip', async () => {
+    // GIVEN a stand-alone start on another loopback address at the default log level
+    const port = await freePort();
+    const server = launch(['server', 'start-dev', '--port', String(port), '--ip', '127.0.0.2']);
+    launched.push(server);
+
+    // WHEN clients connect on both addresses
+    const loopback = await connectWhenReady(`127.0.0.1:${port}`, 5_000);
+    const other = await connectWhenReady(`127.0.0.2:${port}`, 5_000);
+    await Promise.all([loopback.close(), other.close()]);
+
+    // THEN both answered and one line named the addresses
+    const lines = server.stderr().split('\n').filter((line) => line.includes('listening on'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`127.0.0.1:${port}`);
+    expect(lines[0]).toContain(`127.0.0.2:${port}`);
+  });
+
+  it('exits with a clear message on a bad flag value', async () => {
+    // WHEN the port is not a number
+    const server = launch(['server', 'start-dev', '--port', 'seventy']);
+    launched.push(server);
+    const code = await server.exited;
+
+    // THEN it exits 1 and says why
+    expect(code).toBe(1);
+    expect(server.stderr()).toContain('Invalid port "seventy"');
+  });
+
+  it('answers unsupported methods with UNIMPLEMENTED naming the method, and survives bad requests', async () => {
+    // GIVEN a running server
+    const port = await freePort();
+    launched.push(launch(['server', 'start-dev', '--port', String(port), '--log-level', 'error']));
+    const connection = await connectWhenReady(`127.0.0.1:${port}`, 5_000);
+
+    // WHEN an unsupported method, a forged task token and a missing namespace are sent
+    const unsupported = await connection.workflowService.listSchedules({ namespace: 'default' }).catch((err: unknown) => err);
+    const forged = await connection.workflowService
+      .respondWorkflowTaskCompleted({ taskToken: Buffer.from('not a token'), commands: [] })
+      .catch((err: unknown) => err);
+    const noNamespace = await connection.workflowService.describeWorkflowExecution({}).catch((err: unknown) => err);
+    const stillUp = await connection.workflowService.getSystemInfo({});
+    await connection.close();
+
+    // THEN each gets its status code and a message naming the problem, and the server keeps answering
+    expect(unsupported).toMatchObject({ code: 12, details: expect.stringContaining('WorkflowService/ListSchedules') as unknown });
+    expect(forged).toMatchObject({ code: 3, details: expect.stringContaining('task token') as unknown });
+    expect(noNamespace).toMatchObject({ code: 3, details: expect.stringContaining('Namespace') as unknown });
+    expect(stillUp.serverVersion).toBeTruthy();
+  });
+});
