@@ -58,3 +58,8 @@ export async function failureOf(promise: Promise<unknown>): Promise<ApplicationF
 
 /** Resolves immediately: polls and backoffs take no time in tests. */
 export const noSleep = (): Promise<void> => Promise.resolve();
+
+/** Runs one activity in a mock environment (a fresh one unless given), keeping its result type. */
+export function run<I, O>(activity: (input: I) => Promise<O>, input: I, env: MockActivityEnvironment = activityEnv()): Promise<O> {
+  return env.run<[I], O, (input: I) => Promise<O>>(activity, input);
+}

@@ -19,7 +19,7 @@ import { clientRequestToken } from '../../activities/client-request-token';
 import { ErrorType, type AwsFailureDetails } from '../../activities/errors';
 import { createStackActivities, type StackWaitProgress } from '../../activities/stacks';
 import type { StackSpec } from '../../domain/registry/schema';
-import { activityEnv, cfnError, failureOf, noSleep, noUpdatesError, stackMissingError } from './helpers';
+import { activityEnv, run, cfnError, failureOf, noSleep, noUpdatesError, stackMissingError } from './helpers';
 
 const region = 'eu-west-1';
 const cloudFormation = new CloudFormationClient({ region });
@@ -87,7 +87,7 @@ describe('deployCellStack', () => {
     cfnMock.on(CreateStackCommand).resolves({ StackId: STACK_ID });
 
     // WHEN the cell stack is deployed
-    const result = await activityEnv().run(activities.deployCellStack, { requestToken: REQUEST, stack: spec, tags: { cell: 'cell-002' } });
+    const result = await run(activities.deployCellStack, { requestToken: REQUEST, stack: spec, tags: { cell: 'cell-002' } });
 
     // THEN CreateStack carries the template, parameters, capabilities and the derived token
     expect(cfnMock).toHaveReceivedCommandWith(CreateStackCommand, {
@@ -110,7 +110,7 @@ describe('deployCellStack', () => {
     cfnMock.on(UpdateStackCommand).resolves({ StackId: STACK_ID });
 
     // WHEN the cell stack is deployed
-    const result = await activityEnv().run(activities.deployCellStack, { requestToken: REQUEST, stack: spec });
+    const result = await run(activities.deployCellStack, { requestToken: REQUEST, stack: spec });
 
     // THEN UpdateStack sends the new parameters and the previous nonce
     expect(cfnMock).toHaveReceivedCommandWith(UpdateStackCommand, {
@@ -132,7 +132,7 @@ describe('deployCellStack', () => {
     cfnMock.on(UpdateStackCommand).rejects(noUpdatesError());
 
     // WHEN the cell stack is deployed
-    const result = await activityEnv().run(activities.deployCellStack, { requestToken: REQUEST, stack: spec });
+    const result = await run(activities.deployCellStack, { requestToken: REQUEST, stack: spec });
 
     // THEN the activity succeeds with nothing to wait for
     expect(result).toMatchObject({ operation: 'update', noOp: true, alreadyStarted: false });
@@ -144,7 +144,7 @@ describe('deployCellStack', () => {
     latestOperation(TOKEN);
 
     // WHEN the deploy is retried
-    const result = await activityEnv().run(activities.deployCellStack, { requestToken: REQUEST, stack: spec });
+    const result = await run(activities.deployCellStack, { requestToken: REQUEST, stack: spec });
 
     // THEN it reports the operation as already started and calls neither CreateStack nor UpdateStack
     expect(result).toMatchObject({ operation: 'update', noOp: false, alreadyStarted: true });
@@ -162,7 +162,7 @@ describe('deployCellStack', () => {
     latestOperation(TOKEN);
 
     // WHEN the deploy runs
-    const result = await activityEnv().run(activities.deployCellStack, { requestToken: REQUEST, stack: spec });
+    const result = await run(activities.deployCellStack, { requestToken: REQUEST, stack: spec });
 
     // THEN the create counts as started
     expect(result).toMatchObject({ operation: 'create', noOp: false, alreadyStarted: true });
@@ -174,7 +174,7 @@ describe('deployCellStack', () => {
     latestOperation('someone-else');
 
     // WHEN the deploy runs
-    const failure = await failureOf(activityEnv().run(activities.deployCellStack, { requestToken: REQUEST, stack: spec }));
+    const failure = await failureOf(run(activities.deployCellStack, { requestToken: REQUEST, stack: spec }));
 
     // THEN it fails as ResourceBusy for a later retry, without calling UpdateStack
     expect(failure.type).toBe(ErrorType.ResourceBusy);
@@ -188,7 +188,7 @@ describe('deployCellStack', () => {
     latestOperation('someone-else');
 
     // WHEN the deploy runs
-    const failure = await failureOf(activityEnv().run(activities.deployCellStack, { requestToken: REQUEST, stack: spec }));
+    const failure = await failureOf(run(activities.deployCellStack, { requestToken: REQUEST, stack: spec }));
 
     // THEN it fails for good with the state in the message
     expect(failure.type).toBe(ErrorType.StackOperationFailed);
@@ -202,7 +202,7 @@ describe('deployCellStack', () => {
     cfnMock.on(CreateStackCommand).rejects(cfnError({ name: 'ValidationError', message: 'Template format error: YAML not well-formed', requestId: 'req-9' }));
 
     // WHEN the deploy runs
-    const failure = await failureOf(activityEnv().run(activities.deployCellStack, { requestToken: REQUEST, stack: spec }));
+    const failure = await failureOf(run(activities.deployCellStack, { requestToken: REQUEST, stack: spec }));
 
     // THEN the failure says what CloudFormation said
     expect(failure.type).toBe(ErrorType.ValidationFailed);
@@ -221,7 +221,7 @@ describe('restartCellServices', () => {
     cfnMock.on(UpdateStackCommand).resolves({ StackId: STACK_ID });
 
     // WHEN the services are restarted
-    const result = await activityEnv().run(activities.restartCellServices, input);
+    const result = await run(activities.restartCellServices, input);
 
     // THEN the previous template and every other previous value are kept
     expect(cfnMock).toHaveReceivedCommandWith(UpdateStackCommand, {
@@ -242,11 +242,11 @@ describe('restartCellServices', () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
     cfnMock.on(UpdateStackCommand).resolves({ StackId: STACK_ID });
     latestOperation('someone-else');
-    await activityEnv().run(activities.restartCellServices, input);
+    await run(activities.restartCellServices, input);
 
     // WHEN the same restart runs again, CloudFormation now showing our operation
     latestOperation(TOKEN);
-    const second = await activityEnv().run(activities.restartCellServices, input);
+    const second = await run(activities.restartCellServices, input);
 
     // THEN only one UpdateStack was ever sent
     expect(second).toMatchObject({ noOp: false, alreadyStarted: true });
@@ -260,7 +260,7 @@ describe('restartCellServices', () => {
     cfnMock.on(UpdateStackCommand).rejects(noUpdatesError());
 
     // WHEN the services are restarted
-    const result = await activityEnv().run(activities.restartCellServices, input);
+    const result = await run(activities.restartCellServices, input);
 
     // THEN the activity succeeds without a restart
     expect(result).toMatchObject({ operation: 'restart', noOp: true, alreadyStarted: false });
@@ -276,7 +276,7 @@ describe('restartCellServices', () => {
       .resolves({ StackId: STACK_ID });
 
     // WHEN the services are restarted
-    const result = await activityEnv().run(activities.restartCellServices, input);
+    const result = await run(activities.restartCellServices, input);
 
     // THEN the second attempt went through after a backoff
     expect(result.noOp).toBe(false);
@@ -289,7 +289,7 @@ describe('restartCellServices', () => {
     cfnMock.on(DescribeStacksCommand).rejects(stackMissingError(STACK));
 
     // WHEN the services are restarted
-    const failure = await failureOf(activityEnv().run(activities.restartCellServices, input));
+    const failure = await failureOf(run(activities.restartCellServices, input));
 
     // THEN StackNotFound, not retried
     expect(failure.type).toBe(ErrorType.StackNotFound);
@@ -301,7 +301,7 @@ describe('restartCellServices', () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE', { Parameters: [{ ParameterKey: 'Image', ParameterValue: 'app:1' }] })] });
 
     // WHEN the services are restarted
-    const failure = await failureOf(activityEnv().run(activities.restartCellServices, input));
+    const failure = await failureOf(run(activities.restartCellServices, input));
 
     // THEN the failure names the missing parameter
     expect(failure.type).toBe(ErrorType.ValidationFailed);
@@ -319,7 +319,7 @@ describe('restartCellServices', () => {
     cfnMock.on(UpdateStackCommand).rejects(cfnError({ name: 'ValidationError', message: `Stack:${STACK_ID} is in UPDATE_IN_PROGRESS state and can not be updated.` }));
 
     // WHEN the services are restarted
-    const result = await activityEnv().run(activities.restartCellServices, input);
+    const result = await run(activities.restartCellServices, input);
 
     // THEN it is our operation, so success
     expect(result).toMatchObject({ noOp: false, alreadyStarted: true });
@@ -337,7 +337,7 @@ describe('deleteCellStack', () => {
     cfnMock.on(DeleteStackCommand).resolves({});
 
     // WHEN it is deleted
-    const result = await activityEnv().run(activities.deleteCellStack, input);
+    const result = await run(activities.deleteCellStack, input);
 
     // THEN DeleteStack carries the token
     expect(cfnMock).toHaveReceivedCommandWith(DeleteStackCommand, { StackName: STACK, ClientRequestToken: token });
@@ -349,7 +349,7 @@ describe('deleteCellStack', () => {
     cfnMock.on(DescribeStacksCommand).rejects(stackMissingError(STACK));
 
     // WHEN it is deleted
-    const result = await activityEnv().run(activities.deleteCellStack, input);
+    const result = await run(activities.deleteCellStack, input);
 
     // THEN nothing is sent
     expect(result).toMatchObject({ noOp: true });
@@ -362,7 +362,7 @@ describe('deleteCellStack', () => {
     latestOperation(token);
 
     // WHEN the delete is retried
-    const result = await activityEnv().run(activities.deleteCellStack, input);
+    const result = await run(activities.deleteCellStack, input);
 
     // THEN it is already started
     expect(result).toMatchObject({ noOp: false, alreadyStarted: true });
@@ -390,7 +390,7 @@ describe('waitForStack', () => {
     env.on('heartbeat', (details: StackWaitProgress) => heartbeats.push(details));
 
     // WHEN the activity waits
-    const result = await env.run(activities.waitForStack, input);
+    const result = await run(activities.waitForStack, input, env);
 
     // THEN each poll was reported, with only the events new since the previous one
     expect(result).toEqual({ stackName: STACK, status: 'UPDATE_COMPLETE', polls: 3, lastEventId: 'e4' });
@@ -414,7 +414,7 @@ describe('waitForStack', () => {
     });
 
     // WHEN the activity waits
-    const failure = await failureOf(activityEnv().run(activities.waitForStack, input));
+    const failure = await failureOf(run(activities.waitForStack, input));
 
     // THEN the failure says which resource failed and why
     expect(failure.type).toBe(ErrorType.StackOperationFailed);
@@ -437,7 +437,7 @@ describe('waitForStack', () => {
     env.on('heartbeat', (details: StackWaitProgress) => heartbeats.push(details));
 
     // WHEN the retried activity waits
-    const result = await env.run(activities.waitForStack, input);
+    const result = await run(activities.waitForStack, input, env);
 
     // THEN it reports poll 6 and only e4 and e3, having paged back to e2
     expect(result.polls).toBe(6);
@@ -456,7 +456,7 @@ describe('waitForStack', () => {
     });
 
     // WHEN the activity waits
-    const outcome = env.run(activities.waitForStack, input);
+    const outcome = run(activities.waitForStack, input, env);
 
     // THEN it ends as cancelled after the second poll
     await expect(outcome).rejects.toBeInstanceOf(CancelledFailure);
@@ -472,7 +472,7 @@ describe('waitForStack', () => {
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [event('e1', STACK, 'DELETE_IN_PROGRESS')] });
 
     // WHEN the activity waits for the deletion
-    const result = await activityEnv().run(activities.waitForStack, { ...input, until: 'deleted' });
+    const result = await run(activities.waitForStack, { ...input, until: 'deleted' as const });
 
     // THEN the stack is gone
     expect(result).toMatchObject({ status: 'NOT_FOUND', polls: 2 });
@@ -490,7 +490,7 @@ describe('waitForStack', () => {
     });
 
     // WHEN the activity waits for the deletion
-    const failure = await failureOf(activityEnv().run(activities.waitForStack, { ...input, until: 'deleted' }));
+    const failure = await failureOf(run(activities.waitForStack, { ...input, until: 'deleted' as const }));
 
     // THEN the failure names the bucket
     expect(failure.type).toBe(ErrorType.StackOperationFailed);
@@ -503,7 +503,7 @@ describe('waitForStack', () => {
     cfnMock.on(DescribeStacksCommand).rejects(stackMissingError(STACK));
 
     // WHEN the activity waits for it to be stable
-    const failure = await failureOf(activityEnv().run(activities.waitForStack, input));
+    const failure = await failureOf(run(activities.waitForStack, input));
 
     // THEN StackNotFound
     expect(failure.type).toBe(ErrorType.StackNotFound);

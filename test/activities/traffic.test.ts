@@ -17,7 +17,7 @@ import { resolveDeps, type ActivityDeps } from '../../activities/deps';
 import { ErrorType, type AwsFailureDetails } from '../../activities/errors';
 import { createTrafficActivities, type ChangeSyncProgress, type WeightChange } from '../../activities/traffic';
 import type { WeightedRecord } from '../../domain/registry/schema';
-import { activityEnv, failureOf, noSleep, route53Error } from './helpers';
+import { activityEnv, run, failureOf, noSleep, route53Error } from './helpers';
 
 const region = 'eu-west-1';
 const route53 = new Route53Client({ region });
@@ -80,7 +80,7 @@ describe('readCellWeights', () => {
       .resolvesOnce({ ResourceRecordSets: [listed(cell(3), 0)], IsTruncated: false, MaxItems: 2 });
 
     // WHEN cells 1, 3 and 9 are read
-    const result = await activityEnv().run(activities.readCellWeights, { requestToken: 'wf:read', records: [cell(1), cell(3), cell(9)] });
+    const result = await run(activities.readCellWeights, { requestToken: 'wf:read', records: [cell(1), cell(3), cell(9)] });
 
     // THEN their weights come back in the order asked, cell 9 as missing
     expect(result.records.map((r) => [r.setIdentifier, r.weight])).toEqual([
@@ -109,7 +109,7 @@ describe('readCellWeights', () => {
     });
 
     // WHEN cells 1 and 2 are read
-    const result = await activityEnv().run(activities.readCellWeights, { requestToken: 'wf:read', records: [cell(1), cell(2)] });
+    const result = await run(activities.readCellWeights, { requestToken: 'wf:read', records: [cell(1), cell(2)] });
 
     // THEN cell 2 is missing and no second page was fetched
     expect(result.missing.map((r) => r.setIdentifier)).toEqual(['cell-002']);
@@ -121,7 +121,7 @@ describe('readCellWeights', () => {
     r53Mock.on(ListResourceRecordSetsCommand).rejects(new NoSuchHostedZone({ $metadata: { httpStatusCode: 404, requestId: 'req-z' }, message: `No hosted zone found with ID: ${ZONE}` }));
 
     // WHEN a weight is read
-    const failure = await failureOf(activityEnv().run(activities.readCellWeights, { requestToken: 'wf:read', records: [cell(1)] }));
+    const failure = await failureOf(run(activities.readCellWeights, { requestToken: 'wf:read', records: [cell(1)] }));
 
     // THEN HostedZoneNotFound, with the request id
     expect(failure.type).toBe(ErrorType.HostedZoneNotFound);
@@ -140,7 +140,7 @@ describe('setCellWeights', () => {
     ];
 
     // WHEN their weights are set
-    const result = await activityEnv().run(activities.setCellWeights, { requestToken: 'cell-restart-cell-001:drain-1', changes });
+    const result = await run(activities.setCellWeights, { requestToken: 'cell-restart-cell-001:drain-1', changes });
 
     // THEN one ChangeResourceRecordSets carries both UPSERTs with every field of the record
     expect(r53Mock).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 1);
@@ -169,7 +169,7 @@ describe('setCellWeights', () => {
     r53Mock.on(ChangeResourceRecordSetsCommand, { HostedZoneId: 'Z999' }).resolves(changeInfo('C2'));
 
     // WHEN three weights are set
-    const result = await activityEnv().run(activities.setCellWeights, {
+    const result = await run(activities.setCellWeights, {
       requestToken: 'wf:shift',
       changes: [
         { record: cell(1), weight: 10 },
@@ -192,7 +192,7 @@ describe('setCellWeights', () => {
     const changes = Array.from({ length: 100 }, (_, i) => ({ record: cell(i + 1), weight: 2 }));
 
     // WHEN all their weights are set
-    await activityEnv().run(activities.setCellWeights, { requestToken: 'wf:rebalance', changes });
+    await run(activities.setCellWeights, { requestToken: 'wf:rebalance', changes });
 
     // THEN a single call carries all 100 changes
     expect(r53Mock).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 1);
@@ -205,8 +205,8 @@ describe('setCellWeights', () => {
     const input = { requestToken: 'wf:drain', changes: [{ record: cell(1), weight: 0 }] };
 
     // WHEN the same call runs twice
-    await activityEnv().run(activities.setCellWeights, input);
-    await activityEnv().run(activities.setCellWeights, input);
+    await run(activities.setCellWeights, input);
+    await run(activities.setCellWeights, input);
 
     // THEN both requests are identical UPSERTs (no CREATE that would fail on the retry)
     const [first, second] = r53Mock.commandCalls(ChangeResourceRecordSetsCommand).map((call) => call.args[0].input);
@@ -217,7 +217,7 @@ describe('setCellWeights', () => {
   test('refuses a weight outside 0-255 before calling Route 53', async () => {
     // GIVEN a weight of 256
     // WHEN it is set
-    const failure = await failureOf(activityEnv().run(activities.setCellWeights, { requestToken: 'wf:bad', changes: [{ record: cell(1), weight: 256 }] }));
+    const failure = await failureOf(run(activities.setCellWeights, { requestToken: 'wf:bad', changes: [{ record: cell(1), weight: 256 }] }));
 
     // THEN ValidationFailed, and nothing was sent
     expect(failure.type).toBe(ErrorType.ValidationFailed);
@@ -236,7 +236,7 @@ describe('setCellWeights', () => {
     );
 
     // WHEN a weight is set
-    const failure = await failureOf(activityEnv().run(activities.setCellWeights, { requestToken: 'wf:x', changes: [{ record: cell(1), weight: 1 }] }));
+    const failure = await failureOf(run(activities.setCellWeights, { requestToken: 'wf:x', changes: [{ record: cell(1), weight: 1 }] }));
 
     // THEN the failure is InvalidChangeBatch with the reason and request id
     expect(failure.type).toBe(ErrorType.InvalidChangeBatch);
@@ -253,7 +253,7 @@ describe('setCellWeights', () => {
       .resolves(changeInfo('C1'));
 
     // WHEN a weight is set
-    const result = await activityEnv().run(activities.setCellWeights, { requestToken: 'wf:t', changes: [{ record: cell(1), weight: 1 }] });
+    const result = await run(activities.setCellWeights, { requestToken: 'wf:t', changes: [{ record: cell(1), weight: 1 }] });
 
     // THEN the activity succeeds after one backoff
     expect(result.changes[0].changeId).toBe('C1');
@@ -269,7 +269,7 @@ describe('setCellWeights', () => {
       .resolves(changeInfo('C1'));
 
     // WHEN a weight is set
-    const result = await activityEnv().run(activities.setCellWeights, { requestToken: 'wf:p', changes: [{ record: cell(1), weight: 1 }] });
+    const result = await run(activities.setCellWeights, { requestToken: 'wf:p', changes: [{ record: cell(1), weight: 1 }] });
 
     // THEN the retry went through
     expect(result.changes[0].changeId).toBe('C1');
@@ -298,7 +298,7 @@ describe('Route 53 rate limiting', () => {
 
     // WHEN 100 cells across 10 hosted zones each get their own weight change at the same moment
     const runs = Array.from({ length: 100 }, (_, i) =>
-      activityEnv().run(limited.setCellWeights, { requestToken: `wf-${i}:drain`, changes: [{ record: cell(i, `Z${i % 10}`), weight: 0 }] }),
+      run(limited.setCellWeights, { requestToken: `wf-${i}:drain`, changes: [{ record: cell(i, `Z${i % 10}`), weight: 0 }] }),
     );
     await jest.advanceTimersByTimeAsync(60_000);
     const results = await Promise.all(runs);
@@ -323,7 +323,7 @@ describe('waitForChangesInSync', () => {
     env.on('heartbeat', (details: ChangeSyncProgress) => heartbeats.push(details));
 
     // WHEN the activity waits, given one id with the /change/ prefix
-    const result = await env.run(activities.waitForChangesInSync, { requestToken: 'wf:sync', changeIds: ['/change/C1', 'C2'] });
+    const result = await run(activities.waitForChangesInSync, { requestToken: 'wf:sync', changeIds: ['/change/C1', 'C2'] }, env);
 
     // THEN C1 was asked once, C2 twice, with a pause between polls
     expect(result).toEqual({ changeIds: ['C1', 'C2'], polls: 2 });
@@ -341,7 +341,7 @@ describe('waitForChangesInSync', () => {
     const env = activityEnv({ pending: ['C2'], polls: 4 } satisfies ChangeSyncProgress);
 
     // WHEN the activity is retried
-    const result = await env.run(activities.waitForChangesInSync, { requestToken: 'wf:sync', changeIds: ['C1', 'C2'] });
+    const result = await run(activities.waitForChangesInSync, { requestToken: 'wf:sync', changeIds: ['C1', 'C2'] }, env);
 
     // THEN only C2 is asked about, and the poll count goes on
     expect(result.polls).toBe(5);
@@ -359,7 +359,7 @@ describe('waitForChangesInSync', () => {
     });
 
     // WHEN the activity waits
-    const outcome = env.run(activities.waitForChangesInSync, { requestToken: 'wf:sync', changeIds: ['C1'] });
+    const outcome = run(activities.waitForChangesInSync, { requestToken: 'wf:sync', changeIds: ['C1'] }, env);
 
     // THEN it is cancelled after one poll
     await expect(outcome).rejects.toBeInstanceOf(CancelledFailure);
