@@ -1,0 +1,442 @@
+import {
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  PutMetricAlarmCommand,
+  PutMetricDataCommand,
+  type Dimension,
+  type MetricDataQuery,
+  type MetricDataResult,
+  type PutMetricAlarmInput,
+} from '@aws-sdk/client-cloudwatch';
+import type { MetricsSpec } from '../domain/registry/schema';
+import { mapError } from './aws-call';
+import type { ResolvedDeps } from './deps';
+import { ErrorType, activityFailure, isAwsError } from './errors';
+
+export interface GetCellHealthInput {
+  requestToken: string;
+  cellId: string;
+  /** The cell's alarm names (`Cell.alarms`). */
+  alarms: string[];
+  metrics: MetricsSpec;
+  /** Length of the metrics window, rounded up to whole minutes. */
+  windowSeconds: number;
+  /** ISO-8601 end of the window, rounded down to the minute. Default: now. */
+  endTime?: string;
+}
+
+export interface AlarmState {
+  name: string;
+  /** `OK`, `ALARM` or `INSUFFICIENT_DATA`. */
+  state: string;
+  reason?: string;
+  updatedAt?: string;
+}
+
+/** A cell's metrics over one window. Null where the window holds no data (or no requests, for rates). */
+export interface CellMetrics {
+  requestCount: number;
+  errorCount: number;
+  errorRatePercent: number | null;
+  latencyP95Ms: number | null;
+  latencyP99Ms: number | null;
+  availabilityPercent: number | null;
+}
+
+export interface MetricsWindow {
+  start: string;
+  end: string;
+  periodSeconds: number;
+}
+
+export interface CellHealth {
+  cellId: string;
+  window: MetricsWindow;
+  alarms: AlarmState[];
+  /** Names of the cell's alarms in state ALARM. */
+  inAlarm: string[];
+  /** Alarm names asked for that CloudWatch does not know. */
+  missingAlarms: string[];
+  metrics: CellMetrics;
+  /** CloudWatch returned partial data for some metric (a longer window may help). */
+  partialData: boolean;
+}
+
+export interface GetTrafficSharesInput {
+  requestToken: string;
+  cells: { cellId: string; metrics: MetricsSpec }[];
+  windowSeconds: number;
+  /** ISO-8601 end of the window. Default: now. */
+  endTime?: string;
+}
+
+export interface TrafficShare {
+  cellId: string;
+  requestCount: number;
+  /** This cell's share of all the given cells' requests, 0-100; null when there were none. */
+  sharePercent: number | null;
+}
+
+export interface TrafficShares {
+  window: MetricsWindow;
+  totalRequests: number;
+  shares: TrafficShare[];
+  partialData: boolean;
+}
+
+export interface RecordProcedureEventInput {
+  requestToken: string;
+  /** E.g. `cell-restart`. */
+  procedure: string;
+  /** E.g. `drained`, `restarted`, `restored`, `aborted`. */
+  event: string;
+  cellId?: string;
+  /** ISO-8601 time of the event, chosen by the workflow so that a retry writes the same datum. */
+  timestamp: string;
+  /** Default 1. */
+  value?: number;
+}
+
+export interface RecordProcedureEventResult {
+  namespace: string;
+  metricName: string;
+  timestamp: string;
+}
+
+/** A stricter alarm watched for a while after a recovery. */
+export interface PostRecoveryAlarm {
+  alarmName: string;
+  metrics: MetricsSpec;
+  /** What it watches: alarms above the threshold for error rate and p99 latency, below it for availability. */
+  signal: 'errorRatePercent' | 'latencyP99Ms' | 'availabilityPercent';
+  threshold: number;
+  /** Default 60. */
+  periodSeconds?: number;
+  /** Default 3. */
+  evaluationPeriods?: number;
+  /** Default: `evaluationPeriods`. */
+  datapointsToAlarm?: number;
+  /** ARNs notified on ALARM (SNS topics, ...). */
+  alarmActions?: string[];
+  description?: string;
+}
+
+export interface PutPostRecoveryAlarmsInput {
+  requestToken: string;
+  cellId: string;
+  alarms: PostRecoveryAlarm[];
+}
+
+export interface DeletePostRecoveryAlarmsInput {
+  requestToken: string;
+  alarmNames: string[];
+}
+
+export interface AlarmNamesResult {
+  alarmNames: string[];
+}
+
+/** CloudWatch activities. */
+export interface HealthActivities {
+  /**
+   * A cell's health in two calls: its alarms' states (DescribeAlarms by name, metric and
+   * composite alarms) and its metrics over the window (one GetMetricData: request and error
+   * sums, latency p95 and p99, average availability). A read: a repeat changes nothing.
+   */
+  getCellHealth(input: GetCellHealthInput): Promise<CellHealth>;
+  /** Each cell's share of the requests the given cells served over the window, from one GetMetricData. */
+  getTrafficShares(input: GetTrafficSharesInput): Promise<TrafficShares>;
+  /**
+   * Records a procedure event as a custom metric: a gauge named `ProcedureEvent` with the
+   * procedure, event and cell as dimensions, at the input's timestamp.
+   */
+  recordProcedureEvent(input: RecordProcedureEventInput): Promise<RecordProcedureEventResult>;
+  /**
+   * Creates or updates the stricter post-recovery alarms. PutMetricAlarm overwrites an alarm of
+   * the same name, so a repeat leaves the same alarms.
+   */
+  putPostRecoveryAlarms(input: PutPostRecoveryAlarmsInput): Promise<AlarmNamesResult>;
+  /** Deletes the post-recovery alarms. Alarms already gone are fine, so a repeat succeeds. */
+  deletePostRecoveryAlarms(input: DeletePostRecoveryAlarmsInput): Promise<AlarmNamesResult>;
+}
+
+const MAX_QUERIES = 500;
+const MAX_ALARM_NAMES = 100;
+
+const dimensions = (spec: MetricsSpec): Dimension[] => Object.entries(spec.dimensions).map(([Name, Value]) => ({ Name, Value }));
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function parseTime(iso: string, field: string): number {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw activityFailure(ErrorType.ValidationFailed, `${field} is not an ISO-8601 time: ${iso}`);
+  return ms;
+}
+
+/** Whole minutes, aligned to the minute: CloudWatch answers aligned windows from whole periods. */
+function metricsWindow(windowSeconds: number, endTime: string | undefined, clock: () => number): MetricsWindow {
+  if (!(windowSeconds > 0) || !Number.isFinite(windowSeconds)) {
+    throw activityFailure(ErrorType.ValidationFailed, `windowSeconds must be positive, got ${windowSeconds}`);
+  }
+  const periodSeconds = Math.ceil(windowSeconds / 60) * 60;
+  const endMs = Math.floor((endTime === undefined ? clock() : parseTime(endTime, 'endTime')) / 60_000) * 60_000;
+  return { start: new Date(endMs - periodSeconds * 1000).toISOString(), end: new Date(endMs).toISOString(), periodSeconds };
+}
+
+function stat(id: string, spec: MetricsSpec, metricName: string, statistic: string, period: number): MetricDataQuery {
+  return {
+    Id: id,
+    MetricStat: { Metric: { Namespace: spec.namespace, MetricName: metricName, Dimensions: dimensions(spec) }, Period: period, Stat: statistic },
+    ReturnData: true,
+  };
+}
+
+const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+const maxOrNull = (values: number[]): number | null => (values.length > 0 ? Math.max(...values) : null);
+const minOrNull = (values: number[]): number | null => (values.length > 0 ? Math.min(...values) : null);
+
+function alarmInput(cellId: string, requestToken: string, alarm: PostRecoveryAlarm): PutMetricAlarmInput {
+  const period = alarm.periodSeconds ?? 60;
+  const evaluationPeriods = alarm.evaluationPeriods ?? 3;
+  const common: PutMetricAlarmInput = {
+    AlarmName: alarm.alarmName,
+    AlarmDescription: alarm.description ?? `cellops post-recovery alarm for ${cellId} (${requestToken})`,
+    ActionsEnabled: true,
+    AlarmActions: alarm.alarmActions,
+    EvaluationPeriods: evaluationPeriods,
+    DatapointsToAlarm: alarm.datapointsToAlarm ?? evaluationPeriods,
+    Threshold: alarm.threshold,
+    // Tags apply only when the alarm is created; an overwrite keeps the first ones.
+    Tags: [
+      { Key: 'cellops:cell', Value: cellId },
+      { Key: 'cellops:purpose', Value: 'post-recovery' },
+    ],
+  };
+  const spec = alarm.metrics;
+  const metric = (metricName: string) => ({ Namespace: spec.namespace, MetricName: metricName, Dimensions: dimensions(spec) });
+  switch (alarm.signal) {
+    case 'errorRatePercent':
+      return {
+        ...common,
+        ComparisonOperator: 'GreaterThanThreshold',
+        // No requests means no errors, not missing health.
+        TreatMissingData: 'notBreaching',
+        Metrics: [
+          { Id: 'errors', MetricStat: { Metric: metric(spec.errorCount), Period: period, Stat: 'Sum' }, ReturnData: false },
+          { Id: 'requests', MetricStat: { Metric: metric(spec.requestCount), Period: period, Stat: 'Sum' }, ReturnData: false },
+          { Id: 'errorRate', Expression: 'IF(requests > 0, 100 * errors / requests, 0)', Label: 'Error rate (%)', ReturnData: true },
+        ],
+      };
+    case 'latencyP99Ms':
+      return {
+        ...common,
+        ...metric(spec.latency),
+        ExtendedStatistic: 'p99',
+        Period: period,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      };
+    case 'availabilityPercent':
+      return {
+        ...common,
+        ...metric(spec.availability),
+        Statistic: 'Average',
+        Period: period,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'missing',
+      };
+  }
+}
+
+/** Builds the CloudWatch activities. */
+export function createHealthActivities(deps: ResolvedDeps): HealthActivities {
+  const { cloudWatch: cw, cloudWatchCalls: calls } = deps;
+
+  /** All results of one GetMetricData request (following NextToken), values merged by query id. */
+  async function metricData(queries: MetricDataQuery[], window: MetricsWindow, resource: string): Promise<Map<string, MetricDataResult>> {
+    const results = new Map<string, MetricDataResult>();
+    let nextToken: string | undefined;
+    do {
+      const out = await calls.call({ operation: 'GetMetricData', resource }, (abortSignal) =>
+        cw.send(
+          new GetMetricDataCommand({
+            MetricDataQueries: queries,
+            StartTime: new Date(window.start),
+            EndTime: new Date(window.end),
+            ScanBy: 'TimestampDescending',
+            NextToken: nextToken,
+          }),
+          { abortSignal },
+        ),
+      );
+      for (const result of out.MetricDataResults ?? []) {
+        const id = result.Id ?? '';
+        const seen = results.get(id);
+        results.set(id, seen ? { ...result, Values: [...(seen.Values ?? []), ...(result.Values ?? [])] } : result);
+      }
+      nextToken = out.NextToken;
+    } while (nextToken !== undefined);
+    for (const result of results.values()) {
+      if (result.StatusCode === 'Forbidden') {
+        throw activityFailure(ErrorType.AccessDenied, `GetMetricData ${resource}: no access to metric ${result.Label ?? result.Id ?? ''}`);
+      }
+      if (result.StatusCode === 'InternalError') {
+        throw activityFailure(ErrorType.AwsUnavailable, `GetMetricData ${resource}: CloudWatch reported an internal error for ${result.Label ?? result.Id ?? ''}`);
+      }
+    }
+    return results;
+  }
+
+  const values = (results: Map<string, MetricDataResult>, id: string): number[] => results.get(id)?.Values ?? [];
+  const isPartial = (results: Map<string, MetricDataResult>): boolean => [...results.values()].some((r) => r.StatusCode !== 'Complete');
+
+  async function describeAlarms(names: string[]): Promise<AlarmState[]> {
+    const states: AlarmState[] = [];
+    for (const batch of chunks(names, MAX_ALARM_NAMES)) {
+      let nextToken: string | undefined;
+      do {
+        const out = await calls.call({ operation: 'DescribeAlarms', resource: batch.join(',') }, (abortSignal) =>
+          cw.send(new DescribeAlarmsCommand({ AlarmNames: batch, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: nextToken }), { abortSignal }),
+        );
+        for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
+          states.push({
+            name: alarm.AlarmName ?? '',
+            state: alarm.StateValue ?? 'INSUFFICIENT_DATA',
+            reason: alarm.StateReason,
+            updatedAt: alarm.StateUpdatedTimestamp?.toISOString(),
+          });
+        }
+        nextToken = out.NextToken;
+      } while (nextToken !== undefined);
+    }
+    return states;
+  }
+
+  return {
+    async getCellHealth(input) {
+      const window = metricsWindow(input.windowSeconds, input.endTime, deps.clock);
+      const alarms = input.alarms.length > 0 ? await describeAlarms(input.alarms) : [];
+      const known = new Set(alarms.map((a) => a.name));
+      const spec = input.metrics;
+      const period = window.periodSeconds;
+      const results = await metricData(
+        [
+          stat('requests', spec, spec.requestCount, 'Sum', period),
+          stat('errors', spec, spec.errorCount, 'Sum', period),
+          stat('p95', spec, spec.latency, 'p95', period),
+          stat('p99', spec, spec.latency, 'p99', period),
+          stat('availability', spec, spec.availability, 'Average', period),
+        ],
+        window,
+        input.cellId,
+      );
+      const requestCount = sum(values(results, 'requests'));
+      const errorCount = sum(values(results, 'errors'));
+      // Should a window straddle two periods, take the worse value rather than an invented mean.
+      return {
+        cellId: input.cellId,
+        window,
+        alarms,
+        inAlarm: alarms.filter((a) => a.state === 'ALARM').map((a) => a.name),
+        missingAlarms: input.alarms.filter((name) => !known.has(name)),
+        metrics: {
+          requestCount,
+          errorCount,
+          errorRatePercent: requestCount > 0 ? (100 * errorCount) / requestCount : null,
+          latencyP95Ms: maxOrNull(values(results, 'p95')),
+          latencyP99Ms: maxOrNull(values(results, 'p99')),
+          availabilityPercent: minOrNull(values(results, 'availability')),
+        },
+        partialData: isPartial(results),
+      };
+    },
+
+    async getTrafficShares(input) {
+      const window = metricsWindow(input.windowSeconds, input.endTime, deps.clock);
+      const counts: number[] = [];
+      let partialData = false;
+      // One request unless there are more cells than GetMetricData takes queries.
+      for (const [batchIndex, batch] of chunks(input.cells, MAX_QUERIES).entries()) {
+        const ids = batch.map((_, i) => `cell${batchIndex * MAX_QUERIES + i}`);
+        const queries = batch.map((cell, i) => ({ ...stat(ids[i], cell.metrics, cell.metrics.requestCount, 'Sum', window.periodSeconds), Label: cell.cellId }));
+        const results = await metricData(queries, window, `traffic of ${batch.length} cells`);
+        partialData ||= isPartial(results);
+        for (const id of ids) counts.push(sum(values(results, id)));
+      }
+      const totalRequests = sum(counts);
+      return {
+        window,
+        totalRequests,
+        shares: input.cells.map((cell, i) => ({
+          cellId: cell.cellId,
+          requestCount: counts[i],
+          sharePercent: totalRequests > 0 ? (100 * counts[i]) / totalRequests : null,
+        })),
+        partialData,
+      };
+    },
+
+    async recordProcedureEvent(input) {
+      const timestamp = new Date(parseTime(input.timestamp, 'timestamp'));
+      const value = input.value ?? 1;
+      if (!Number.isFinite(value)) throw activityFailure(ErrorType.ValidationFailed, `value must be a finite number, got ${value}`);
+      const dims: Dimension[] = [
+        { Name: 'Procedure', Value: input.procedure },
+        { Name: 'Event', Value: input.event },
+        ...(input.cellId === undefined ? [] : [{ Name: 'CellId', Value: input.cellId }]),
+      ];
+      // CloudWatch does not deduplicate datapoints. A repeat with the same token sends the same
+      // value at the same timestamp (from the input, never the clock), which leaves Maximum,
+      // Minimum and Average of the gauge unchanged, so a retried activity cannot distort a
+      // dashboard that reads it with Maximum. Only SampleCount and Sum would see the duplicate.
+      await calls.call({ operation: 'PutMetricData', resource: `${input.procedure}/${input.event}` }, (abortSignal) =>
+        cw.send(
+          new PutMetricDataCommand({
+            Namespace: deps.metricsNamespace,
+            MetricData: [{ MetricName: 'ProcedureEvent', Dimensions: dims, Timestamp: timestamp, Value: value, Unit: 'None' }],
+          }),
+          { abortSignal },
+        ),
+      );
+      return { namespace: deps.metricsNamespace, metricName: 'ProcedureEvent', timestamp: timestamp.toISOString() };
+    },
+
+    async putPostRecoveryAlarms(input) {
+      for (const alarm of input.alarms) {
+        await calls.call({ operation: 'PutMetricAlarm', resource: alarm.alarmName }, (abortSignal) =>
+          cw.send(new PutMetricAlarmCommand(alarmInput(input.cellId, input.requestToken, alarm)), { abortSignal }),
+        );
+      }
+      return { alarmNames: input.alarms.map((a) => a.alarmName) };
+    },
+
+    async deletePostRecoveryAlarms(input) {
+      for (const batch of chunks(input.alarmNames, MAX_ALARM_NAMES)) {
+        const resource = batch.join(',');
+        const remove = (names: string[]) =>
+          calls.attempt((abortSignal) => cw.send(new DeleteAlarmsCommand({ AlarmNames: names }), { abortSignal }));
+        try {
+          await remove(batch);
+        } catch (err) {
+          if (!isAwsError(err, 'ResourceNotFound', 'ResourceNotFoundException')) throw mapError(err, { operation: 'DeleteAlarms', resource });
+          // Current docs: the existing alarms are deleted anyway. Older docs: none are. Delete
+          // whatever still exists so both behaviours end with the alarms gone.
+          const remaining = (await describeAlarms(batch)).map((a) => a.name);
+          if (remaining.length > 0) {
+            try {
+              await remove(remaining);
+            } catch (retryErr) {
+              throw mapError(retryErr, { operation: 'DeleteAlarms', resource });
+            }
+          }
+        }
+      }
+      return { alarmNames: input.alarmNames };
+    },
+  };
+}
