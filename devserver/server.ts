@@ -21,6 +21,32 @@ export interface RunningDevServer {
 
 const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 
+/**
+ * The SDK's core compresses every request with gzip, and grpc-js inflates each one through an
+ * async zlib stream: over a third of the server's CPU under load. Core falls back to plain
+ * requests when GetSystemInfo answers UNIMPLEMENTED mentioning "grpc-encoding" or "decompress"
+ * (sdk-core `Connection::connect`), so a compressed GetSystemInfo is declined that way. Other
+ * compressed requests are still accepted.
+ */
+const declineCompressedSystemInfo: grpc.ServerInterceptor = (method, call) => {
+  // grpc-js keeps the request's grpc-encoding on its base call object only.
+  const encoding = (call as unknown as { incomingEncoding?: string }).incomingEncoding;
+  if (!method.path.endsWith('/GetSystemInfo') || encoding === undefined || encoding === 'identity') {
+    // Pass-through: grpc-js only uses the call's interface, and wrapping every call costs.
+    return call as grpc.ServerInterceptingCall;
+  }
+  return new grpc.ServerInterceptingCall(call, {
+    start: (next) => {
+      next({});
+      call.sendStatus({
+        code: grpc.status.UNIMPLEMENTED,
+        details: `grpc-encoding ${encoding} is not accepted here (decompress disabled): send requests uncompressed`,
+        metadata: new grpc.Metadata(),
+      });
+    },
+  });
+};
+
 function callContext(call: grpc.ServerUnaryCall<unknown, unknown>): CallContext {
   const deadline = call.getDeadline();
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
@@ -94,6 +120,7 @@ export async function startDevServer(config: DevServerConfig, log: Logger, clock
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    interceptors: [declineCompressedSystemInfo],
   });
   for (const service of reflectedServices()) {
     const implemented = handlersByService[service.shortName] ?? {};

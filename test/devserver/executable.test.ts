@@ -133,4 +133,25 @@ describe('dev server executable', () => {
     expect(noNamespace).toMatchObject({ code: 3, details: expect.stringContaining('Namespace') as unknown });
     expect(stillUp.serverVersion).toBeTruthy();
   });
+
+  it('declines a gzip-compressed GetSystemInfo the way the SDK core understands, and still serves other compressed calls', async () => {
+    // GIVEN a running server and a client that gzips every request, as the SDK's core does
+    const port = await freePort();
+    launched.push(launch(['server', 'start-dev', '--port', String(port), '--log-level', 'error']));
+    await (await connectWhenReady(`127.0.0.1:${port}`, 5_000)).close();
+    const gzip = await Connection.connect({
+      address: `127.0.0.1:${port}`,
+      channelArgs: { 'grpc.default_compression_algorithm': 2, 'grpc.use_local_subchannel_pool': 1 },
+    });
+
+    // WHEN it calls GetSystemInfo and DescribeNamespace compressed
+    const systemInfo = await gzip.workflowService.getSystemInfo({}).catch((err: unknown) => err);
+    const namespace = await gzip.workflowService.describeNamespace({ namespace: 'default' });
+    await gzip.close();
+
+    // THEN GetSystemInfo is UNIMPLEMENTED naming grpc-encoding (core then reconnects uncompressed),
+    // and the other call is served
+    expect(systemInfo).toMatchObject({ code: 12, details: expect.stringContaining('grpc-encoding gzip') as unknown });
+    expect(namespace.namespaceInfo?.name).toBe('default');
+  });
 });
