@@ -11,7 +11,7 @@ export interface ThrottleRetryPolicy {
   maxDelayMs: number;
 }
 
-/** Eight attempts over about 30 s: enough for a burst of 100 cells' calls to drain through the limiter. */
+/** Eight attempts spread over about 24 s of backoff (250 ms doubling, capped at 8 s). */
 export const DEFAULT_THROTTLE_RETRY: ThrottleRetryPolicy = { maxAttempts: 8, baseDelayMs: 250, maxDelayMs: 8_000 };
 
 /** The activity context's sleep: resolves after `ms`, rejects with `CancelledFailure` on cancellation. */

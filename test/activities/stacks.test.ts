@@ -356,6 +356,19 @@ describe('deleteCellStack', () => {
     expect(cfnMock).toHaveReceivedCommandTimes(DeleteStackCommand, 0);
   });
 
+  test('succeeds when the stack disappears between the check and the DeleteStack', async () => {
+    // GIVEN a stack that someone else's delete removes just before ours is sent
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('DELETE_IN_PROGRESS')] });
+    latestOperation('someone-else');
+    cfnMock.on(DeleteStackCommand).rejects(stackMissingError(STACK));
+
+    // WHEN it is deleted
+    const result = await run(activities.deleteCellStack, input);
+
+    // THEN the stack is gone, which is what was asked
+    expect(result).toMatchObject({ noOp: true, alreadyStarted: false });
+  });
+
   test('does not send a second DeleteStack for a delete it already started', async () => {
     // GIVEN our delete in progress
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('DELETE_IN_PROGRESS')] });
