@@ -218,7 +218,10 @@ export function createStackActivities(deps: ResolvedDeps): StackActivities {
           // Maybe ours: an earlier attempt whose response was lost. The token check below tells.
           if (!isAwsError(err, 'AlreadyExistsException')) throw mapError(err, { operation: 'CreateStack', resource: spec.name });
           stack = await describeStack(spec.name);
-          if (stack === undefined) throw mapError(err, { operation: 'CreateStack', resource: spec.name });
+          if (stack === undefined) {
+            // It existed a moment ago: someone else's delete is finishing. The next attempt creates it.
+            throw activityFailure(ErrorType.ResourceBusy, `stack ${spec.name} already existed at CreateStack but is gone now`, { stackName: spec.name });
+          }
         }
       }
       const status = new StackStatus(stack.StackStatus ?? 'UNKNOWN', stack.StackStatusReason);

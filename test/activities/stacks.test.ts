@@ -168,6 +168,19 @@ describe('deployCellStack', () => {
     expect(result).toMatchObject({ operation: 'create', noOp: false, alreadyStarted: true });
   });
 
+  test('fails retryably when the stack CreateStack collided with has vanished again', async () => {
+    // GIVEN a stack that exists at CreateStack time and is gone right after (a delete finishing)
+    cfnMock.on(DescribeStacksCommand).rejects(stackMissingError(STACK));
+    cfnMock.on(CreateStackCommand).rejects(new AlreadyExistsException({ $metadata: { httpStatusCode: 400, requestId: 'req-3' }, message: `Stack [${STACK}] already exists` }));
+
+    // WHEN the deploy runs
+    const failure = await failureOf(run(activities.deployCellStack, { requestToken: REQUEST, stack: spec }));
+
+    // THEN the next attempt may create it: ResourceBusy, retryable
+    expect(failure.type).toBe(ErrorType.ResourceBusy);
+    expect(failure.nonRetryable).toBe(false);
+  });
+
   test('fails retryably when another operation is running on the stack', async () => {
     // GIVEN a stack busy with someone else's update
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_IN_PROGRESS')] });
