@@ -49,6 +49,9 @@ export interface SyntaxQuery {
   readonly orderBy: SyntaxOrder[];
 }
 
+/** Deeper nesting is surely not a real filter, and would exhaust the stack. */
+const MAX_NESTING = 100;
+
 const VALUE = 'a value (a quoted string, a number, true or false)';
 const CONDITION = 'a condition such as WorkflowId = "x", or ORDER BY';
 
@@ -58,6 +61,7 @@ class Parser {
   /** Tokens read so far; `index` is the next one to parse. */
   private readonly tokens: Token[] = [];
   private index = 0;
+  private nesting = 0;
 
   constructor(private readonly query: string) {
     this.lexer = new Lexer(query);
@@ -74,7 +78,7 @@ class Parser {
     const orderBy = this.isKeyword('ORDER') ? this.parseOrderBy() : [];
     if (this.isKeyword('LIMIT')) throw errorAt(`${NOT_SUPPORTED}: 'LIMIT' clause`, this.peek().offset);
     if (this.peek().kind !== 'end') {
-      throw this.syntaxError(where && orderBy.length === 0 ? 'AND, OR, ORDER BY or the end of the query' : ', or the end of the query');
+      throw this.syntaxError(where && orderBy.length === 0 ? 'AND, OR, ORDER BY or the end of the query' : "',' or the end of the query");
     }
     return { where, orderBy };
   }
@@ -96,13 +100,16 @@ class Parser {
   }
 
   private parseNot(): SyntaxNode {
-    if (this.acceptKeyword('NOT')) return { kind: 'not', operand: this.parseNot() };
+    if (this.isKeyword('NOT')) {
+      this.index++;
+      return { kind: 'not', operand: this.nested(() => this.parseNot()) };
+    }
     return this.parsePredicate();
   }
 
   private parsePredicate(): SyntaxNode {
     if (this.accept('(')) {
-      const inner = this.parseOr();
+      const inner = this.nested(() => this.parseOr());
       this.expect(')', "')' to close the parenthesis");
       return inner;
     }
@@ -141,6 +148,15 @@ class Parser {
       return { kind: 'is', left, negated: isNot, what: what.value as 'NULL' | 'TRUE' | 'FALSE', offset: keyword.offset };
     }
     return { kind: 'bare', operand: left };
+  }
+
+  private nested(parse: () => SyntaxNode): SyntaxNode {
+    if (++this.nesting > MAX_NESTING) {
+      throw errorAt(`${MALFORMED}: parentheses and NOT nested more than ${MAX_NESTING} deep`, this.tokens[this.index - 1].offset);
+    }
+    const node = parse();
+    this.nesting--;
+    return node;
   }
 
   /** A name, a literal or a signed number; `expected` describes it in a syntax error. */

@@ -436,7 +436,7 @@ describe('visibility query: malformed queries', () => {
     ['ORDER StartTime', `malformed SQL query: syntax error at position 7 near 'StartTime': expected BY after ORDER`],
     ['ORDER BY', 'malformed SQL query: syntax error at the end of the query: expected a search attribute name to order by'],
     ['ORDER BY StartTime,', 'malformed SQL query: syntax error at the end of the query: expected a search attribute name to order by'],
-    ['ORDER BY StartTime DESC ASC', `malformed SQL query: syntax error at position 25 near 'ASC': expected , or the end of the query`],
+    ['ORDER BY StartTime DESC ASC', `malformed SQL query: syntax error at position 25 near 'ASC': expected ',' or the end of the query`],
     // Names.
     ['Foo = "x"', 'invalid search attribute: Foo (at position 1)'],
     ['cellId = "x"', 'invalid search attribute: cellId (did you mean CellId?) (at position 1)'],
@@ -482,6 +482,16 @@ describe('visibility query: malformed queries', () => {
     ['ORDER BY StartTime LIMIT 1', `operation is not supported: 'LIMIT' clause (at position 20)`],
   ])('rejects %s', (query, message) => {
     expect(errorOf(query)).toBe(message);
+  });
+
+  it('rejects nesting too deep to be a real filter, rather than overflowing the stack', () => {
+    // GIVEN 101 nested parentheses, and 100 (the limit)
+    const tooDeep = `${'('.repeat(101)}WorkflowId = "a"${')'.repeat(101)}`;
+    const deepest = `${'('.repeat(100)}WorkflowId = "a"${')'.repeat(100)}`;
+
+    // THEN the first is an ordinary query error and the second still matches
+    expect(errorOf(tooDeep)).toBe('malformed SQL query: parentheses and NOT nested more than 100 deep (at position 101)');
+    expect(matching(deepest)).toEqual(['a']);
   });
 
   it('reports the first syntax error before any unknown name', () => {
