@@ -61,7 +61,8 @@ function retryPolicyProto(act: ActivityState): common.IRetryPolicy {
 
 /**
  * Applies a validated ScheduleActivityTask command: writes ActivityTaskScheduled, records the
- * pending activity and queues its first attempt.
+ * pending activity and queues its first attempt, unless `eager`: then the caller starts it at
+ * once and hands it back in the workflow task completion's response.
  */
 export function scheduleActivity(
   ctx: EngineContext,
@@ -69,8 +70,9 @@ export function scheduleActivity(
   attrs: command.IScheduleActivityTaskCommandAttributes,
   timeouts: ActivityTimeouts,
   workflowTaskCompletedEventId: number,
+  eager: boolean,
   txn: Txn,
-): void {
+): ActivityState {
   const now = ctx.clock.now();
   const taskQueue = attrs.taskQueue?.name || exec.taskQueue;
   const act: ActivityState = {
@@ -122,7 +124,8 @@ export function scheduleActivity(
   if (act.scheduleToCloseMs > 0) {
     setTimeoutDeadline(ctx, exec, act, TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, now + act.scheduleToCloseMs);
   }
-  queueAttempt(ctx, exec, act, txn);
+  if (!eager) queueAttempt(ctx, exec, act, txn);
+  return act;
 }
 
 function setTimeoutDeadline(

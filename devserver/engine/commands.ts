@@ -1,4 +1,4 @@
-import { deriveActivityTimeouts, requestCancelActivity, scheduleActivity, type ActivityTimeouts } from './activities';
+import { deriveActivityTimeouts, requestCancelActivity, scheduleActivity, startActivity, type ActivityTimeouts } from './activities';
 import { deadlineKey, type EngineContext, type Txn } from './context';
 import { invalidArgument, type ServiceError } from './errors';
 import { appendEvent, flushBuffered, makeEvent } from './history';
@@ -6,7 +6,7 @@ import { closeRun } from './lifecycle';
 import { command, common, durationMs, enumName, enums, i64, wsv } from './proto';
 import { mergeSearchAttributes } from './search-attributes';
 import { cancelTimer, startTimer } from './timers';
-import type { ExecutionState, NamespaceState } from './types';
+import type { ActivityState, ExecutionState, NamespaceState } from './types';
 import { failWorkflowTask, materializeTransientTask, scheduleWorkflowTask } from './workflow-tasks';
 
 const CommandType = enums.CommandType;
@@ -180,17 +180,22 @@ function serverFailure(message: string): { message: string; source: string; serv
   return { message, source: 'Server', serverFailureInfo: { nonRetryable: true } };
 }
 
-/**
- * RespondWorkflowTaskCompleted on the run's started task. Returns an error to answer the worker
- * with after the (committed) task failure, or undefined on success.
- */
+/** The outcome of a workflow task completion. */
+export interface CompletionOutcome {
+  /** Answered to the worker after the task failure it describes has been committed. */
+  error?: ServiceError;
+  /** Activities started eagerly, returned in the response (in command order, as core expects). */
+  activityTasks: wsv.IPollActivityTaskQueueResponse[];
+}
+
+/** RespondWorkflowTaskCompleted on the run's started task. */
 export function completeWorkflowTask(
   ctx: EngineContext,
   ns: NamespaceState,
   exec: ExecutionState,
   req: wsv.IRespondWorkflowTaskCompletedRequest,
   txn: Txn,
-): ServiceError | undefined {
+): CompletionOutcome {
   const wft = exec.wft;
   if (!wft || wft.phase !== 'started') throw new Error('completeWorkflowTask: no started workflow task');
   const commands = req.commands ?? [];
@@ -209,7 +214,7 @@ export function completeWorkflowTask(
   } catch (err) {
     if (!(err instanceof CommandRejected)) throw err;
     failWorkflowTask(ctx, exec, err.failedCause, serverFailure(err.message), identity, binaryChecksum, txn, rejectionRetryDelayMs(wft.attempt));
-    return invalidArgument(err.message);
+    return { error: invalidArgument(err.message), activityTasks: [] };
   }
 
   // New events arrived while the workflow decided to close: it must see them first.
@@ -223,7 +228,7 @@ export function completeWorkflowTask(
       binaryChecksum,
       txn,
     );
-    return invalidArgument('UnhandledCommand');
+    return { error: invalidArgument('UnhandledCommand'), activityTasks: [] };
   }
 
   materializeTransientTask(ctx, exec, txn);
@@ -249,8 +254,9 @@ export function completeWorkflowTask(
   exec.wft = null;
 
   let needsWorkflowTask = req.forceCreateNewWorkflowTask === true;
+  const eager: ActivityState[] = [];
   commands.forEach((cmd, index) => {
-    needsWorkflowTask = applyCommand(ctx, exec, cmd, index, prepared, completedId, identity, txn) || needsWorkflowTask;
+    needsWorkflowTask = applyCommand(ctx, exec, cmd, index, prepared, completedId, identity, eager, txn) || needsWorkflowTask;
   });
 
   for (const [queryId, result] of Object.entries(req.queryResults ?? {})) {
@@ -265,12 +271,18 @@ export function completeWorkflowTask(
     if (q?.phase === 'attached') q.phase = 'buffered';
   }
 
+  const activityTasks: wsv.IPollActivityTaskQueueResponse[] = [];
   if (exec.status === Status.WORKFLOW_EXECUTION_STATUS_RUNNING) {
     needsWorkflowTask = flushBuffered(ctx, exec, txn) || needsWorkflowTask;
     if (needsWorkflowTask) scheduleWorkflowTask(ctx, exec, txn);
+    for (const act of eager) {
+      if (exec.activities[act.scheduledEventId] === act && act.phase === 'scheduled') {
+        activityTasks.push(startActivity(ctx, exec, act, identity, txn));
+      }
+    }
   }
   txn.touched.add(exec);
-  return undefined;
+  return { activityTasks };
 }
 
 /**
@@ -285,20 +297,19 @@ function applyCommand(
   prepared: Prepared,
   completedId: number,
   identity: string,
+  eager: ActivityState[],
   txn: Txn,
 ): boolean {
   const wftCompleted = i64(completedId);
   switch (cmd.commandType) {
-    case CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
-      scheduleActivity(
-        ctx,
-        exec,
-        cmd.scheduleActivityTaskCommandAttributes ?? {},
-        prepared.activityTimeouts.get(index) as ActivityTimeouts,
-        completedId,
-        txn,
-      );
+    case CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
+      const attrs = cmd.scheduleActivityTaskCommandAttributes ?? {};
+      // The worker asks for eager execution only for its own task queue, with a slot reserved.
+      const wantsEager = attrs.requestEagerExecution === true && (attrs.taskQueue?.name || exec.taskQueue) === exec.taskQueue;
+      const act = scheduleActivity(ctx, exec, attrs, prepared.activityTimeouts.get(index) as ActivityTimeouts, completedId, wantsEager, txn);
+      if (wantsEager) eager.push(act);
       return false;
+    }
     case CommandType.COMMAND_TYPE_START_TIMER: {
       const a = cmd.startTimerCommandAttributes ?? {};
       startTimer(ctx, exec, a.timerId ?? '', durationMs(a.startToFireTimeout), completedId, txn);

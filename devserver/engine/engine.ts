@@ -482,9 +482,9 @@ export class Engine implements EngineContext {
 
   respondWorkflowTaskCompleted(req: wsv.IRespondWorkflowTaskCompletedRequest): wsv.IRespondWorkflowTaskCompletedResponse {
     const { ns, exec } = this.startedWorkflowTask(req.taskToken);
-    const error = this.transact((txn) => completeWorkflowTask(this, ns, exec, req, txn));
+    const { error, activityTasks } = this.transact((txn) => completeWorkflowTask(this, ns, exec, req, txn));
     if (error) throw error;
-    return {};
+    return { activityTasks };
   }
 
   respondWorkflowTaskFailed(req: wsv.IRespondWorkflowTaskFailedRequest): wsv.IRespondWorkflowTaskFailedResponse {

@@ -10,6 +10,7 @@ import { ServiceError } from '../../devserver/engine/errors';
 import { createLogger } from '../../devserver/log';
 import { DeadlineScheduler } from '../../devserver/scheduler';
 import { temporal } from '@temporalio/proto';
+import Long from 'long';
 
 const enums = temporal.api.enums.v1;
 
@@ -176,6 +177,38 @@ describe('Engine', () => {
     ]);
     const result = await answer;
     expect(Buffer.from(result.queryResult?.payloads?.[0].data ?? []).toString()).toBe('"after signal"');
+  });
+
+  it('starts an activity eagerly when the completing worker asks for it, returning it in the response', async () => {
+    // GIVEN a started workflow task
+    const { engine } = newEngine();
+    start(engine, 'wf-eager');
+    const task = await poll(engine);
+
+    // WHEN it completes scheduling one eager and one regular activity
+    const schedule = (activityId: string, requestEagerExecution: boolean): temporal.api.command.v1.ICommand => ({
+      commandType: enums.CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
+      scheduleActivityTaskCommandAttributes: {
+        activityId,
+        activityType: { name: 'act' },
+        taskQueue: { name: 'tq' },
+        startToCloseTimeout: { seconds: Long.fromNumber(10) },
+        requestEagerExecution,
+      },
+    });
+    const response = engine.respondWorkflowTaskCompleted({
+      taskToken: task.taskToken,
+      commands: [schedule('eager', true), schedule('regular', false)],
+    });
+    const eager = response.activityTasks?.[0];
+    engine.respondActivityTaskCompleted({ taskToken: eager?.taskToken, result: { payloads: [] } });
+    const described = engine.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: 'wf-eager' } });
+
+    // THEN only the eager one came back (already started), the other waits in its task queue
+    expect(response.activityTasks).toHaveLength(1);
+    expect(eager?.activityId).toBe('eager');
+    expect(engine.activityMatching.backlogSize('default', 'tq')).toBe(1);
+    expect(described.pendingActivities?.map((a) => a.activityId)).toEqual(['regular']);
   });
 
   it('times a started workflow task out on its deadline and offers the retry as a transient task', async () => {
