@@ -211,6 +211,23 @@ describe('Engine', () => {
     expect(described.pendingActivities?.map((a) => a.activityId)).toEqual(['regular']);
   });
 
+  it('holds the first workflow task of a delayed start until the delay has passed', async () => {
+    // GIVEN a start delayed by 5 s
+    const { engine, clock } = newEngine();
+    start(engine, 'wf-delayed', { workflowStartDelay: { seconds: Long.fromNumber(5) } });
+    const before = engine.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: 'wf-delayed' } });
+
+    // WHEN the clock passes the delay
+    clock.advanceTo(clock.now() + 5_000);
+    engine.scheduler.fireDue();
+    const task = await poll(engine);
+
+    // THEN no task existed before, and the first one follows the delay with the backoff recorded
+    expect(before.pendingWorkflowTask).toBeNull();
+    expect(Number(before.workflowExecutionInfo?.historyLength)).toBe(1);
+    expect(pollHistoryTypes(task)).toEqual(['WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED']);
+  });
+
   it('times a started workflow task out on its deadline and offers the retry as a transient task', async () => {
     // GIVEN a started workflow task with the default 10 s timeout
     const { engine, clock } = newEngine();

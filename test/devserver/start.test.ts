@@ -34,12 +34,25 @@ describe('dev server: connecting and starting workflows', () => {
     const info = await env.connection.workflowService.getSystemInfo({});
     const namespace = await env.connection.workflowService.describeNamespace({ namespace: 'default' });
     const namespaces = await env.connection.workflowService.listNamespaces({});
+    // (and a worker's shutdown and sticky-queue reset calls are accepted)
+    const shutdown = await env.connection.workflowService.shutdownWorker({
+      namespace: 'default',
+      stickyTaskQueue: uniqueId('sticky'),
+      identity: 'test',
+      reason: 'graceful shutdown',
+    });
+    const workflowId = uniqueId('reset-sticky');
+    await env.client.workflow.start(collector, { taskQueue: TASK_QUEUE, workflowId });
+    const reset = await env.connection.workflowService.resetStickyTaskQueue({ namespace: 'default', execution: { workflowId } });
+    await env.client.workflow.getHandle(workflowId).terminate('test done');
 
     // THEN sdk metadata (copied into history) and the other capabilities are advertised
     expect(info.capabilities).toMatchObject({ sdkMetadata: true, signalAndQueryHeader: true, upsertMemo: true });
     expect(namespace.namespaceInfo?.name).toBe('default');
     expect(namespace.namespaceInfo?.state).toBe(temporal.api.enums.v1.NamespaceState.NAMESPACE_STATE_REGISTERED);
     expect(namespaces.namespaces?.map((n) => n.namespaceInfo?.name)).toContain('default');
+    expect(shutdown).toBeDefined();
+    expect(reset).toBeDefined();
   });
 
   it('runs a workflow and writes the start, task and completion events in order', async () => {
