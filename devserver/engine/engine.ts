@@ -685,8 +685,8 @@ export class Engine implements EngineContext {
       if (isRunning(exec) && req.waitNewEvent) {
         await this.waitForHistory(exec, call, () => !isRunning(exec));
       }
-      const last = exec.log.events.length - 1;
-      if (!isRunning(exec) && last >= 0 && CLOSE_EVENT_TYPES.has(exec.log.events[last].eventType ?? 0)) {
+      const last = exec.log.encoded.length - 1;
+      if (!isRunning(exec) && last >= 0 && CLOSE_EVENT_TYPES.has(exec.log.lastEventType)) {
         return withHistory({ nextPageToken: Buffer.alloc(0), archived: false }, HISTORY_RESPONSE_FIELD, [
           { events: exec.log.encoded, start: last, end: last + 1 },
         ]);

@@ -7,7 +7,7 @@ const EventType = enums.EventType;
 
 /** An empty event log. */
 export function newEventLog(): EventLog {
-  return { events: [], encoded: [], sizeBytes: 0 };
+  return { encoded: [], sizeBytes: 0, lastEventType: 0 };
 }
 
 /** A history event of `type` with its attributes, timestamped now; its id is assigned on append. */
@@ -42,10 +42,12 @@ export function appendEvents(ctx: EngineContext, exec: ExecutionState, pending: 
     event.eventId = i64(id);
     event.taskId = i64(ctx.nextTaskId());
     if (item.startedIsPrevious) setStartedEventId(event, id - 1);
-    const bytes = history.HistoryEvent.encode(event).finish();
-    log.events.push(event);
+    // A right-sized copy: protobufjs writes into Node's shared pool, and a retained slice of it
+    // would keep a whole pool slab alive.
+    const bytes = new Uint8Array(history.HistoryEvent.encode(event).finish());
     log.encoded.push(bytes);
     log.sizeBytes += bytes.length;
+    log.lastEventType = event.eventType ?? 0;
   }
   exec.stateTransitionCount++;
   txn.touched.add(exec);

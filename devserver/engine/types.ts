@@ -26,11 +26,15 @@ export interface PendingEvent {
   startedIsPrevious?: boolean;
 }
 
-/** The history of one run: events plus their encoded bytes, each encoded exactly once. */
+/**
+ * The history of one run, kept encoded: each event is encoded exactly once when appended and
+ * served from these bytes ever after; the event objects themselves are not retained.
+ */
 export interface EventLog {
-  events: history.IHistoryEvent[];
   encoded: Uint8Array[];
   sizeBytes: number;
+  /** `EventType` of the last event (0 when empty). */
+  lastEventType: number;
 }
 
 export type WorkflowTaskPhase = 'scheduled' | 'started';
