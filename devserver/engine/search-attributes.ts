@@ -61,11 +61,9 @@ export const SYSTEM_SEARCH_ATTRIBUTES: Readonly<Record<string, SearchAttributeTy
 /** System attributes a workflow may set itself (the SDK upserts TemporalChangeVersion for patches). */
 const WORKFLOW_SETTABLE_SYSTEM_ATTRIBUTES = new Set(['TemporalChangeVersion', 'BinaryChecksums', 'BuildIds']);
 
-/** Every attribute type a query may use in the namespace: built-ins plus custom ones. */
-export function attributeTypes(ns: NamespaceState): Map<string, SearchAttributeTypeName> {
-  const types = new Map<string, SearchAttributeTypeName>(Object.entries(SYSTEM_SEARCH_ATTRIBUTES));
-  for (const [name, type] of Object.entries(ns.customSearchAttributes)) types.set(name, type as SearchAttributeTypeName);
-  return types;
+/** The namespace's custom attributes by type, for the query language (which knows the built-ins). */
+export function customAttributeTypes(ns: NamespaceState): Map<string, SearchAttributeTypeName> {
+  return new Map(Object.entries(ns.customSearchAttributes) as [string, SearchAttributeTypeName][]);
 }
 
 /** Registers a custom attribute; an existing one of the same type is a no-op. */

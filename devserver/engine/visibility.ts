@@ -1,10 +1,16 @@
-import { status } from '@grpc/grpc-js';
 import type { EngineContext } from './context';
-import { invalidArgument, ServiceError } from './errors';
+import { invalidArgument } from './errors';
 import { duration, enums, i64, timestamp, workflow, wsv } from './proto';
-import { attributeTypes, decodeSearchAttributes, withTypeMetadata } from './search-attributes';
+import { customAttributeTypes, decodeSearchAttributes, withTypeMetadata } from './search-attributes';
 import type { ExecutionState, NamespaceState } from './types';
-import { loadVisibilityQuery, type VisibilityRecord } from './visibility-query';
+import {
+  matchesQuery,
+  parseVisibilityQuery,
+  sortRecords,
+  VisibilityQueryError,
+  type ParsedQuery,
+  type VisibilityRecord,
+} from '../visibility/query';
 
 const Status = enums.WorkflowExecutionStatus;
 
@@ -78,38 +84,24 @@ function runsOf(ctx: EngineContext, ns: NamespaceState): ExecutionState[] {
   return runs;
 }
 
-/** Newest first: open runs by start time, then closed runs by close time, as the real server lists them. */
-function defaultOrder(a: VisibilityRecord, b: VisibilityRecord): number {
-  const closeA = a.CloseTime instanceof Date ? a.CloseTime.getTime() : Number.POSITIVE_INFINITY;
-  const closeB = b.CloseTime instanceof Date ? b.CloseTime.getTime() : Number.POSITIVE_INFINITY;
-  if (closeA !== closeB) return closeB - closeA;
-  return (b.StartTime as Date).getTime() - (a.StartTime as Date).getTime();
-}
-
 interface Selected {
   exec: ExecutionState;
   record: VisibilityRecord;
 }
 
-/** Runs matching a visibility query, in the query's ORDER BY (or the default) order. */
+/** Runs matching a visibility query (empty: all), in its ORDER BY or Temporal's default order. */
 function select(ctx: EngineContext, ns: NamespaceState, queryText: string): Selected[] {
   const all = runsOf(ctx, ns).map((exec) => ({ exec, record: visibilityRecord(ns, exec) }));
-  const trimmed = queryText.trim();
-  if (trimmed === '') return all.sort((a, b) => defaultOrder(a.record, b.record));
-  const module = loadVisibilityQuery();
-  if (!module) {
-    throw new ServiceError(status.UNIMPLEMENTED, 'Visibility queries are not available in this build of the cellops dev server yet');
-  }
-  let parsed: unknown;
+  let parsed: ParsedQuery;
   try {
-    parsed = module.parseVisibilityQuery(trimmed, attributeTypes(ns));
+    parsed = parseVisibilityQuery(queryText, customAttributeTypes(ns));
   } catch (err) {
-    if (err instanceof module.VisibilityQueryError) throw invalidArgument(`Invalid query: ${err.message}`);
+    if (err instanceof VisibilityQueryError) throw invalidArgument(`Invalid query: ${err.message}`);
     throw err;
   }
-  const matching = all.filter((s) => module.matchesQuery(parsed, s.record));
+  const matching = all.filter((s) => matchesQuery(parsed, s.record));
   const byRecord = new Map(matching.map((s) => [s.record, s]));
-  return module.sortRecords(parsed, matching.map((s) => s.record)).map((r) => byRecord.get(r) as Selected);
+  return sortRecords(parsed, matching.map((s) => s.record)).map((r) => byRecord.get(r) as Selected);
 }
 
 function decodePageToken(token: Uint8Array | null | undefined): number {

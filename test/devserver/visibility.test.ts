@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createLocalTestEnvironment, testServerKind } from '../helpers/test-environment';
+import { createLocalTestEnvironment } from '../helpers/test-environment';
 import { bundleTestWorkflows, eventTypes, uniqueId, waitFor } from './helpers';
 import type { TestActivities } from './workflows/activity-types';
 import { activityOnIdleQueue, addItemSignal, collector, greet, threeActivities } from './workflows';
@@ -14,10 +12,6 @@ const TASK_QUEUE = 'devserver-visibility';
 const IDLE_TASK_QUEUE = 'devserver-visibility-idle';
 const CellId = defineSearchAttributeKey('CellId', SearchAttributeType.KEYWORD);
 const enums = temporal.api.enums.v1;
-
-/** The visibility query language lives in its own module; real servers always have one. */
-const queryLanguageAvailable =
-  testServerKind() !== 'devserver' || existsSync(path.resolve(__dirname, '../../devserver/visibility/query.ts'));
 
 describe('dev server: describe, history and visibility', () => {
   let env: TestWorkflowEnvironment;
@@ -165,7 +159,7 @@ describe('dev server: describe, history and visibility', () => {
     expect(count).toBeGreaterThanOrEqual(ids.length);
   });
 
-  (queryLanguageAvailable ? it : it.skip)('filters, orders and groups with the visibility query language', async () => {
+  it('filters, orders and groups with the visibility query language', async () => {
     // GIVEN workflows of two types, one tagged with a CellId
     const tagged = uniqueId('query-tagged');
     const plain = uniqueId('query-plain');
@@ -199,7 +193,7 @@ describe('dev server: describe, history and visibility', () => {
     expect(grouped.groups.some((g) => (g.groupValues as unknown[]).flat().includes('Completed') && g.count >= 2)).toBe(true);
   });
 
-  (queryLanguageAvailable ? it : it.skip)('rejects a malformed visibility query as an invalid argument', async () => {
+  it('rejects a malformed visibility query as an invalid argument', async () => {
     // WHEN a query that does not parse is listed
     const listing = env.client.workflowService.listWorkflowExecutions({ namespace: 'default', query: 'WorkflowId = = "x"' });
 
