@@ -1,8 +1,16 @@
+import type { SearchAttributeTypeName } from './engine/search-attributes';
 import { parseLogLevel, type LogFormat, type LogLevel } from './log';
 
 /** Search attribute types as the Temporal CLI spells them in `--search-attribute Name=Type`. */
-export const SEARCH_ATTRIBUTE_TYPES = ['Text', 'Keyword', 'Int', 'Double', 'Bool', 'Datetime', 'KeywordList'] as const;
-export type SearchAttributeTypeName = (typeof SEARCH_ATTRIBUTE_TYPES)[number];
+export const SEARCH_ATTRIBUTE_TYPES: readonly SearchAttributeTypeName[] = [
+  'Text',
+  'Keyword',
+  'Int',
+  'Double',
+  'Bool',
+  'Datetime',
+  'KeywordList',
+];
 
 /** Everything the command line decides about a dev server run. */
 export interface DevServerConfig {

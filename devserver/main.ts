@@ -18,6 +18,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const { config, warnings } = parsed;
   const log = createLogger(config.logLevel, config.logFormat);
+  // Every RPC and deadline handler catches its own errors; anything that still escapes is a
+  // bug worth a log line, not a reason to drop every client's state.
+  process.on('uncaughtException', (err) => log.error('uncaught exception', { error: err.stack ?? err.message }));
+  process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { error: String(reason) }));
   for (const warning of warnings) log.warn(warning);
   if (config.mode === 'time-skipping') {
     log.warn('Time skipping is not implemented yet: TestService methods answer UNIMPLEMENTED');
