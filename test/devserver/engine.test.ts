@@ -160,6 +160,42 @@ describe('Engine', () => {
     expect(Buffer.from(result.queryResult?.payloads?.[0].data ?? []).toString()).toBe('"after signal"');
   });
 
+  it('buffers events that arrive while a task runs and writes them after its completion', async () => {
+    // GIVEN a started workflow task
+    const { engine } = newEngine();
+    start(engine, 'wf-buffered');
+    const task = await poll(engine);
+
+    // WHEN two signals arrive before the worker completes it with a timer
+    for (const signalName of ['first', 'second']) {
+      engine.signalWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: 'wf-buffered' }, signalName });
+    }
+    engine.respondWorkflowTaskCompleted({
+      taskToken: task.taskToken,
+      commands: [
+        {
+          commandType: enums.CommandType.COMMAND_TYPE_START_TIMER,
+          startTimerCommandAttributes: { timerId: '1', startToFireTimeout: { seconds: Long.fromNumber(60) } },
+        },
+      ],
+    });
+    const next = await poll(engine);
+
+    // THEN the signals follow the completion and its command's event, and one new task covers both
+    expect(pollHistoryTypes(next)).toEqual([
+      'WORKFLOW_EXECUTION_STARTED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_COMPLETED',
+      'TIMER_STARTED',
+      'WORKFLOW_EXECUTION_SIGNALED',
+      'WORKFLOW_EXECUTION_SIGNALED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+    ]);
+    expect(Number(next.previousStartedEventId)).toBe(3);
+  });
+
   it('starts an activity eagerly when the completing worker asks for it, returning it in the response', async () => {
     // GIVEN a started workflow task
     const { engine } = newEngine();
