@@ -1,0 +1,563 @@
+import type { MetricDataQuery, PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
+import type { Registry, WeightedRecord } from '../../domain/registry/schema';
+import type { SimClock } from '../clock';
+import { FaultBook, type ActiveFault, type FaultKind, type FaultOf, type FaultSpec } from '../faults';
+import { Random } from '../random';
+import type { SimulatorTiming } from '../timing';
+import { evaluateAlarm, type SimAlarm } from './alarms';
+import { cellGroupKeys, discoveredCell, isStackOfCell, registryCell, zoneNameFor, type SimCell } from './cells';
+import { CustomMetricStore, metricKey } from './custom-metrics';
+import type { Series } from './metric-math';
+import { CELL_METRICS, aggregateCellMetric, sampleMinute, type CellConditions, type CellMetric, type MinuteSample } from './metrics';
+import { StackStore, isServingStatus, type OperationFailure, type SimStack } from './stacks';
+import { GroupTraffic, sharesFromWeights, type Shares } from './traffic';
+import { bareZoneId, groupKeyOf, normalizeName, ZoneStore } from './zones';
+
+/** What createSimulatedFleet passes to the model. */
+export interface FleetModelOptions {
+  registry: Registry;
+  seed: number | string;
+  clock: SimClock;
+  timing: SimulatorTiming;
+  /** Fleet-wide request rate. Default: half the registry's total capacity. */
+  requestsPerSecond?: number;
+  accountId?: string;
+}
+
+export interface BackupRecord {
+  backupId: string;
+  cellId: string;
+  takenAt: number;
+  customers: number;
+}
+export interface RestoreRecord {
+  fromCellId: string;
+  toCellId: string;
+  backupId: string;
+  backupTakenAt: number;
+  restoredAt: number;
+  restoredCustomers: number;
+  /** Writes between the backup and the restore are lost. */
+  dataLossMs: number;
+}
+export interface MigrationRecord {
+  fromCellId: string;
+  toCellId: string;
+  customers: number;
+  at: number;
+}
+export interface NotificationRecord {
+  at: number;
+  severity: string;
+  subject: string;
+  message: string;
+  workflowId: string;
+  requestToken: string;
+}
+
+/** The application's side of the fleet, which the simulated hooks act on. */
+export interface HookLedger {
+  customers: Map<string, number>;
+  backups: BackupRecord[];
+  restores: RestoreRecord[];
+  migrations: MigrationRecord[];
+  notifications: NotificationRecord[];
+  shedding: { at: number; percent: number }[];
+  breakers: { at: number; cellId: string; open: boolean }[];
+  /** First results by hook and request token. */
+  results: Map<string, unknown>;
+}
+
+const DAY_MS = 86_400_000;
+const DEFAULT_UPDATE_FAILURE = `Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'." (HandlerErrorCode: GeneralServiceException)`;
+const DEFAULT_CREATE_FAILURE = `Resource handler returned message: "Error occurred during operation 'CreateService'." (HandlerErrorCode: GeneralServiceException)`;
+
+/** A registry record as Route 53 holds it. */
+const recordSet = (r: WeightedRecord) => ({
+  Name: normalizeName(r.recordName),
+  Type: r.recordType,
+  SetIdentifier: r.setIdentifier,
+  Weight: r.weight,
+  TTL: r.ttl,
+  ResourceRecords: [{ Value: r.value }],
+});
+
+/**
+ * The whole simulated fleet: CloudFormation stacks, Route 53 zones, CloudWatch alarms and
+ * metrics, the cells they make up and the application data the hooks move. State changes are
+ * applied lazily: every read first calls {@link advance}, which plays the operations due by
+ * the clock's now, so time (real or virtual) is the only driver.
+ */
+export class FleetModel {
+  readonly registry: Registry;
+  readonly clock: SimClock;
+  readonly timing: SimulatorTiming;
+  readonly random: Random;
+  readonly seed: number | string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly startedAt: number;
+  readonly faults = new FaultBook();
+  readonly stacks: StackStore;
+  readonly zones: ZoneStore;
+  readonly customMetrics = new CustomMetricStore();
+  readonly alarms = new Map<string, SimAlarm>();
+  readonly cells = new Map<string, SimCell>();
+  readonly hooks: HookLedger;
+  private readonly traffic = new Map<string, GroupTraffic>();
+  private readonly cellGroups: Set<string>;
+  private readonly routerGroup: string;
+  private readonly rates: { at: number; rps: number }[];
+  private version = 0;
+  private shareMemo = { version: -1, byTime: new Map<number, Record<string, number>>() };
+  private readonly sampleMemo = new Map<string, MinuteSample>();
+  private metricIndex = { cells: -1, byKey: new Map<string, { cellId: string; metric: CellMetric }>() };
+
+  constructor(options: FleetModelOptions) {
+    const { registry, clock, timing } = options;
+    this.registry = registry;
+    this.clock = clock;
+    this.timing = timing;
+    this.seed = options.seed;
+    this.random = new Random(options.seed);
+    this.region = registry.fleet.region;
+    this.accountId = options.accountId ?? '123456789012';
+    this.startedAt = clock.now();
+    const bump = () => {
+      this.version += 1;
+    };
+    this.stacks = new StackStore({ random: this.random, timing, region: this.region, accountId: this.accountId, onChange: bump });
+    this.zones = new ZoneStore({ random: this.random, propagationMs: () => this.timing.changePropagationMs });
+    this.cellGroups = cellGroupKeys(registry);
+    const primary = registry.router.primary;
+    this.routerGroup = groupKeyOf({ zoneId: primary.hostedZoneId, name: primary.recordName, type: primary.recordType });
+    const capacity = registry.cells.reduce((sum, c) => sum + c.capacity, 0);
+    this.rates = [{ at: Number.NEGATIVE_INFINITY, rps: options.requestsPerSecond ?? capacity / 2 }];
+    this.hooks = {
+      customers: new Map(registry.cells.map((c) => [c.id, c.customers])),
+      backups: [],
+      restores: [],
+      migrations: [],
+      notifications: [],
+      shedding: [],
+      breakers: [],
+      results: new Map(),
+    };
+    this.seedFleet();
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Plays every stack step due by now (stuck stacks hold). Returns now. */
+  advance(): number {
+    const now = this.now();
+    this.stacks.advance(now, (stack) => this.isStuck(stack));
+    return now;
+  }
+
+  /** Something changed that shares or samples may depend on. */
+  touch(): void {
+    this.version += 1;
+  }
+
+  // ---- faults -------------------------------------------------------------------------------
+
+  inject(spec: FaultSpec): ActiveFault {
+    const now = this.advance();
+    if ('cellId' in spec && spec.cellId !== undefined) this.requireCell(spec.cellId);
+    const fault = this.faults.add(spec, now);
+    if (spec.kind === 'traffic-stuck') for (const group of this.stuckGroups(spec)) this.traffic.get(group)?.freeze(now);
+    this.touch();
+    return fault;
+  }
+
+  clearFault(id: string): void {
+    const now = this.advance();
+    const fault = this.faults.remove(id, now);
+    if (fault === undefined) return;
+    const spec = fault.spec;
+    if (spec.kind === 'traffic-stuck') {
+      for (const group of this.stuckGroups(spec)) if (!this.isGroupStuck(group)) this.moveTraffic(group, now);
+    }
+    if (spec.kind === 'stuck-stack-update') {
+      for (const stack of this.stacks.all()) if (!this.isStuck(stack)) this.stacks.resume(stack, now);
+    }
+    this.touch();
+  }
+
+  /** The oldest active fault of `kind` matching `predicate`. */
+  fault<K extends FaultKind>(kind: K, predicate?: (spec: FaultOf<K>) => boolean): ActiveFault<FaultOf<K>> | undefined {
+    return this.faults.find(kind, predicate);
+  }
+
+  /** Counts one use of a counted fault. */
+  useFault(fault: ActiveFault): void {
+    this.faults.use(fault, this.now());
+  }
+
+  /** The stack a stack fault names: its `stackName`, its cell's stack, or undefined for any stack. */
+  private faultStack(spec: { stackName?: string; cellId?: string }): string | undefined {
+    if (spec.stackName !== undefined) return spec.stackName;
+    if (spec.cellId === undefined) return undefined;
+    const cell = this.requireCell(spec.cellId);
+    return this.stackNameOf(cell) ?? `(no stack yet for ${cell.id})`;
+  }
+
+  private isStuck(stack: SimStack): boolean {
+    return this.faults.find('stuck-stack-update', (spec) => {
+      const name = this.faultStack(spec);
+      return name === undefined || name === stack.stackName;
+    }) !== undefined;
+  }
+
+  /** How an update of `stack` starting now ends: a failure if a fault says so (and uses it). */
+  updateFailure(stack: SimStack): OperationFailure | undefined {
+    const fault = this.faults.find('failing-stack-update', (spec) => {
+      const name = this.faultStack(spec);
+      return name === undefined || name === stack.stackName;
+    });
+    if (fault === undefined) return undefined;
+    this.useFault(fault);
+    return { logicalResourceId: fault.spec.logicalResourceId ?? 'CellService', reason: fault.spec.reason ?? DEFAULT_UPDATE_FAILURE };
+  }
+
+  /** How a create of `stackName` starting now ends. */
+  createFailure(stackName: string): OperationFailure | undefined {
+    const fault = this.faults.find('stack-create-failure', (spec) => spec.stackName === undefined || spec.stackName === stackName);
+    if (fault === undefined) return undefined;
+    this.useFault(fault);
+    return { logicalResourceId: fault.spec.logicalResourceId ?? 'CellService', reason: fault.spec.reason ?? DEFAULT_CREATE_FAILURE };
+  }
+
+  private stuckGroups(spec: FaultOf<'traffic-stuck'>): string[] {
+    if (spec.cellId === undefined) return [...this.traffic.keys()];
+    return [groupKeyOf(this.requireCell(spec.cellId).record)];
+  }
+
+  private isGroupStuck(group: string): boolean {
+    return this.faults.find('traffic-stuck', (spec) => spec.cellId === undefined || groupKeyOf(this.requireCell(spec.cellId).record) === group) !== undefined;
+  }
+
+  // ---- cells --------------------------------------------------------------------------------
+
+  requireCell(cellId: string): SimCell {
+    const cell = this.cells.get(cellId);
+    if (cell === undefined) throw new RangeError(`unknown cell "${cellId}"; the fleet has ${[...this.cells.keys()].join(', ')}`);
+    return cell;
+  }
+
+  /** The cell's stack name: the registry's, or the first stack that matches a discovered cell. */
+  stackNameOf(cell: SimCell): string | undefined {
+    if (cell.stackName !== undefined) return cell.stackName;
+    const claimed = new Set([...this.cells.values()].map((c) => c.stackName));
+    const stack = this.stacks.all().find((s) => !claimed.has(s.stackName) && isStackOfCell(s, cell.id, this.registry.cellTemplate.stackNamePrefix));
+    if (stack !== undefined) cell.stackName = stack.stackName;
+    return cell.stackName;
+  }
+
+  /** Which cell a stack belongs to, if any. */
+  cellOfStack(stackName: string): SimCell | undefined {
+    return [...this.cells.values()].find((c) => this.stackNameOf(c) === stackName);
+  }
+
+  /** New weighted records in a cell group become cells. */
+  discoverCells(): void {
+    const now = this.now();
+    const known = new Set([...this.cells.values()].map((c) => groupKeyOf(c.record) + '|' + c.record.setIdentifier));
+    for (const zone of this.zones.allZones()) {
+      for (const r of zone.records) {
+        if (r.Weight === undefined || r.SetIdentifier === undefined) continue;
+        const record = { zoneId: zone.id, name: r.Name ?? '', type: r.Type ?? '', setIdentifier: r.SetIdentifier };
+        const group = groupKeyOf(record);
+        if (!this.cellGroups.has(group) || known.has(`${group}|${r.SetIdentifier}`) || this.cells.has(r.SetIdentifier)) continue;
+        const cell = discoveredCell(this.registry, record, now);
+        this.cells.set(cell.id, cell);
+        this.hooks.customers.set(cell.id, 0);
+        this.stackNameOf(cell);
+      }
+    }
+    this.touch();
+  }
+
+  /** The cell's conditions at `t`, or undefined when it did not exist then (no metrics). */
+  conditionsAt(cell: SimCell, t: number): CellConditions | undefined {
+    if (t < cell.since) return undefined;
+    const stackName = this.stackNameOf(cell);
+    const stack = stackName === undefined ? undefined : this.stacks.incarnationAt(stackName, t);
+    const entry = stack === undefined ? undefined : this.stacks.statusAt(stack, t);
+    const unhealthy = this.faults
+      .history('unhealthy-cell')
+      .find((f) => f.spec.cellId === cell.id && f.injectedAt <= t && (f.endedAt === undefined || f.endedAt > t));
+    let health: CellConditions['health'] = 'healthy';
+    if (entry === undefined || !isServingStatus(entry.status)) health = 'down';
+    else if (unhealthy !== undefined) health = 'unhealthy';
+    else if (entry.restarting) health = 'restarting';
+    return {
+      health,
+      errorRatePercent: unhealthy?.spec.errorRatePercent,
+      latencyP99Ms: unhealthy?.spec.latencyP99Ms,
+      requestsPerSecond: this.servedRateAt(t) * (this.sharesAt(t, 'observed')[cell.id] ?? 0),
+      capacity: cell.capacity,
+    };
+  }
+
+  // ---- traffic ------------------------------------------------------------------------------
+
+  /** Current weights of a weighted group, by set identifier. */
+  weightsOf(group: string): Record<string, number> {
+    const [zoneId, name, type] = group.split('|');
+    return Object.fromEntries(this.zones.group(zoneId, name, type).map((r) => [r.SetIdentifier ?? '', r.Weight ?? 0]));
+  }
+
+  /** After a change to `groups` was accepted: traffic follows once it is in sync, unless stuck. */
+  recordsChanged(groups: Set<string>, insyncAt: number): void {
+    this.discoverCells();
+    for (const group of groups) {
+      if (!this.traffic.has(group)) this.traffic.set(group, new GroupTraffic({}));
+      if (!this.isGroupStuck(group)) this.moveTraffic(group, insyncAt);
+    }
+    this.touch();
+  }
+
+  private moveTraffic(group: string, at: number): void {
+    this.traffic.get(group)?.moveTo(sharesFromWeights(this.weightsOf(group)), at, this.timing.dnsLagMs);
+  }
+
+  /** Requests per second the fleet serves at `t`: the offered rate less what the application sheds. */
+  servedRateAt(t: number): number {
+    const rate = [...this.rates].reverse().find((r) => r.at <= t)?.rps ?? 0;
+    const shed = [...this.hooks.shedding].reverse().find((s) => s.at <= t)?.percent ?? 0;
+    return rate * (1 - shed / 100);
+  }
+
+  setRequestRate(rps: number): void {
+    if (!(Number.isFinite(rps) && rps >= 0)) throw new RangeError(`requests per second must be >= 0, got ${rps}`);
+    this.rates.push({ at: this.advance(), rps });
+    this.touch();
+  }
+
+  private breakerOpenAt(cellId: string, t: number): boolean {
+    return [...this.hooks.breakers].reverse().find((b) => b.cellId === cellId && b.at <= t)?.open ?? false;
+  }
+
+  /**
+   * Each cell's fraction of the fleet's requests at `t`: its share of its weighted group
+   * (observed, with the DNS lag, or the target the weights set now), mixed with an equal split
+   * for the part the router's fallback record takes, with open circuit breakers' cells skipped.
+   */
+  sharesAt(t: number, mode: 'observed' | 'target'): Record<string, number> {
+    if (mode === 'observed') {
+      if (this.shareMemo.version !== this.version) this.shareMemo = { version: this.version, byTime: new Map() };
+      const memo = this.shareMemo.byTime.get(t);
+      if (memo !== undefined) return memo;
+    }
+    const groupShares = (group: string): Shares =>
+      mode === 'observed' ? (this.traffic.get(group)?.observedAt(t) ?? {}) : sharesFromWeights(this.weightsOf(group));
+    const fallback = this.registry.router.fallback.setIdentifier;
+    const fallbackFraction = groupShares(this.routerGroup)[fallback] ?? 0;
+    const result: Record<string, number> = {};
+    let groupsServing = 0;
+    for (const group of this.cellGroups) {
+      const shares = groupShares(group);
+      const members = [...this.cells.values()].filter((c) => groupKeyOf(c.record) === group && c.record.setIdentifier in shares);
+      if (members.length === 0) continue;
+      groupsServing += 1;
+      const raw = members.map((c) => (this.breakerOpenAt(c.id, t) ? 0 : (1 - fallbackFraction) * shares[c.record.setIdentifier] + fallbackFraction / members.length));
+      const total = raw.reduce((a, b) => a + b, 0);
+      members.forEach((c, i) => {
+        result[c.id] = total > 0 ? raw[i] / total : 0;
+      });
+    }
+    for (const id of Object.keys(result)) result[id] /= Math.max(1, groupsServing);
+    if (mode === 'observed') this.shareMemo.byTime.set(t, result);
+    return result;
+  }
+
+  // ---- metrics ------------------------------------------------------------------------------
+
+  /** One complete minute of a cell's metrics; undefined while incomplete or before the cell existed. */
+  minute(cell: SimCell, minute: number): MinuteSample | undefined {
+    if (minute + 60_000 > this.now()) return undefined;
+    const key = `${cell.id}|${minute}`;
+    const cached = this.sampleMemo.get(key);
+    if (cached !== undefined) return cached;
+    const conditions = this.conditionsAt(cell, minute + 30_000);
+    if (conditions === undefined) return undefined;
+    const sample = sampleMinute(this.random, cell.id, minute, conditions);
+    this.sampleMemo.set(key, sample);
+    return sample;
+  }
+
+  /** Which cell metric a CloudWatch metric is, if any. */
+  cellMetricOf(namespace: string, metricName: string, dimensions: readonly { Name?: string; Value?: string }[] | undefined): { cell: SimCell; metric: CellMetric } | undefined {
+    if (this.metricIndex.cells !== this.cells.size) {
+      const byKey = new Map<string, { cellId: string; metric: CellMetric }>();
+      for (const cell of this.cells.values()) {
+        const dims = Object.entries(cell.metrics.dimensions).map(([Name, Value]) => ({ Name, Value }));
+        for (const metric of CELL_METRICS) byKey.set(metricKey(cell.metrics.namespace, cell.metrics[metric], dims), { cellId: cell.id, metric });
+      }
+      this.metricIndex = { cells: this.cells.size, byKey };
+    }
+    const found = this.metricIndex.byKey.get(metricKey(namespace, metricName, dimensions));
+    return found === undefined ? undefined : { cell: this.requireCell(found.cellId), metric: found.metric };
+  }
+
+  /**
+   * One metric statistic per period over [start, end): a cell's synthetic metric or one
+   * published with PutMetricData. Periods start at `start` rounded down to the minute.
+   */
+  readMetricStat = (query: MetricDataQuery, start: number, end: number): Series => {
+    const stat = query.MetricStat;
+    const out: Series = new Map();
+    if (stat?.Metric === undefined) return out;
+    const { Namespace = '', MetricName = '', Dimensions } = stat.Metric;
+    const statistic = stat.Stat ?? 'Average';
+    const cellMetric = this.cellMetricOf(Namespace, MetricName, Dimensions);
+    const custom = cellMetric === undefined ? this.customMetrics.get(Namespace, MetricName, Dimensions) : undefined;
+    // Cell metrics are standard resolution: one datum a minute.
+    const periodMs = Math.max(cellMetric === undefined ? 1 : 60, stat.Period ?? 60) * 1000;
+    for (let bucket = Math.floor(start / 60_000) * 60_000; bucket < end; bucket += periodMs) {
+      const bucketEnd = Math.min(bucket + periodMs, end);
+      let value: number | undefined;
+      if (cellMetric !== undefined) {
+        const samples: MinuteSample[] = [];
+        for (let m = bucket; m < bucketEnd; m += 60_000) {
+          const sample = this.minute(cellMetric.cell, m);
+          if (sample !== undefined) samples.push(sample);
+        }
+        value = aggregateCellMetric(cellMetric.metric, samples, statistic);
+      } else if (custom !== undefined) {
+        value = this.customMetrics.stat(custom, bucket, bucketEnd, statistic);
+      }
+      if (value !== undefined) out.set(bucket, value);
+    }
+    return out;
+  };
+
+  // ---- alarms -------------------------------------------------------------------------------
+
+  /** Creates or replaces an alarm; a replaced one keeps its state, as PutMetricAlarm does. */
+  putAlarm(config: PutMetricAlarmInput, now: number): SimAlarm {
+    const name = config.AlarmName ?? '';
+    const existing = this.alarms.get(name);
+    if (existing !== undefined) {
+      // Tags belong to the first creation; an overwrite keeps them.
+      existing.config = { ...config, Tags: existing.config.Tags };
+      existing.configUpdatedAt = now;
+      return existing;
+    }
+    const alarm: SimAlarm = {
+      config: { ...config },
+      arn: `arn:aws:cloudwatch:${this.region}:${this.accountId}:alarm:${name}`,
+      state: 'INSUFFICIENT_DATA',
+      reason: 'Unchecked: Initial alarm creation',
+      stateUpdatedAt: now,
+      configUpdatedAt: now,
+      createdAt: now,
+      evaluated: false,
+    };
+    this.alarms.set(name, alarm);
+    return alarm;
+  }
+
+  /** Brings every alarm's state up to now. */
+  evaluateAlarms(): void {
+    const now = this.advance();
+    for (const alarm of this.alarms.values()) {
+      if (alarm.overrideUntil !== undefined && now < alarm.overrideUntil) continue;
+      if (!alarm.evaluated && now < alarm.createdAt + this.timing.alarmFirstEvaluationMs) continue;
+      alarm.evaluated = true;
+      alarm.overrideUntil = undefined;
+      const next = evaluateAlarm(alarm, this.readMetricStat, now);
+      if (next === undefined || next.state === alarm.state) continue;
+      Object.assign(alarm, { state: next.state, reason: next.reason, reasonData: next.reasonData, stateUpdatedAt: now });
+    }
+  }
+
+  /** The cell an alarm watches: listed in the registry, or by its metric's dimensions. */
+  cellOfAlarm(alarm: SimAlarm): SimCell | undefined {
+    const name = alarm.config.AlarmName ?? '';
+    const listed = [...this.cells.values()].find((c) => c.alarms.includes(name));
+    if (listed !== undefined) return listed;
+    const c = alarm.config;
+    const metrics = c.Metrics?.flatMap((m) => (m.MetricStat?.Metric === undefined ? [] : [m.MetricStat.Metric])) ?? [{ Namespace: c.Namespace, MetricName: c.MetricName, Dimensions: c.Dimensions }];
+    for (const m of metrics) {
+      const found = this.cellMetricOf(m.Namespace ?? '', m.MetricName ?? '', m.Dimensions);
+      if (found !== undefined) return found.cell;
+    }
+    return undefined;
+  }
+
+  // ---- set-up -------------------------------------------------------------------------------
+
+  private seedFleet(): void {
+    const { registry } = this;
+    const createdAt = this.startedAt - 30 * DAY_MS;
+    for (const cell of registry.cells) this.cells.set(cell.id, registryCell(cell));
+
+    // Zones from every record the registry names, each named after what its records share.
+    const all = [registry.router.primary, registry.router.fallback, ...registry.cells.map((c) => c.route53), registry.cellTemplate.route53];
+    const names = new Map<string, string[]>();
+    for (const r of all) names.set(bareZoneId(r.hostedZoneId), [...(names.get(bareZoneId(r.hostedZoneId)) ?? []), r.recordName]);
+    for (const [zoneId, recordNames] of names) this.zones.addZone(zoneId, zoneNameFor(recordNames));
+    for (const r of [registry.router.primary, registry.router.fallback, ...registry.cells.map((c) => c.route53)]) {
+      this.zones.zone(r.hostedZoneId)?.records.push(recordSet(r));
+    }
+    for (const r of all) {
+      const group = groupKeyOf({ zoneId: r.hostedZoneId, name: r.recordName, type: r.recordType });
+      if (!this.traffic.has(group)) this.traffic.set(group, new GroupTraffic(sharesFromWeights(this.weightsOf(group))));
+    }
+
+    for (const cell of registry.cells) {
+      const parameters = { ...cell.stack.parameters };
+      // The restart activity needs the parameter on the stack; a real cell template declares it.
+      if (!(cell.stack.restartParameter in parameters)) parameters[cell.stack.restartParameter] = 'initial';
+      this.stacks.seed({
+        stackName: cell.stack.name,
+        template: { url: cell.stack.template.templateUrl, body: cell.stack.template.templateBody },
+        parameters: Object.entries(parameters).map(([key, value]) => ({ key, value })),
+        restartParameter: cell.stack.restartParameter,
+        capabilities: ['CAPABILITY_IAM'],
+        createdAt,
+      });
+      for (const name of cell.alarms) this.putAlarm(cellAlarmConfig(name, cell.metrics, registry), createdAt);
+    }
+    // The registry's alarms have been evaluated for a long time already: start them in their state.
+    for (const alarm of this.alarms.values()) {
+      const first = evaluateAlarm(alarm, this.readMetricStat, this.startedAt);
+      if (first !== undefined) Object.assign(alarm, { state: first.state, reason: first.reason, reasonData: first.reasonData });
+      alarm.evaluated = true;
+    }
+  }
+}
+
+/**
+ * A registry alarm's configuration, guessed from its name: error rate (`...Error...`),
+ * p99 latency (`...Latenc...`) or availability (`...Availab...`), with the registry's health
+ * thresholds, two of three one-minute datapoints to alarm.
+ */
+export function cellAlarmConfig(name: string, metrics: SimCell['metrics'], registry: Registry): PutMetricAlarmInput {
+  const health = registry.policies.health;
+  const Dimensions = Object.entries(metrics.dimensions).map(([Name, Value]) => ({ Name, Value }));
+  const common = { AlarmName: name, ActionsEnabled: true, EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' };
+  if (/latenc/i.test(name)) {
+    return { ...common, Namespace: metrics.namespace, MetricName: metrics.latency, Dimensions, ExtendedStatistic: 'p99', Period: 60, Threshold: health.maxLatencyP99Ms, ComparisonOperator: 'GreaterThanThreshold' };
+  }
+  if (/availab/i.test(name)) {
+    return { ...common, Namespace: metrics.namespace, MetricName: metrics.availability, Dimensions, Statistic: 'Average', Period: 60, Threshold: health.minAvailabilityPercent, ComparisonOperator: 'LessThanThreshold' };
+  }
+  const metric = (metricName: string) => ({ Namespace: metrics.namespace, MetricName: metricName, Dimensions });
+  return {
+    ...common,
+    Threshold: health.maxErrorRatePercent,
+    ComparisonOperator: 'GreaterThanThreshold',
+    Metrics: [
+      { Id: 'errors', MetricStat: { Metric: metric(metrics.errorCount), Period: 60, Stat: 'Sum' }, ReturnData: false },
+      { Id: 'requests', MetricStat: { Metric: metric(metrics.requestCount), Period: 60, Stat: 'Sum' }, ReturnData: false },
+      { Id: 'errorRate', Expression: 'IF(requests > 0, 100 * errors / requests, 0)', Label: 'Error rate (%)', ReturnData: true },
+    ],
+  };
+}
+
