@@ -413,9 +413,10 @@ function timeoutFailure(
 }
 
 /**
- * An activity deadline fired. Schedule-to-start and schedule-to-close are final; start-to-close
- * and heartbeat timeouts are retried like failures. The final failure chains the previous
- * attempt's failure as its cause.
+ * An activity deadline fired. As on the real server every timeout goes through the retry policy:
+ * start-to-close and heartbeat timeouts are retried like failures, schedule-to-start and
+ * schedule-to-close are not retryable; a retry that would start past schedule-to-close ends
+ * the activity with a schedule-to-close timeout (RETRY_STATE_TIMEOUT).
  */
 export function timeoutActivity(
   ctx: EngineContext,
@@ -431,38 +432,22 @@ export function timeoutActivity(
   if (type === TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START && act.phase !== 'scheduled') return;
   if ((type === TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE || type === TimeoutType.TIMEOUT_TYPE_HEARTBEAT) && act.phase !== 'started') return;
 
-  const previous = act.lastFailure;
-  let finalFailure: failure.IFailure;
-  let retryState: enums.RetryState;
-  if (type === TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START || type === TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE) {
-    retryState = RetryState.RETRY_STATE_TIMEOUT;
-    finalFailure = timeoutFailure(type, act.heartbeatDetails, previous);
-  } else {
-    const attemptFailure = timeoutFailure(type, null, null);
-    const decision = decideRetry(act.retry, act.attempt, attemptFailure, ctx.clock.now(), expiresAt(act));
-    if (decision.retry) {
-      scheduleRetry(ctx, exec, act, attemptFailure, decision.delayMs, txn);
-      return;
-    }
-    retryState = decision.retryState;
-    finalFailure =
-      retryState === RetryState.RETRY_STATE_TIMEOUT
-        ? timeoutFailure(
-            TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE,
-            act.heartbeatDetails,
-            type === TimeoutType.TIMEOUT_TYPE_HEARTBEAT ? attemptFailure : previous,
-          )
-        : timeoutFailure(type, act.heartbeatDetails, previous);
+  const attemptFailure = timeoutFailure(type, null, null);
+  const decision = decideRetry(act.retry, act.attempt, attemptFailure, ctx.clock.now(), expiresAt(act));
+  if (decision.retry) {
+    scheduleRetry(ctx, exec, act, attemptFailure, decision.delayMs, txn);
+    return;
   }
+  const finalType = decision.retryState === RetryState.RETRY_STATE_TIMEOUT ? TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE : type;
   finish(
     ctx,
     exec,
     act,
     makeEvent(ctx, EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, {
       activityTaskTimedOutEventAttributes: {
-        failure: finalFailure,
+        failure: timeoutFailure(finalType, act.heartbeatDetails, null),
         scheduledEventId: i64(act.scheduledEventId),
-        retryState,
+        retryState: decision.retryState,
       },
     }),
     txn,

@@ -281,22 +281,35 @@ describe('dev server: activities', () => {
     expect((failure.cause as TimeoutFailure).timeoutType).toBe(TimeoutType.HEARTBEAT);
   });
 
-  it('ends retries at the schedule-to-close timeout', async () => {
-    // GIVEN attempts of 300 ms within a 700 ms schedule-to-close budget
-    const workflowId = uniqueId('schedule-to-close');
+  it('times out at schedule-to-close, also when a retry would start past it', async () => {
+    // GIVEN one activity whose 500 ms budget ends during its attempt, and one whose retry would start after it
+    const duringId = uniqueId('schedule-to-close');
+    const retryId = uniqueId('retry-past-schedule-to-close');
 
-    // WHEN the workflow runs
-    const failure = await withWorker(() =>
-      activityFailureOf(
-        env.client.workflow.execute(activityTimeout, { taskQueue: TASK_QUEUE, workflowId, args: ['scheduleToClose', IDLE_TASK_QUEUE] }),
-      ),
+    // WHEN both workflows run
+    const [during, pastRetry] = await withWorker(() =>
+      Promise.all([
+        activityFailureOf(
+          env.client.workflow.execute(activityTimeout, { taskQueue: TASK_QUEUE, workflowId: duringId, args: ['scheduleToClose', IDLE_TASK_QUEUE] }),
+        ),
+        activityFailureOf(
+          env.client.workflow.execute(activityTimeout, {
+            taskQueue: TASK_QUEUE,
+            workflowId: retryId,
+            args: ['retryPastScheduleToClose', IDLE_TASK_QUEUE],
+          }),
+        ),
+      ]),
     );
 
-    // THEN the activity fails with a SCHEDULE_TO_CLOSE timeout after more than one attempt
-    expect(failure.cause).toBeInstanceOf(TimeoutFailure);
-    expect((failure.cause as TimeoutFailure).timeoutType).toBe(TimeoutType.SCHEDULE_TO_CLOSE);
-    expect(failure.retryState).toBe(RetryState.TIMEOUT);
-    expect(observed.get(workflowId)?.attemptTimes.length).toBeGreaterThanOrEqual(2);
+    // THEN both fail with a SCHEDULE_TO_CLOSE timeout: not retryable itself, and the retry's budget exceeded
+    for (const failure of [during, pastRetry]) {
+      expect(failure.cause).toBeInstanceOf(TimeoutFailure);
+      expect((failure.cause as TimeoutFailure).timeoutType).toBe(TimeoutType.SCHEDULE_TO_CLOSE);
+    }
+    expect(during.retryState).toBe(RetryState.NON_RETRYABLE_FAILURE);
+    expect(pastRetry.retryState).toBe(RetryState.TIMEOUT);
+    expect(observed.get(retryId)?.attemptTimes).toHaveLength(1);
   });
 
   it('times out a task nobody picks up at schedule-to-start, without a started event', async () => {

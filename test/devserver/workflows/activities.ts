@@ -54,7 +54,7 @@ export async function heartbeatResume(): Promise<string> {
 }
 
 /** Which activity timeout a test provokes. */
-export type TimeoutCase = 'startToClose' | 'heartbeat' | 'scheduleToClose' | 'scheduleToStart';
+export type TimeoutCase = 'startToClose' | 'heartbeat' | 'scheduleToClose' | 'retryPastScheduleToClose' | 'scheduleToStart';
 
 /** Provokes one activity timeout; the activity (`sleepFor`) outlasts it. */
 export async function activityTimeout(which: TimeoutCase, taskQueue: string): Promise<string> {
@@ -68,10 +68,14 @@ export async function activityTimeout(which: TimeoutCase, taskQueue: string): Pr
         retry: { maximumAttempts: 1 },
       }).sleepFor(5_000);
     case 'scheduleToClose':
+      // The schedule-to-close deadline passes during the first attempt.
+      return await proxyActivities<TestActivities>({ scheduleToCloseTimeout: 500, startToCloseTimeout: '10s' }).sleepFor(5_000);
+    case 'retryPastScheduleToClose':
+      // The first attempt times out at 300 ms; a retry 250 ms later would start past the 500 ms budget.
       return await proxyActivities<TestActivities>({
-        scheduleToCloseTimeout: 700,
+        scheduleToCloseTimeout: 500,
         startToCloseTimeout: 300,
-        retry: { initialInterval: 50, backoffCoefficient: 1 },
+        retry: { initialInterval: 250, backoffCoefficient: 1 },
       }).sleepFor(5_000);
     case 'scheduleToStart':
       // Nobody polls `taskQueue`, so the task is never picked up.
