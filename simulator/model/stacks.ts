@@ -169,9 +169,10 @@ export class StackStore {
     }
   }
 
-  /** After a stuck fault ends at `now`: a held step runs from now instead of from its old due time. */
+  /** After a stuck fault ends at `now`: a held step takes its whole duration again from now. */
   resume(stack: SimStack, now: number): void {
-    if (stack.running !== undefined && stack.running.nextDueAt < now) stack.running.nextDueAt = now;
+    const op = stack.running;
+    if (op !== undefined && op.nextDueAt < now) op.nextDueAt = now + op.steps[0].afterMs;
   }
 
   /** Adds a stack that has existed since `createdAt` (a registry cell's), CREATE_COMPLETE. */
