@@ -6,6 +6,7 @@ import { createFleetApi, type SimulatedFleet } from './fleet';
 import { FleetModel } from './model/fleet-model';
 import { resolveTiming, type SimulatorTiming } from './timing';
 
+/** What a simulated fleet is built from. */
 export interface SimulatedFleetOptions {
   /** The fleet to simulate: its cells' stacks, records, alarms and metrics are created up front. */
   registry: Registry;

@@ -125,7 +125,9 @@ export type FaultSpec =
   | IntegrityFailureFault
   | HookFailureFault;
 
+/** `unhealthy-cell`, `throttling`, ...: what a fault is. */
 export type FaultKind = FaultSpec['kind'];
+/** The spec of one kind of fault. */
 export type FaultOf<K extends FaultKind> = Extract<FaultSpec, { kind: K }>;
 
 /** The kinds, for listings and validation. */

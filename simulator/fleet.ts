@@ -27,6 +27,7 @@ export interface CellView {
   alarms: { name: string; state: string }[];
 }
 
+/** A stack as it is now; times in ISO-8601. */
 export interface StackView {
   stackName: string;
   stackId: string;
@@ -39,6 +40,7 @@ export interface StackView {
   deletedAt?: string;
 }
 
+/** One stack event (DescribeStackEvents), newest first in lists. */
 export interface StackEventView {
   eventId: string;
   at: string;
@@ -49,6 +51,7 @@ export interface StackEventView {
   clientRequestToken?: string;
 }
 
+/** A Route 53 record as the zone holds it. */
 export interface RecordView {
   hostedZoneId: string;
   name: string;
@@ -59,6 +62,7 @@ export interface RecordView {
   values: string[];
 }
 
+/** An alarm's state, with the cell it watches when known. */
 export interface AlarmView {
   name: string;
   state: string;
@@ -67,6 +71,7 @@ export interface AlarmView {
   cellId?: string;
 }
 
+/** What the simulated hooks did to the application: customers, backups, restores, shedding, breakers, notifications. */
 export interface HooksView {
   customers: Record<string, number>;
   backups: { backupId: string; cellId: string; takenAt: string; customers: number }[];

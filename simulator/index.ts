@@ -9,7 +9,7 @@ export { SIMULATOR_MIDDLEWARE, SimulatorNetworkError, SimulatorUnsupportedComman
 export { CallLog, type AwsService, type CallFilter, type RecordedCall, type RecordedService } from './calls';
 export { DEFAULT_VIRTUAL_START, VirtualClock, realClock, type SimClock } from './clock';
 export { DEFAULT_TIMING, INSTANT_TIMING, resolveTiming, type SimulatorTiming } from './timing';
-export { FAULT_KINDS, type ActiveFault, type FaultHandle, type FaultKind, type FaultSpec } from './faults';
+export { FAULT_KINDS } from './faults';
 export type * from './faults';
 export type { AlarmView, CellView, FleetSnapshot, HooksView, MinuteView, RecordView, SimulatedFleet, StackEventView, StackView } from './fleet';
 export type { CellHealth } from './model/metrics';

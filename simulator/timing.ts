@@ -12,8 +12,11 @@ export interface SimulatorTiming {
   stackDeleteMs: number;
   /** Route 53: a change is PENDING this long, then INSYNC. */
   changePropagationMs: number;
-  /** After a change is INSYNC, resolvers' caches expire (TTL) and the observed traffic moves to the new weights linearly over this time. */
-  dnsLagMs: number;
+  /**
+   * After a change is INSYNC, resolvers' caches expire and the observed traffic moves to the new
+   * weights linearly over this time; `ttl` takes the group's largest record TTL.
+   */
+  dnsLagMs: number | 'ttl';
   /** A new alarm stays INSUFFICIENT_DATA ("Unchecked: Initial alarm creation") this long. */
   alarmFirstEvaluationMs: number;
   /** A state set by SetAlarmState holds this long before the alarm is evaluated again. */
@@ -57,7 +60,8 @@ export const INSTANT_TIMING: Readonly<SimulatorTiming> = Object.freeze({
 export function resolveTiming(overrides: Partial<SimulatorTiming> = {}): SimulatorTiming {
   const timing = { ...DEFAULT_TIMING, ...overrides };
   for (const [key, value] of Object.entries(timing)) {
-    if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`timing.${key}: expected a duration >= 0 ms, got ${String(value)}`);
+    if (key === 'dnsLagMs' && value === 'ttl') continue;
+    if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) throw new RangeError(`timing.${key}: expected a duration >= 0 ms, got ${String(value)}`);
   }
   return timing;
 }

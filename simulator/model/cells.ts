@@ -16,6 +16,7 @@ export interface SimCell {
   since: number;
 }
 
+/** Where a registry cell's weighted record lives. */
 export const recordOf = (cell: Cell): SimCell['record'] => ({
   zoneId: bareZoneId(cell.route53.hostedZoneId),
   name: cell.route53.recordName,

@@ -14,6 +14,7 @@ interface Datapoint {
   stats?: { sampleCount: number; sum: number; min: number; max: number };
 }
 
+/** One published metric and its datapoints. */
 export interface StoredMetric {
   namespace: string;
   metricName: string;

@@ -5,11 +5,13 @@ import { FaultBook, type ActiveFault, type FaultKind, type FaultOf, type FaultSp
 import { Random } from '../random';
 import type { SimulatorTiming } from '../timing';
 import { evaluateAlarm, type SimAlarm } from './alarms';
+import { cellAlarmConfig } from './cell-alarms';
 import { cellGroupKeys, discoveredCell, isStackOfCell, registryCell, zoneNameFor, type SimCell } from './cells';
 import { CustomMetricStore, metricKey } from './custom-metrics';
 import type { Series } from './metric-math';
 import { CELL_METRICS, aggregateCellMetric, sampleMinute, type CellConditions, type CellMetric, type MinuteSample } from './metrics';
 import { StackStore, isServingStatus, type OperationFailure, type SimStack } from './stacks';
+import { createLedger, type HookLedger } from './ledger';
 import { GroupTraffic, sharesFromWeights, type Shares } from './traffic';
 import { bareZoneId, groupKeyOf, normalizeName, ZoneStore } from './zones';
 
@@ -22,50 +24,6 @@ export interface FleetModelOptions {
   /** Fleet-wide request rate. Default: half the registry's total capacity. */
   requestsPerSecond?: number;
   accountId?: string;
-}
-
-export interface BackupRecord {
-  backupId: string;
-  cellId: string;
-  takenAt: number;
-  customers: number;
-}
-export interface RestoreRecord {
-  fromCellId: string;
-  toCellId: string;
-  backupId: string;
-  backupTakenAt: number;
-  restoredAt: number;
-  restoredCustomers: number;
-  /** Writes between the backup and the restore are lost. */
-  dataLossMs: number;
-}
-export interface MigrationRecord {
-  fromCellId: string;
-  toCellId: string;
-  customers: number;
-  at: number;
-}
-export interface NotificationRecord {
-  at: number;
-  severity: string;
-  subject: string;
-  message: string;
-  workflowId: string;
-  requestToken: string;
-}
-
-/** The application's side of the fleet, which the simulated hooks act on. */
-export interface HookLedger {
-  customers: Map<string, number>;
-  backups: BackupRecord[];
-  restores: RestoreRecord[];
-  migrations: MigrationRecord[];
-  notifications: NotificationRecord[];
-  shedding: { at: number; percent: number }[];
-  breakers: { at: number; cellId: string; open: boolean }[];
-  /** First results by hook and request token. */
-  results: Map<string, unknown>;
 }
 
 const DAY_MS = 86_400_000;
@@ -133,16 +91,7 @@ export class FleetModel {
     this.routerGroup = groupKeyOf({ zoneId: primary.hostedZoneId, name: primary.recordName, type: primary.recordType });
     const capacity = registry.cells.reduce((sum, c) => sum + c.capacity, 0);
     this.rates = [{ at: Number.NEGATIVE_INFINITY, rps: options.requestsPerSecond ?? capacity / 2 }];
-    this.hooks = {
-      customers: new Map(registry.cells.map((c) => [c.id, c.customers])),
-      backups: [],
-      restores: [],
-      migrations: [],
-      notifications: [],
-      shedding: [],
-      breakers: [],
-      results: new Map(),
-    };
+    this.hooks = createLedger(registry);
     this.seedFleet();
   }
 
@@ -322,7 +271,10 @@ export class FleetModel {
   }
 
   private moveTraffic(group: string, at: number): void {
-    this.traffic.get(group)?.moveTo(sharesFromWeights(this.weightsOf(group)), at, this.timing.dnsLagMs);
+    const [zoneId, name, type] = group.split('|');
+    const ttl = Math.max(0, ...this.zones.group(zoneId, name, type).map((r) => r.TTL ?? 0));
+    const lag = this.timing.dnsLagMs === 'ttl' ? ttl * 1000 : this.timing.dnsLagMs;
+    this.traffic.get(group)?.moveTo(sharesFromWeights(this.weightsOf(group)), at, lag);
   }
 
   /** Requests per second the fleet serves at `t`: the offered rate less what the application sheds. */
@@ -532,32 +484,3 @@ export class FleetModel {
     }
   }
 }
-
-/**
- * A registry alarm's configuration, guessed from its name: error rate (`...Error...`),
- * p99 latency (`...Latenc...`) or availability (`...Availab...`), with the registry's health
- * thresholds, two of three one-minute datapoints to alarm.
- */
-export function cellAlarmConfig(name: string, metrics: SimCell['metrics'], registry: Registry): PutMetricAlarmInput {
-  const health = registry.policies.health;
-  const Dimensions = Object.entries(metrics.dimensions).map(([Name, Value]) => ({ Name, Value }));
-  const common = { AlarmName: name, ActionsEnabled: true, EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' };
-  if (/latenc/i.test(name)) {
-    return { ...common, Namespace: metrics.namespace, MetricName: metrics.latency, Dimensions, ExtendedStatistic: 'p99', Period: 60, Threshold: health.maxLatencyP99Ms, ComparisonOperator: 'GreaterThanThreshold' };
-  }
-  if (/availab/i.test(name)) {
-    return { ...common, Namespace: metrics.namespace, MetricName: metrics.availability, Dimensions, Statistic: 'Average', Period: 60, Threshold: health.minAvailabilityPercent, ComparisonOperator: 'LessThanThreshold' };
-  }
-  const metric = (metricName: string) => ({ Namespace: metrics.namespace, MetricName: metricName, Dimensions });
-  return {
-    ...common,
-    Threshold: health.maxErrorRatePercent,
-    ComparisonOperator: 'GreaterThanThreshold',
-    Metrics: [
-      { Id: 'errors', MetricStat: { Metric: metric(metrics.errorCount), Period: 60, Stat: 'Sum' }, ReturnData: false },
-      { Id: 'requests', MetricStat: { Metric: metric(metrics.requestCount), Period: 60, Stat: 'Sum' }, ReturnData: false },
-      { Id: 'errorRate', Expression: 'IF(requests > 0, 100 * errors / requests, 0)', Label: 'Error rate (%)', ReturnData: true },
-    ],
-  };
-}
-

@@ -2,6 +2,7 @@ import type { Random } from '../random';
 
 /** The four metrics every cell publishes (names from its `MetricsSpec`). */
 export type CellMetric = 'requestCount' | 'errorCount' | 'latency' | 'availability';
+/** Every cell metric, in the order ListMetrics lists them. */
 export const CELL_METRICS: readonly CellMetric[] = ['requestCount', 'errorCount', 'latency', 'availability'];
 
 /** How a cell is doing at an instant. */
@@ -40,30 +41,32 @@ const loadFactor = (load: number): number => (load > 0.8 ? 1 + 4 * (load - 0.8) 
 /**
  * A deterministic minute of metrics: the same seed, cell, minute and conditions always give
  * the same numbers. Healthy cells err on about 0.1% of requests with a p99 near 210 ms;
- * a restart costs 5% errors and triples latency; overload (beyond capacity) adds errors.
+ * a restart with traffic costs 5% errors and triples latency; overload (beyond capacity) adds errors.
  * Availability and latency come from a canary too, so a drained cell still reports them.
  */
 export function sampleMinute(random: Random, cellId: string, minute: number, c: CellConditions): MinuteSample {
   const noise = (what: string) => random.noise(cellId, minute, what);
   const requests = Math.max(0, Math.round(c.requestsPerSecond * 60 * (1 + 0.03 * noise('requests'))));
   const load = c.capacity > 0 ? c.requestsPerSecond / c.capacity : 0;
+  // A restart hurts the requests it interrupts; a drained cell restarts unnoticed.
+  const health = c.health === 'restarting' && c.requestsPerSecond <= 0 ? 'healthy' : c.health;
   const base = {
     healthy: 0.1 * (1 + 0.5 * noise('errors')),
     restarting: 5 * (1 + 0.2 * noise('errors')),
     unhealthy: c.errorRatePercent ?? 25,
     down: 100,
-  }[c.health];
+  }[health];
   const overload = load > 1 ? Math.min(100, (load - 1) * 60) : 0;
   const errorRatePercent = Math.min(100, base + overload);
   const errors = Math.round((requests * errorRatePercent) / 100);
 
   let p99: number;
-  if (c.health === 'down') p99 = 10_000;
-  else if (c.health === 'unhealthy') p99 = c.latencyP99Ms ?? 3_000;
-  else p99 = 210 * (1 + 0.08 * noise('p99')) * (c.health === 'restarting' ? 3 : 1);
+  if (health === 'down') p99 = 10_000;
+  else if (health === 'unhealthy') p99 = c.latencyP99Ms ?? 3_000;
+  else p99 = 210 * (1 + 0.08 * noise('p99')) * (health === 'restarting' ? 3 : 1);
   p99 *= loadFactor(load);
-  const p95 = c.health === 'down' ? p99 : p99 * (c.health === 'unhealthy' ? 0.6 : 0.57 * (1 + 0.05 * noise('p95')));
-  const p50 = c.health === 'down' ? p99 : p99 * 0.22;
+  const p95 = health === 'down' ? p99 : p99 * (health === 'unhealthy' ? 0.6 : 0.57 * (1 + 0.05 * noise('p95')));
+  const p50 = health === 'down' ? p99 : p99 * 0.22;
   return {
     requests,
     errors,
@@ -84,7 +87,7 @@ export function percentileOf(stat: string): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
-export const SIMPLE_STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
+const SIMPLE_STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
 
 /** A statistic the simulator computes: the five simple ones and percentiles `p0`-`p100`. */
 export function isSupportedStatistic(stat: string): boolean {

@@ -15,6 +15,7 @@ export interface SimStackEvent {
   ClientRequestToken?: string;
 }
 
+/** A stack parameter and its current value. */
 export interface SimParameter {
   key: string;
   value: string;
@@ -26,6 +27,7 @@ export interface TemplateRef {
   body?: string;
 }
 
+/** The stack operations the simulator runs. */
 export type OperationKind = 'create' | 'update' | 'delete';
 
 /** A step of a running operation: applied `afterMs` after the previous one. */
@@ -99,11 +101,12 @@ export function isServingStatus(status: string | undefined): boolean {
   return status !== undefined && SERVING.test(status);
 }
 
+/** An operation is running (REVIEW_IN_PROGRESS waits for a person, so it is not). */
 export function isInProgress(status: string): boolean {
   return status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS';
 }
 
-export const isStackArn = (nameOrId: string): boolean => nameOrId.startsWith('arn:');
+const isStackArn = (nameOrId: string): boolean => nameOrId.startsWith('arn:');
 
 /**
  * The simulated CloudFormation: stacks, their events, and operations that move through AWS's

@@ -24,8 +24,8 @@ export interface RecordKey {
 
 /** The weighted group a record belongs to: zone, name and type. */
 export const groupKeyOf = (k: Pick<RecordKey, 'zoneId' | 'name' | 'type'>): string => `${bareZoneId(k.zoneId)}|${normalizeName(k.name)}|${k.type}`;
-export const recordKeyOf = (k: RecordKey): string => `${groupKeyOf(k)}|${k.setIdentifier ?? ''}`;
 
+/** A hosted zone: its apex NS and SOA records and everything changed into it. */
 export interface SimZone {
   id: string;
   name: string;
@@ -34,6 +34,7 @@ export interface SimZone {
   records: ResourceRecordSet[];
 }
 
+/** A change batch Route 53 accepted: PENDING until `insyncAt`, INSYNC after. */
 export interface SimChange {
   id: string;
   zoneId: string;
@@ -52,6 +53,7 @@ function sortKey(record: ResourceRecordSet): [string, string, string] {
   return [name, record.Type ?? '', record.SetIdentifier ?? ''];
 }
 
+/** Orders records as ListResourceRecordSets lists them. */
 export function compareRecords(a: ResourceRecordSet, b: ResourceRecordSet): number {
   const [ka, kb] = [sortKey(a), sortKey(b)];
   for (let i = 0; i < 3; i += 1) {

@@ -74,6 +74,20 @@ describe('GetMetricData', () => {
     expect(sim.fleet.recentMinutes('cell-001', 2).map((m) => m.errorRatePercent < 1)).toEqual([true, true]);
   });
 
+  test('a restart of a drained cell goes unnoticed in its metrics', async () => {
+    const sim = simulate({ timing: { stackUpdateMs: 3 * 60_000, changePropagationMs: 0, dnsLagMs: 0 } });
+    await sim.clients.route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: 'Z0CELLOPS00001', ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: cellRecord('cell-001', 0) }] } }));
+    await sim.clients.cloudFormation.send(
+      new UpdateStackCommand({ StackName: 'shop-cell-001', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'InstanceType', UsePreviousValue: true }, { ParameterKey: 'RestartNonce', ParameterValue: 'r1' }] }),
+    );
+    sim.clock.advance(2 * 60_000);
+    expect(sim.fleet.cell('cell-001').health).toBe('restarting');
+    expect(sim.fleet.recentMinutes('cell-001', 2).map((m) => [m.requests, m.errorRatePercent < 1, m.p99 < 300])).toEqual([
+      [0, true, true],
+      [0, true, true],
+    ]);
+  });
+
   test('only complete minutes have data; a start after the end is refused', async () => {
     const sim = simulate();
     sim.clock.advance(90_000);

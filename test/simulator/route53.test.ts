@@ -139,6 +139,15 @@ describe('traffic follows the weights', () => {
     expect(fleet.cell('cell-002').requestsPerSecond).toBe(1000);
   });
 
+  test('with dnsLagMs "ttl" the observed share takes the records\' TTL (60 s here) to follow', async () => {
+    const { clients, clock, fleet } = simulate({ timing: { changePropagationMs: 0, dnsLagMs: 'ttl' } });
+    await clients.route53.send(change(upsert('cell-001', 0)));
+    clock.advance(30_000);
+    expect(fleet.cell('cell-001').observedSharePercent).toBe(16.667);
+    clock.advance(30_000);
+    expect(fleet.cell('cell-001').observedSharePercent).toBe(0);
+  });
+
   test('when every weight of the group is 0, Route 53 splits traffic equally', async () => {
     const { clients, clock, fleet } = simulate({ timing: { changePropagationMs: 0, dnsLagMs: 0 } });
     await clients.route53.send(change(upsert('cell-001', 0), upsert('cell-002', 0), upsert('cell-003', 0)));
