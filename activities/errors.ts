@@ -191,10 +191,17 @@ export function isStackMissingError(err: unknown): boolean {
   return info?.code === 'ValidationError' && /does not exist/i.test(info.message);
 }
 
+/**
+ * The wordings of CloudFormation's `ValidationError` for a stack busy with another operation:
+ * UpdateStack says "… is in UPDATE_IN_PROGRESS state and can not be updated", DeleteStack says
+ * "Stack [arn] cannot be deleted while in status UPDATE_IN_PROGRESS".
+ */
+const STACK_BUSY_MESSAGE = /is in [A-Z_]*_IN_PROGRESS state|cannot be deleted while in status [A-Z_]*_IN_PROGRESS/i;
+
 /** CloudFormation's `ValidationError` for a stack that is busy with another operation. */
 export function isStackBusyError(err: unknown): boolean {
   const info = awsErrorInfo(err);
-  return info?.code === 'ValidationError' && /_IN_PROGRESS state and can ?not be (updated|deleted)|is in [A-Z_]*_IN_PROGRESS state/i.test(info.message);
+  return info?.code === 'ValidationError' && STACK_BUSY_MESSAGE.test(info.message);
 }
 
 /** Worth an immediate retry inside the activity: AWS asked us to slow down or wait for a prior request. */
@@ -206,7 +213,7 @@ export function isThrottlingError(err: unknown): boolean {
 
 function classify(info: AwsErrorInfo): ErrorType {
   if (info.code === 'ValidationError' && /does not exist/i.test(info.message)) return ErrorType.StackNotFound;
-  if (info.code === 'ValidationError' && /_IN_PROGRESS state/i.test(info.message)) return ErrorType.ResourceBusy;
+  if (info.code === 'ValidationError' && STACK_BUSY_MESSAGE.test(info.message)) return ErrorType.ResourceBusy;
   const byCode = BY_CODE[info.code];
   if (byCode !== undefined) return byCode;
   if (QUOTA.has(info.code)) return ErrorType.QuotaExceeded;

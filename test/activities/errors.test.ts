@@ -100,12 +100,15 @@ describe('error predicates', () => {
     const noUpdates = noUpdatesError();
     const missing = stackMissingError('cell-001');
     const busy = cfnError({ name: 'ValidationError', message: 'Stack cell-001 is in DELETE_IN_PROGRESS state and can not be updated.' });
+    const busyAtDelete = cfnError({ name: 'ValidationError', message: 'Stack [arn:aws:cloudformation:eu-west-1:1:stack/cell-001/x] cannot be deleted while in status UPDATE_IN_PROGRESS' });
+    const failedAtDelete = cfnError({ name: 'ValidationError', message: 'Stack [arn:aws:cloudformation:eu-west-1:1:stack/cell-001/x] cannot be deleted while in status UPDATE_ROLLBACK_FAILED' });
     const other = cfnError({ name: 'ValidationError', message: 'Parameters: [Foo] do not exist in the template' });
 
     // WHEN / THEN each is told apart by its message
     expect([noUpdates, missing, busy, other].map(isNoUpdatesError)).toEqual([true, false, false, false]);
     expect([noUpdates, missing, busy].map(isStackMissingError)).toEqual([false, true, false]);
     expect([noUpdates, missing, busy, other].map(isStackBusyError)).toEqual([false, false, true, false]);
+    expect([busyAtDelete, failedAtDelete].map(isStackBusyError)).toEqual([true, false]);
   });
 
   test('treat throttling and PriorRequestNotComplete as worth retrying at once, but not a quota', () => {

@@ -256,11 +256,8 @@ describe('the activities under every injected fault', () => {
 
 describe('found by running the activities on the simulator', () => {
   // AWS answers DeleteStack on a busy stack with "Stack [arn] cannot be deleted while in status
-  // UPDATE_IN_PROGRESS" (seen in aws-solutions-library-samples/guidance-for-clickstream-analytics-on-aws#573
-  // and aws-amplify/amplify-backend#2366). isStackBusyError in activities/errors.ts does not match
-  // that wording, so the activity fails as a non-retryable ValidationFailed instead of a retryable
-  // ResourceBusy. Marked failing until activities/errors.ts recognises it; then drop `.failing`.
-  test.failing('deleteCellStack on a stack busy with an update fails retryably (ResourceBusy)', async () => {
+  // UPDATE_IN_PROGRESS"; the activity must treat it like UpdateStack's busy wording.
+  test('deleteCellStack on a stack busy with an update fails retryably (ResourceBusy)', async () => {
     const h = harness();
     await run(h.activities.restartCellServices, { requestToken: 'busy:restart', stackName: 'shop-cell-001', restartParameter: 'RestartNonce' });
     const failure = await failureOf(run(h.activities.deleteCellStack, { requestToken: 'busy:delete', stackName: 'shop-cell-001' }));
