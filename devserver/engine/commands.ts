@@ -6,7 +6,18 @@ import { closeRun } from './lifecycle';
 import { command, common, durationMs, enumName, enums, i64, wsv } from './proto';
 import { mergeSearchAttributes } from './search-attributes';
 import { cancelTimer, startTimer } from './timers';
+import { settleTaskQueries } from './queries';
 import type { ActivityState, ExecutionState, NamespaceState } from './types';
+import {
+  abortSentUpdates,
+  applyUpdateMessage,
+  hasUndeliveredUpdates,
+  isDiscardable,
+  planUpdateMessages,
+  rejectUnprocessedUpdates,
+  UpdateMessageRejected,
+  type MessagePlan,
+} from './updates';
 import { failWorkflowTask, materializeTransientTask, scheduleWorkflowTask } from './workflow-tasks';
 
 const CommandType = enums.CommandType;
@@ -35,7 +46,6 @@ const NOT_YET_SUPPORTED: ReadonlyMap<number, enums.WorkflowTaskFailedCause> = ne
     CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION,
     Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
   ],
-  [CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE],
   [CommandType.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_NEXUS_OPERATION_ATTRIBUTES],
   [
     CommandType.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION,
@@ -47,6 +57,8 @@ const NOT_YET_SUPPORTED: ReadonlyMap<number, enums.WorkflowTaskFailedCause> = ne
 interface Prepared {
   activityTimeouts: Map<number, ActivityTimeouts>;
   searchAttributes: Map<number, Record<string, common.IPayload>>;
+  /** The update protocol messages, validated with the commands that place them. */
+  messages: MessagePlan;
 }
 
 class CommandRejected extends Error {
@@ -63,7 +75,11 @@ class CommandRejected extends Error {
  * leaves no partial effects; ids introduced earlier in the same completion count.
  */
 function validateCommands(ns: NamespaceState, exec: ExecutionState, commands: command.ICommand[]): Prepared {
-  const prepared: Prepared = { activityTimeouts: new Map(), searchAttributes: new Map() };
+  const prepared: Prepared = {
+    activityTimeouts: new Map(),
+    searchAttributes: new Map(),
+    messages: { byId: new Map(), remaining: [], onlyRejections: true },
+  };
   const activityIds = new Set(Object.values(exec.activities).map((a) => a.activityId));
   const cancelableActivities = new Set(Object.keys(exec.activities).map(Number));
   const timers = new Set(Object.keys(exec.timers));
@@ -155,6 +171,11 @@ function validateCommands(ns: NamespaceState, exec: ExecutionState, commands: co
           );
         }
         return;
+      case CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE:
+        if (!cmd.protocolMessageCommandAttributes?.messageId) {
+          return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE, 'MessageID is not set on command.');
+        }
+        return;
       case CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
       case CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
       case CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
@@ -186,6 +207,8 @@ export interface CompletionOutcome {
   error?: ServiceError;
   /** Activities started eagerly, returned in the response (in command order, as core expects). */
   activityTasks: wsv.IPollActivityTaskQueueResponse[];
+  /** Set when a speculative task was dropped: the worker rolls its history back to this event. */
+  resetHistoryEventId?: number;
 }
 
 /** RespondWorkflowTaskCompleted on the run's started task. */
@@ -211,14 +234,18 @@ export function completeWorkflowTask(
   let prepared: Prepared;
   try {
     prepared = validateCommands(ns, exec, commands);
+    const messageIds = commands.flatMap((c) => (c.commandType === CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE ? [c.protocolMessageCommandAttributes?.messageId ?? ''] : []));
+    prepared.messages = planUpdateMessages(exec, messageIds, req.messages ?? []);
   } catch (err) {
-    if (!(err instanceof CommandRejected)) throw err;
+    if (!(err instanceof CommandRejected || err instanceof UpdateMessageRejected)) throw err;
+    abortSentUpdates(exec, ctx.updateWaiters);
     failWorkflowTask(ctx, exec, err.failedCause, serverFailure(err.message), identity, binaryChecksum, txn, rejectionRetryDelayMs(wft.attempt));
     return { error: invalidArgument(err.message), activityTasks: [] };
   }
 
   // New events arrived while the workflow decided to close: it must see them first.
   if (closingIndex >= 0 && exec.buffered.length > 0) {
+    abortSentUpdates(exec, ctx.updateWaiters);
     failWorkflowTask(
       ctx,
       exec,
@@ -229,6 +256,18 @@ export function completeWorkflowTask(
       txn,
     );
     return { error: invalidArgument('UnhandledCommand'), activityTasks: [] };
+  }
+
+  // A speculative task that only rejected updates leaves no trace; the worker rolls back its history.
+  if (isDiscardable(exec, req, prepared.messages)) {
+    ctx.scheduler.delete(deadlineKey.workflowTaskTimeout(exec.runId));
+    exec.wft = null;
+    for (const msg of prepared.messages.remaining) applyUpdateMessage(ctx, exec, msg, ctx.updateWaiters, txn);
+    rejectUnprocessedUpdates(exec, false, ctx.updateWaiters);
+    settleTaskQueries(ctx.queries, wft.attachedQueryIds, req.queryResults);
+    if (hasUndeliveredUpdates(exec)) scheduleWorkflowTask(ctx, exec, txn, { speculative: true });
+    txn.touched.add(exec);
+    return { activityTasks: [], resetHistoryEventId: exec.lastCompletedWftStartedEventId };
   }
 
   materializeTransientTask(ctx, exec, txn);
@@ -259,22 +298,16 @@ export function completeWorkflowTask(
     needsWorkflowTask = applyCommand(ctx, exec, cmd, index, prepared, completedId, identity, eager, txn) || needsWorkflowTask;
   });
 
-  for (const [queryId, result] of Object.entries(req.queryResults ?? {})) {
-    if (result.resultType === enums.QueryResultType.QUERY_RESULT_TYPE_ANSWERED) {
-      ctx.queries.settle(queryId, { ok: true, answer: result.answer });
-    } else {
-      ctx.queries.settle(queryId, { ok: false, message: result.errorMessage ?? 'query failed', failure: result.failure });
-    }
-  }
-  for (const id of wft.attachedQueryIds) {
-    const q = ctx.queries.get(id);
-    if (q?.phase === 'attached') q.phase = 'buffered';
-  }
+  // Messages no PROTOCOL_MESSAGE command placed come after the commands' events.
+  for (const msg of prepared.messages.remaining) applyUpdateMessage(ctx, exec, msg, ctx.updateWaiters, txn);
+  rejectUnprocessedUpdates(exec, req.forceCreateNewWorkflowTask === true, ctx.updateWaiters);
+  settleTaskQueries(ctx.queries, wft.attachedQueryIds, req.queryResults);
 
   const activityTasks: wsv.IPollActivityTaskQueueResponse[] = [];
   if (exec.status === Status.WORKFLOW_EXECUTION_STATUS_RUNNING) {
     needsWorkflowTask = flushBuffered(ctx, exec, txn) || needsWorkflowTask;
     if (needsWorkflowTask) scheduleWorkflowTask(ctx, exec, txn);
+    else if (hasUndeliveredUpdates(exec)) scheduleWorkflowTask(ctx, exec, txn, { speculative: true });
     for (const act of eager) {
       if (exec.activities[act.scheduledEventId] === act && act.phase === 'scheduled') {
         activityTasks.push(startActivity(ctx, exec, act, identity, txn));
@@ -371,6 +404,11 @@ function applyCommand(
         }),
         txn,
       );
+      return false;
+    }
+    case CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE: {
+      const msg = prepared.messages.byId.get(cmd.protocolMessageCommandAttributes?.messageId ?? '');
+      if (msg) applyUpdateMessage(ctx, exec, msg, ctx.updateWaiters, txn);
       return false;
     }
     case CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:

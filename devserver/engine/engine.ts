@@ -24,7 +24,7 @@ import { CLOSE_EVENT_TYPES } from './history';
 import { requestCancelRun, signalRun, startDelayedRun, terminateRun, timeoutRun } from './lifecycle';
 import { Matching, type Poller } from './matching';
 import { describeNamespace, newNamespace, requireNamespace } from './namespaces';
-import { enums, opsv, wsv, type common } from './proto';
+import { enums, i64, opsv, wsv, type common } from './proto';
 import { QueryRegistry, type QueryOutcome } from './queries';
 import {
   fromIndexedValueType,
@@ -37,6 +37,8 @@ import { currentRun, startWorkflow, type StartRequest } from './start';
 import { decodeToken } from './tokens';
 import { fireTimer } from './timers';
 import type { ExecutionState, NamespaceState } from './types';
+import { UpdateWaiters } from './update-waiters';
+import { admitUpdate, reachedStatus, updateStatus, type UpdateStatus } from './updates';
 import { countExecutions, listExecutions } from './visibility';
 import {
   failWorkflowTask,
@@ -93,6 +95,7 @@ export class Engine implements EngineContext {
   readonly workflowMatching = new Matching<WorkflowTaskRef>();
   readonly activityMatching = new Matching<ActivityTaskRef>();
   readonly queries = new QueryRegistry();
+  readonly updateWaiters = new UpdateWaiters();
   private taskIdSeq = 0;
   private readonly longPollMs: number;
   private readonly queryTimeoutMs: number;
@@ -152,12 +155,14 @@ export class Engine implements EngineContext {
     for (const exec of txn.touched) {
       // Queries waiting for a workflow task that will not come are served directly.
       if (!isRunning(exec) || !exec.wft) this.dispatchBufferedQueries(exec);
+      this.updateWaiters.notify(exec);
       const waiters = this.historyWaiters.get(exec.runId);
       if (waiters) {
         for (const check of [...waiters]) if (check()) waiters.delete(check);
         if (waiters.size === 0) this.historyWaiters.delete(exec.runId);
       }
     }
+    this.updateWaiters.endCommit();
     for (const { namespace, taskQueue, ref } of txn.workflowTasks) this.workflowMatching.add(namespace, taskQueue, ref);
     for (const { namespace, taskQueue, ref } of txn.activityTasks) this.activityMatching.add(namespace, taskQueue, ref);
   }
@@ -482,9 +487,9 @@ export class Engine implements EngineContext {
 
   respondWorkflowTaskCompleted(req: wsv.IRespondWorkflowTaskCompletedRequest): wsv.IRespondWorkflowTaskCompletedResponse {
     const { ns, exec } = this.startedWorkflowTask(req.taskToken);
-    const { error, activityTasks } = this.transact((txn) => completeWorkflowTask(this, ns, exec, req, txn));
+    const { error, activityTasks, resetHistoryEventId } = this.transact((txn) => completeWorkflowTask(this, ns, exec, req, txn));
     if (error) throw error;
-    return { activityTasks };
+    return resetHistoryEventId === undefined ? { activityTasks } : { activityTasks, resetHistoryEventId: i64(resetHistoryEventId) };
   }
 
   respondWorkflowTaskFailed(req: wsv.IRespondWorkflowTaskFailedRequest): wsv.IRespondWorkflowTaskFailedResponse {
@@ -561,6 +566,81 @@ export class Engine implements EngineContext {
       this.queries.settle(token.queryId, { ok: false, message: req.errorMessage || 'query failed', failure: req.failure });
     }
     return {};
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Updates
+
+  /** UpdateWorkflowExecution: admits (or finds) the update and waits for the requested stage. */
+  async updateWorkflowExecution(req: wsv.IUpdateWorkflowExecutionRequest, call: CallContext): Promise<wsv.IUpdateWorkflowExecutionResponse> {
+    const ns = requireNamespace(this, req.namespace);
+    const exec = this.runFor(ns, req.workflowExecution);
+    const { update } = this.transact((txn) => {
+      const admission = admitUpdate(this, exec, req, txn);
+      if (admission.needsWorkflowTask) scheduleWorkflowTask(this, exec, txn, { speculative: true });
+      return admission;
+    });
+    const waitStage = req.waitPolicy?.lifecycleStage ?? enums.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_UNSPECIFIED;
+    const status = await this.waitForUpdate(exec, update.updateId, waitStage, call);
+    return {
+      updateRef: { workflowExecution: { workflowId: exec.workflowId, runId: exec.runId }, updateId: update.updateId },
+      outcome: status.outcome,
+      stage: status.stage,
+    };
+  }
+
+  /** PollWorkflowExecutionUpdate: waits for (or returns) the outcome of an update by id. */
+  async pollWorkflowExecutionUpdate(
+    req: wsv.IPollWorkflowExecutionUpdateRequest,
+    call: CallContext,
+  ): Promise<wsv.IPollWorkflowExecutionUpdateResponse> {
+    const ns = requireNamespace(this, req.namespace);
+    const updateId = req.updateRef?.updateId ?? '';
+    if (!updateId) throw invalidArgument('UpdateRef.UpdateId is not set on request.');
+    const exec = this.runFor(ns, req.updateRef?.workflowExecution);
+    if (!exec.updates[updateId]) throw notFound(`update "${updateId}" not found`);
+    const waitStage = req.waitPolicy?.lifecycleStage ?? enums.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_UNSPECIFIED;
+    const status = await this.waitForUpdate(exec, updateId, waitStage, call);
+    return {
+      outcome: status.outcome,
+      stage: status.stage,
+      updateRef: { workflowExecution: { workflowId: exec.workflowId, runId: exec.runId }, updateId },
+    };
+  }
+
+  /**
+   * Waits until the update reaches `waitStage` (answered at commit by `updateWaiters`). When the
+   * long poll runs out, answers the stage reached so far; the SDK client then asks again.
+   */
+  private waitForUpdate(
+    exec: ExecutionState,
+    updateId: string,
+    waitStage: enums.UpdateWorkflowExecutionLifecycleStage,
+    call: CallContext,
+  ): Promise<UpdateStatus> {
+    const now = updateStatus(exec, updateId, waitStage);
+    if (now instanceof ServiceError) return Promise.reject(now);
+    if (now) return Promise.resolve(now);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        runId: exec.runId,
+        updateId,
+        waitStage,
+        settle: (result: UpdateStatus | ServiceError) => {
+          clearTimeout(timer);
+          if (result instanceof ServiceError) reject(result);
+          else resolve(result);
+        },
+      };
+      const giveUp = (): void => {
+        clearTimeout(timer);
+        this.updateWaiters.remove(waiter);
+        resolve(reachedStatus(exec, updateId));
+      };
+      const timer = setTimeout(giveUp, this.pollWaitMs(call));
+      this.updateWaiters.add(waiter);
+      call.onCancel(giveUp);
+    });
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartPa
     cancelRequested: false,
     signalRequestIds: {},
     stateTransitionCount: 0,
+    updates: {},
   };
   ctx.executions.set(runId, exec);
   (ns.runsByWorkflowId[params.workflowId] ??= []).push(runId);

@@ -1,4 +1,4 @@
-import type { common, failure, query } from './proto';
+import { enums, type common, type failure, type query } from './proto';
 
 /** The outcome of a query as the worker reported it. */
 export type QueryOutcome =
@@ -74,5 +74,27 @@ export class QueryRegistry {
 
   hasAny(runId: string): boolean {
     return this.byRun.has(runId);
+  }
+}
+
+/**
+ * Settles the queries a completing workflow task answered; queries it carried but did not
+ * answer wait for the next task.
+ */
+export function settleTaskQueries(
+  registry: QueryRegistry,
+  attachedQueryIds: readonly string[],
+  results: Record<string, query.IWorkflowQueryResult> | null | undefined,
+): void {
+  for (const [queryId, result] of Object.entries(results ?? {})) {
+    if (result.resultType === enums.QueryResultType.QUERY_RESULT_TYPE_ANSWERED) {
+      registry.settle(queryId, { ok: true, answer: result.answer });
+    } else {
+      registry.settle(queryId, { ok: false, message: result.errorMessage ?? 'query failed', failure: result.failure });
+    }
+  }
+  for (const id of attachedQueryIds) {
+    const q = registry.get(id);
+    if (q?.phase === 'attached') q.phase = 'buffered';
   }
 }

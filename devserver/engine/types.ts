@@ -1,4 +1,4 @@
-import type { common, enums, failure, history } from './proto';
+import type { api, common, enums, failure, history } from './proto';
 
 /**
  * Engine state. Everything here is plain data (no closures, promises or class instances beyond
@@ -59,6 +59,11 @@ export interface WorkflowTaskState {
   identity: string;
   /** Queries delivered with this task, answered in its completion. */
   attachedQueryIds: string[];
+  /**
+   * A task scheduled only to deliver updates: like a transient task its Scheduled/Started events
+   * are written only if it is kept, and a completion that only rejects updates leaves no events.
+   */
+  speculative?: boolean;
 }
 
 export type ActivityPhase = 'scheduled' | 'started' | 'backoff';
@@ -108,6 +113,26 @@ export interface TimerState {
   fireAtMs: number;
 }
 
+/**
+ * Where a workflow update is: `admitted` (waiting for a workflow task), `sent` (delivered with a
+ * started task), `accepted` (WorkflowExecutionUpdateAccepted written), `completed`
+ * (WorkflowExecutionUpdateCompleted written). Rejected updates leave no state, as on a real server.
+ */
+export type UpdatePhase = 'admitted' | 'sent' | 'accepted' | 'completed';
+
+/** One workflow update of a run, keyed by its update id. */
+export interface UpdateState {
+  updateId: string;
+  phase: UpdatePhase;
+  /** The caller's request until the update is accepted; its Accepted event holds it afterwards. */
+  request: api.update.v1.IRequest | null;
+  /** Orders delivery of admitted updates. */
+  admittedSeq: number;
+  acceptedEventId: number;
+  /** The WorkflowExecutionUpdateCompleted event, whose outcome later callers are answered from. */
+  completedEventId: number;
+}
+
 /** One workflow run. */
 export interface ExecutionState {
   namespace: string;
@@ -139,4 +164,6 @@ export interface ExecutionState {
   cancelRequested: boolean;
   signalRequestIds: Record<string, true>;
   stateTransitionCount: number;
+  /** Workflow updates by update id (admitted, in flight, accepted or completed). */
+  updates: Record<string, UpdateState>;
 }

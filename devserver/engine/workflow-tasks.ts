@@ -4,6 +4,7 @@ import { appendEvent, appendEvents, flushBuffered, makeEvent } from './history';
 import { duration, enums, failure, history, i64, query, timestamp, wsv } from './proto';
 import { encodeToken } from './tokens';
 import type { ExecutionState, PendingEvent, WorkflowTaskState } from './types';
+import { requeueSentUpdates, takeUpdateRequestMessages } from './updates';
 
 const EventType = enums.EventType;
 const RUNNING = enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
@@ -36,16 +37,19 @@ function normalTaskQueue(exec: ExecutionState) {
 /**
  * Schedules the run's workflow task unless one is pending. Buffered events are flushed first; if
  * there were any, the attempt count restarts at 1. A task of attempt > 1 is transient: no
- * WorkflowTaskScheduled event is written until it succeeds.
+ * WorkflowTaskScheduled event is written until it succeeds. A speculative task (for updates
+ * only) is an attempt-1 task written the same way, only if it is kept.
  */
-export function scheduleWorkflowTask(ctx: EngineContext, exec: ExecutionState, txn: Txn): void {
+export function scheduleWorkflowTask(ctx: EngineContext, exec: ExecutionState, txn: Txn, options: { speculative?: boolean } = {}): void {
   if (exec.wft || !isRunning(exec)) return;
   ctx.scheduler.delete(deadlineKey.workflowTaskRetry(exec.runId));
-  if (flushBuffered(ctx, exec, txn)) exec.wftAttempt = 1;
+  const flushed = flushBuffered(ctx, exec, txn);
+  if (flushed) exec.wftAttempt = 1;
   const now = ctx.clock.now();
   const attempt = exec.wftAttempt;
   const timeoutMs = taskTimeoutFor(exec.workflowTaskTimeoutMs, attempt);
-  const transient = attempt > 1;
+  const speculative = options.speculative === true && !flushed && attempt === 1;
+  const transient = attempt > 1 || speculative;
   const scheduledEventId = transient
     ? exec.nextEventId
     : appendEvent(
@@ -75,6 +79,7 @@ export function scheduleWorkflowTask(ctx: EngineContext, exec: ExecutionState, t
     requestId: '',
     identity: '',
     attachedQueryIds: [],
+    speculative,
   };
   exec.wft = wft;
   txn.touched.add(exec);
@@ -141,6 +146,7 @@ export function startWorkflowTask(
   // New events since a transient task was scheduled turn it back into a normal attempt-1 task.
   if (wft.transient && wft.scheduledEventId !== exec.nextEventId) {
     wft.transient = false;
+    wft.speculative = false;
     wft.attempt = 1;
     exec.wftAttempt = 1;
     wft.timeoutMs = exec.workflowTaskTimeoutMs;
@@ -192,6 +198,7 @@ export function startWorkflowTask(
     scheduledTime: timestamp(wft.scheduledTimeMs),
     startedTime: timestamp(wft.startedTimeMs),
     queries,
+    messages: takeUpdateRequestMessages(exec, wft.startedEventId),
   };
   return withHistory(response, POLL_HISTORY_FIELD, [
     { events: exec.log.encoded, start: 0, end: exec.log.encoded.length },
@@ -226,6 +233,8 @@ export function failWorkflowTask(
   const wft = exec.wft;
   if (!wft || wft.phase !== 'started') return;
   ctx.scheduler.delete(deadlineKey.workflowTaskTimeout(exec.runId));
+  // A failing speculative task is kept, so the failure is visible in history.
+  if (wft.speculative) materializeTransientTask(ctx, exec, txn);
   if (!wft.transient) {
     appendEvent(
       ctx,
@@ -250,6 +259,7 @@ export function failWorkflowTask(
 export function timeoutWorkflowTask(ctx: EngineContext, exec: ExecutionState, txn: Txn): void {
   const wft = exec.wft;
   if (!wft || wft.phase !== 'started') return;
+  if (wft.speculative) materializeTransientTask(ctx, exec, txn);
   if (!wft.transient) {
     appendEvent(
       ctx,
@@ -277,6 +287,7 @@ function endFailedTask(
   exec.wft = null;
   exec.wftAttempt = wft.attempt + 1;
   requeueAttachedQueries(ctx, wft);
+  requeueSentUpdates(exec);
   txn.touched.add(exec);
   if (retryDelayMs > 0 && exec.buffered.length === 0) {
     ctx.scheduler.set(deadlineKey.workflowTaskRetry(exec.runId), ctx.clock.now() + retryDelayMs, {
@@ -350,4 +361,5 @@ export function materializeTransientTask(ctx: EngineContext, exec: ExecutionStat
   wft.scheduledEventId = appendEvent(ctx, exec, scheduledEvent(ctx, exec, wft), txn);
   wft.startedEventId = appendEvent(ctx, exec, startedEvent(ctx, exec, wft), txn);
   wft.transient = false;
+  wft.speculative = false;
 }

@@ -42,6 +42,9 @@ export const workflowServiceHandlers: Handlers = {
   RespondWorkflowTaskFailed: (engine, req: wsv.IRespondWorkflowTaskFailedRequest) => engine.respondWorkflowTaskFailed(req),
   QueryWorkflow: (engine, req: wsv.IQueryWorkflowRequest, call) => engine.queryWorkflow(req, call),
   RespondQueryTaskCompleted: (engine, req: wsv.IRespondQueryTaskCompletedRequest) => engine.respondQueryTaskCompleted(req),
+  UpdateWorkflowExecution: (engine, req: wsv.IUpdateWorkflowExecutionRequest, call) => engine.updateWorkflowExecution(req, call),
+  PollWorkflowExecutionUpdate: (engine, req: wsv.IPollWorkflowExecutionUpdateRequest, call) =>
+    engine.pollWorkflowExecutionUpdate(req, call),
 
   PollActivityTaskQueue: (engine, req: wsv.IPollActivityTaskQueueRequest, call) => engine.pollActivityTaskQueue(req, call),
   RecordActivityTaskHeartbeat: (engine, req: wsv.IRecordActivityTaskHeartbeatRequest) => engine.recordActivityTaskHeartbeat(req),

@@ -5,3 +5,4 @@ export * from './basics';
 export * from './activities';
 export * from './messages';
 export * from './properties';
+export * from './updates';
