@@ -26,6 +26,11 @@ export interface DevServerConfig {
   logLevel: LogLevel | 'never';
   dynamicConfig: Record<string, string>;
   searchAttributes: { name: string; type: SearchAttributeTypeName }[];
+  /**
+   * Time-skipping mode only: start with time skipping unlocked (`--enable-time-skipping`), as the
+   * Java test server does. Without it the server starts locked.
+   */
+  enableTimeSkipping: boolean;
 }
 
 /** A command line that cannot be started (bad value for a known flag). */
@@ -82,12 +87,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     logLevel: 'info',
     dynamicConfig: {},
     searchAttributes: [],
+    enableTimeSkipping: false,
   };
   let rest = [...argv];
   if (rest[0] !== undefined && /^\d+$/.test(rest[0])) {
     config.mode = 'time-skipping';
     config.port = parsePort(rest[0]);
     config.headless = true;
+    // Like the Java test server, say little unless asked (its launcher passes no log flags).
+    config.logLevel = 'warn';
     rest = rest.slice(1);
   } else if (rest[0] === 'server' && rest[1] === 'start-dev') {
     rest = rest.slice(2);
@@ -105,6 +113,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const name = match[1];
     if (BOOLEAN_FLAGS.has(name)) {
       if (name === 'headless') config.headless = true;
+      if (name === 'enable-time-skipping') config.enableTimeSkipping = true;
       continue;
     }
     const canonical = VALUE_FLAGS[name];
@@ -120,6 +129,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (value === undefined) throw new UsageError(`Flag --${name} needs a value`);
     }
     applyFlag(config, canonical, name, value, warnings);
+  }
+  if (config.enableTimeSkipping && config.mode !== 'time-skipping') {
+    warnings.push('--enable-time-skipping only applies to the time-skipping form "temporal-dev <port>"; ignored');
+    config.enableTimeSkipping = false;
   }
   config.namespaces = [...new Set(config.namespaces)];
   return { config, warnings };

@@ -23,9 +23,6 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on('uncaughtException', (err) => log.error('uncaught exception', { error: err.stack ?? err.message }));
   process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { error: String(reason) }));
   for (const warning of warnings) log.warn(warning);
-  if (config.mode === 'time-skipping') {
-    log.warn('Time skipping is not implemented yet: TestService methods answer UNIMPLEMENTED');
-  }
   const server = await startDevServer(config, log);
   log.info(`Temporal-compatible dev server listening on ${server.addresses.join(', ')}`, {
     namespaces: config.namespaces.join(','),

@@ -110,6 +110,18 @@ export class DeadlineScheduler<T> {
     this.armedAt = Number.POSITIVE_INFINITY;
   }
 
+  /**
+   * Re-aims the real timer at the earliest deadline. A virtual clock calls this after jumping,
+   * since the armed delay was computed against the time before the jump.
+   */
+  rearm(): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedAt = Number.POSITIVE_INFINITY;
+    this.arm();
+  }
+
   private arm(): void {
     if (!this.running || this.firing) return;
     const next = this.nextDeadline();

@@ -7,10 +7,14 @@ import { ServiceError, unimplemented } from './engine/errors';
 import type { Logger } from './log';
 import { handlersByService, type Handler } from './rpc/handlers';
 import { reflectedServices } from './rpc/services';
+import { testServiceHandlers } from './rpc/test-service';
+import { TimeSkipping, VirtualClock } from './time-skipping';
 
 /** A running dev server. */
 export interface RunningDevServer {
   engine: Engine;
+  /** The time-skipping controller (time-skipping mode only). */
+  timeSkipping?: TimeSkipping;
   /** The port actually bound (useful with `--port 0`). */
   port: number;
   /** Every `host:port` the server listens on. */
@@ -108,22 +112,33 @@ function bind(server: grpc.Server, address: string): Promise<number> {
 
 /**
  * Starts the dev server: one engine behind WorkflowService, OperatorService and TestService.
- * Unimplemented methods answer UNIMPLEMENTED with the method's name.
+ * In time-skipping mode the engine runs on a {@link VirtualClock} driven by {@link TimeSkipping}
+ * and TestService answers; otherwise TestService is UNIMPLEMENTED, as on the Temporal CLI.
+ * Unimplemented methods answer UNIMPLEMENTED with the method's name. `clock` replaces the
+ * system clock in dev mode (tests).
  */
-export async function startDevServer(config: DevServerConfig, log: Logger, clock: Clock = new SystemClock()): Promise<RunningDevServer> {
+export async function startDevServer(config: DevServerConfig, log: Logger, clock?: Clock): Promise<RunningDevServer> {
+  const virtualClock = config.mode === 'time-skipping' ? new VirtualClock() : undefined;
   const engine = new Engine({
-    clock,
+    clock: virtualClock ?? clock ?? new SystemClock(),
     log,
     namespaces: config.namespaces,
     searchAttributes: config.searchAttributes,
   });
+  const timeSkipping = virtualClock
+    ? new TimeSkipping(engine, virtualClock, log, { locked: !config.enableTimeSkipping })
+    : undefined;
+  if (timeSkipping) engine.onCommit((txn) => timeSkipping.onCommit(txn));
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     interceptors: [declineCompressedSystemInfo],
   });
   for (const service of reflectedServices()) {
-    const implemented = handlersByService[service.shortName] ?? {};
+    const implemented =
+      service.shortName === 'TestService' && timeSkipping
+        ? testServiceHandlers(timeSkipping)
+        : (handlersByService[service.shortName] ?? {});
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const method of service.methods) {
       const handler = implemented[method];
@@ -146,10 +161,12 @@ export async function startDevServer(config: DevServerConfig, log: Logger, clock
   engine.start();
   return {
     engine,
+    timeSkipping,
     port,
     addresses,
     stop: () =>
       new Promise<void>((resolve) => {
+        timeSkipping?.stop();
         engine.stop();
         server.tryShutdown(() => resolve());
         // Long polls would hold a graceful shutdown open; end them after a moment.

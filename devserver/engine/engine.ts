@@ -103,6 +103,8 @@ export class Engine implements EngineContext {
   private readonly historyWaiters = new Map<string, Set<() => boolean>>();
   /** Sticky-queue pollers to release on ShutdownWorker, by sticky queue name. */
   private readonly stickyPollers = new Map<string, Set<() => void>>();
+  /** Told about every commit, after its effects (time skipping derives its locks here). */
+  private readonly commitObservers: ((txn: Txn) => void)[] = [];
 
   constructor(options: EngineOptions) {
     this.clock = options.clock;
@@ -132,6 +134,11 @@ export class Engine implements EngineContext {
   /** Stops firing deadlines. */
   stop(): void {
     this.scheduler.stop();
+  }
+
+  /** Registers `observer` to run at the end of every commit. */
+  onCommit(observer: (txn: Txn) => void): void {
+    this.commitObservers.push(observer);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -165,6 +172,7 @@ export class Engine implements EngineContext {
     this.updateWaiters.endCommit();
     for (const { namespace, taskQueue, ref } of txn.workflowTasks) this.workflowMatching.add(namespace, taskQueue, ref);
     for (const { namespace, taskQueue, ref } of txn.activityTasks) this.activityMatching.add(namespace, taskQueue, ref);
+    for (const observe of this.commitObservers) observe(txn);
   }
 
   private dispatchBufferedQueries(exec: ExecutionState): void {

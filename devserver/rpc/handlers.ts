@@ -74,7 +74,7 @@ export const operatorServiceHandlers: Handlers = {
   AddSearchAttributes: (engine, req: opsv.IAddSearchAttributesRequest) => engine.addSearchAttributes(req),
 };
 
-/** Implemented methods by service short name; TestService (time skipping) comes with part 2. */
+/** Implemented methods by service short name; TestService is wired by the server in time-skipping mode (`rpc/test-service.ts`). */
 export const handlersByService: Record<string, Handlers> = {
   WorkflowService: workflowServiceHandlers,
   OperatorService: operatorServiceHandlers,

@@ -7,6 +7,13 @@
  * 3. the project's own dev server, `devserver/bin/temporal-dev` (the default).
  * `CELLOPS_TEST_SERVER=devserver|temporal-cli|existing` forces one. The same suite therefore runs
  * unchanged against real Temporal.
+ *
+ * `createTimeSkippingTestEnvironment()` returns a time-skipping environment (as
+ * `TestWorkflowEnvironment.createTimeSkipping` does): on Temporal's own Java test server when
+ * `CELLOPS_TIME_SKIPPING_SERVER` names its executable or `temporal-test-server` is on PATH,
+ * otherwise on the project's dev server started as `temporal-dev <port>`. A plain Temporal server
+ * (`TEMPORAL_ADDRESS`, `temporal server start-dev`) cannot skip time, so those settings do not
+ * apply to it.
  */
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
@@ -31,10 +38,10 @@ export interface LocalTestEnvironmentOptions {
 /** Absolute path of the dev server executable. */
 export const DEV_SERVER_EXECUTABLE = path.resolve(__dirname, '../../devserver/bin/temporal-dev');
 
-function temporalOnPath(): string | undefined {
+function executableOnPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
-    const candidate = path.join(dir, 'temporal');
+    const candidate = path.join(dir, name);
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -43,6 +50,10 @@ function temporalOnPath(): string | undefined {
     }
   }
   return undefined;
+}
+
+function temporalOnPath(): string | undefined {
+  return executableOnPath('temporal');
 }
 
 /** Which server `createLocalTestEnvironment` will use in this process. */
@@ -122,4 +133,69 @@ export async function createLocalTestEnvironment(options: LocalTestEnvironmentOp
       extraArgs: options.extraArgs,
     },
   });
+}
+
+/**
+ * The time-skipping server executable: `CELLOPS_TIME_SKIPPING_SERVER`, else Temporal's Java test
+ * server (`temporal-test-server`) on PATH, else the project's dev server. Both take `<port>`.
+ */
+export function timeSkippingServerExecutable(): string {
+  const forced = process.env.CELLOPS_TIME_SKIPPING_SERVER;
+  if (forced) {
+    try {
+      accessSync(forced, constants.X_OK);
+    } catch {
+      throw new Error(`CELLOPS_TIME_SKIPPING_SERVER=${forced} is not an executable file`);
+    }
+    return forced;
+  }
+  return executableOnPath('temporal-test-server') ?? DEV_SERVER_EXECUTABLE;
+}
+
+let ignoredChoiceNoted = false;
+
+/** Says once per process that a plain server chosen for createLocalTestEnvironment is not used here. */
+function noteIgnoredServerChoice(executable: string): void {
+  const kind = testServerKind();
+  if (kind === 'devserver' || ignoredChoiceNoted) return;
+  ignoredChoiceNoted = true;
+  const chosen = kind === 'existing' ? `TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS ?? ''}` : 'the temporal CLI';
+  process.stderr.write(
+    `createTimeSkippingTestEnvironment: ${chosen} cannot skip time; time-skipping tests run on ${executable} ` +
+      '(set CELLOPS_TIME_SKIPPING_SERVER to use another test server)\n',
+  );
+}
+
+/**
+ * Creates a time-skipping test environment for one test file (create it in `beforeAll`, `await
+ * env.teardown()` in `afterAll`): timers, timeouts and retry backoffs are skipped whenever no
+ * workflow or activity task is outstanding and time skipping is unlocked, i.e. while
+ * `env.client.workflow.execute`/`result` waits and during `env.sleep()`. Elsewhere time runs at
+ * real pace. `env.currentTimeMs()` reads the server's (virtual) clock; workflows see the same
+ * clock through `workflowInfo()` and `Date.now()`.
+ *
+ * Search attributes are registered as for {@link createLocalTestEnvironment}. `TEMPORAL_ADDRESS`
+ * and `CELLOPS_TEST_SERVER` are ignored here: a real Temporal server or CLI cannot skip time.
+ */
+export async function createTimeSkippingTestEnvironment(
+  options: LocalTestEnvironmentOptions = {},
+): Promise<TestWorkflowEnvironment> {
+  installQuietRuntime(options.sdkLogLevel ?? 'WARN');
+  const searchAttributes = options.searchAttributes ?? [];
+  const executable = timeSkippingServerExecutable();
+  noteIgnoredServerChoice(executable);
+  const ownServer = executable === DEV_SERVER_EXECUTABLE;
+  // The dev server takes the CLI's --search-attribute flags in its `<port>` form too; the Java
+  // test server registers them through the OperatorService instead.
+  const searchAttributeArgs = ownServer
+    ? searchAttributes.flatMap(({ name, type }) => ['--search-attribute', `${name}=${TypedSearchAttributes.toMetadataType(type)}`])
+    : [];
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: {
+      executable: { type: 'existing-path', path: executable },
+      extraArgs: [...searchAttributeArgs, ...(options.extraArgs ?? [])],
+    },
+  });
+  if (!ownServer) await registerOnExistingServer(env, 'default', searchAttributes);
+  return env;
 }

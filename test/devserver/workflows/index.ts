@@ -6,3 +6,4 @@ export * from './activities';
 export * from './messages';
 export * from './properties';
 export * from './updates';
+export * from './time-skipping';

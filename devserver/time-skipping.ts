@@ -1,0 +1,276 @@
+/**
+ * @module Time skipping, as the Java test server (`temporal-test-server`) does it.
+ *
+ * The server's clock is a {@link VirtualClock}: real time plus an offset that only grows. While
+ * time skipping is *locked* the clock runs with real time. While it is *unlocked* and nothing is
+ * outstanding (no workflow task scheduled or started, no activity attempt scheduled or started),
+ * the clock jumps straight to the next deadline (timer, timeout, retry backoff, start delay) or
+ * the next TestService sleeper, fires it, and repeats until something is outstanding again.
+ *
+ * Locks are counted: external ones (LockTimeSkipping/UnlockTimeSkipping, the server starts with
+ * one unless `--enable-time-skipping`) and internal ones, derived from engine state: every run
+ * with an outstanding task holds one.
+ */
+import type { Clock } from './clock';
+import type { Txn } from './engine/context';
+import type { ExecutionState } from './engine/types';
+import { isRunning } from './engine/workflow-tasks';
+import type { Logger } from './log';
+import type { DeadlineScheduler } from './scheduler';
+
+/** Longest delay `setTimeout` accepts. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+/** Jumps per evaluation before yielding to I/O, so a long chain cannot starve the server. */
+const MAX_JUMPS_PER_TURN = 1000;
+
+/**
+ * Real time plus a forward-only offset. `now()` never goes backwards, even if the system clock
+ * does.
+ */
+export class VirtualClock implements Clock {
+  private offsetMs = 0;
+  private lastMs = 0;
+
+  constructor(private readonly realNow: () => number = Date.now) {}
+
+  now(): number {
+    const t = this.realNow() + this.offsetMs;
+    if (t > this.lastMs) this.lastMs = t;
+    return this.lastMs;
+  }
+
+  /** Moves the clock forward to `at` (no-op if `at` is not in the future). */
+  jumpTo(at: number): void {
+    const now = this.now();
+    if (at <= now) return;
+    this.offsetMs += at - now;
+    this.lastMs = at;
+  }
+
+  /** Total time skipped so far, in ms. */
+  get skippedMs(): number {
+    return this.offsetMs;
+  }
+}
+
+/** Whether a run holds an internal lock: a workflow task or an activity attempt is outstanding. */
+export function hasOutstandingTask(exec: ExecutionState): boolean {
+  if (!isRunning(exec)) return false;
+  if (exec.wft) return true;
+  for (const act of Object.values(exec.activities)) if (act.phase !== 'backoff') return true;
+  return false;
+}
+
+/** What the controller needs from the engine. */
+export interface TimeSkippingHost {
+  readonly scheduler: Pick<DeadlineScheduler<unknown>, 'nextDeadline' | 'fireDue' | 'rearm'>;
+  readonly executions: ReadonlyMap<string, ExecutionState>;
+}
+
+/** The controller's plain state (for diagnostics and tests). */
+export interface TimeSkippingState {
+  /**
+   * External lock count. Skipping needs it at or below zero. It may go below zero: concurrent
+   * result waits each unlock before and lock after, and must balance out whatever their order.
+   */
+  externalLocks: number;
+  /** Run ids holding an internal lock. */
+  busyRuns: string[];
+  /** Virtual times of pending TestService sleeps, earliest first. */
+  sleepers: number[];
+  /** Total virtual time skipped, in ms. */
+  skippedMs: number;
+}
+
+interface Sleeper {
+  at: number;
+  /** UnlockTimeSkippingWithSleep: take the external lock back when woken. */
+  relock: boolean;
+  wake: () => void;
+}
+
+/**
+ * Drives the engine's {@link DeadlineScheduler} on a {@link VirtualClock}. Call
+ * {@link TimeSkipping.onCommit} from the engine's commit point so internal locks follow state.
+ */
+export class TimeSkipping {
+  private externalLocks: number;
+  private readonly busyRuns = new Set<string>();
+  private sleepers: Sleeper[] = [];
+  private evaluation: NodeJS.Immediate | undefined;
+  private sleeperTimer: NodeJS.Timeout | undefined;
+  /** Virtual time the sleeper timer aims at. */
+  private sleeperTimerAt: number | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly host: TimeSkippingHost,
+    readonly clock: VirtualClock,
+    private readonly log: Logger,
+    options: { locked: boolean },
+  ) {
+    this.externalLocks = options.locked ? 1 : 0;
+    for (const exec of host.executions.values()) if (hasOutstandingTask(exec)) this.busyRuns.add(exec.runId);
+    this.schedule();
+  }
+
+  /** The engine committed `txn`: re-derive the internal locks of the runs it touched. */
+  onCommit(txn: Txn): void {
+    let changed = false;
+    for (const exec of txn.touched) {
+      const busy = hasOutstandingTask(exec);
+      if (busy !== this.busyRuns.has(exec.runId)) {
+        changed = true;
+        if (busy) this.busyRuns.add(exec.runId);
+        else this.busyRuns.delete(exec.runId);
+      }
+    }
+    // New deadlines may also be the next jump target, so evaluate after any commit.
+    if (changed || txn.touched.size > 0) this.schedule();
+  }
+
+  /** LockTimeSkipping. */
+  lock(): void {
+    this.externalLocks++;
+  }
+
+  /** UnlockTimeSkipping. */
+  unlock(): void {
+    this.externalLocks--;
+    this.schedule();
+  }
+
+  /** Current virtual time (GetCurrentTime). */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Sleep / SleepUntil: resolves once virtual time reaches `at`; does not unlock. */
+  sleepUntil(at: number, onCancel?: (cancel: () => void) => void): Promise<void> {
+    return this.addSleeper(at, false, onCancel);
+  }
+
+  /**
+   * UnlockTimeSkippingWithSleep: unlocks, lets virtual time reach now + `ms` (firing everything
+   * due on the way), locks again and resolves.
+   */
+  unlockWithSleep(ms: number, onCancel?: (cancel: () => void) => void): Promise<void> {
+    const promise = this.addSleeper(this.clock.now() + Math.max(0, ms), true, onCancel);
+    this.externalLocks--;
+    this.schedule();
+    return promise;
+  }
+
+  /** A snapshot of the controller's state. */
+  state(): TimeSkippingState {
+    return {
+      externalLocks: this.externalLocks,
+      busyRuns: [...this.busyRuns],
+      sleepers: this.sleepers.map((s) => s.at),
+      skippedMs: this.clock.skippedMs,
+    };
+  }
+
+  /** Stops evaluating; pending sleeps never resolve (the server is going away). */
+  stop(): void {
+    this.stopped = true;
+    if (this.evaluation) clearImmediate(this.evaluation);
+    if (this.sleeperTimer) clearTimeout(this.sleeperTimer);
+    this.evaluation = undefined;
+    this.sleeperTimer = undefined;
+  }
+
+  private addSleeper(at: number, relock: boolean, onCancel?: (cancel: () => void) => void): Promise<void> {
+    return new Promise((resolve) => {
+      const sleeper: Sleeper = { at, relock, wake: resolve };
+      const index = this.sleepers.findIndex((s) => s.at > at);
+      if (index < 0) this.sleepers.push(sleeper);
+      else this.sleepers.splice(index, 0, sleeper);
+      onCancel?.(() => {
+        const i = this.sleepers.indexOf(sleeper);
+        if (i < 0) return;
+        this.sleepers.splice(i, 1);
+        // The caller gave up: give the lock back as if the sleep had ended.
+        if (relock) this.externalLocks++;
+        resolve();
+      });
+      this.schedule();
+    });
+  }
+
+  private canSkip(): boolean {
+    return this.externalLocks <= 0 && this.busyRuns.size === 0;
+  }
+
+  /** Evaluates once the current turn's commits are done (coalesced). */
+  private schedule(): void {
+    if (this.evaluation || this.stopped) return;
+    this.evaluation = setImmediate(() => {
+      this.evaluation = undefined;
+      this.evaluate();
+    });
+  }
+
+  private evaluate(): void {
+    if (this.stopped) return;
+    let jumps = 0;
+    for (;;) {
+      this.wakeDueSleepers();
+      if (!this.canSkip()) break;
+      if (jumps >= MAX_JUMPS_PER_TURN) {
+        this.schedule();
+        break;
+      }
+      const next = this.nextTarget();
+      if (next === undefined) break;
+      const from = this.clock.now();
+      this.clock.jumpTo(next);
+      jumps++;
+      let fired = 0;
+      try {
+        fired = this.host.scheduler.fireDue();
+      } catch (err) {
+        this.log.error('deadline firing failed while skipping time', { error: String(err) });
+      }
+      if (next > from) this.log.debug('skipped time', { fromMs: from, toMs: next, fired });
+      if (fired === 0 && !this.sleepers.some((s) => s.at <= this.clock.now())) break;
+    }
+    // The scheduler's real timer was aimed before the jump.
+    if (jumps > 0) this.host.scheduler.rearm();
+    this.armSleeperTimer(jumps > 0);
+  }
+
+  private nextTarget(): number | undefined {
+    const deadline = this.host.scheduler.nextDeadline();
+    const sleeper = this.sleepers[0]?.at;
+    if (deadline === undefined) return sleeper;
+    if (sleeper === undefined) return deadline;
+    return Math.min(deadline, sleeper);
+  }
+
+  private wakeDueSleepers(): void {
+    const now = this.clock.now();
+    while (this.sleepers.length > 0 && this.sleepers[0].at <= now) {
+      const sleeper = this.sleepers.shift() as Sleeper;
+      if (sleeper.relock) this.externalLocks++;
+      sleeper.wake();
+    }
+  }
+
+  /** While locked, sleepers wake on real time: one real timer for the earliest. */
+  private armSleeperTimer(jumped: boolean): void {
+    const first = this.sleepers[0];
+    if (!jumped && first?.at === this.sleeperTimerAt && (first === undefined || this.sleeperTimer)) return;
+    if (this.sleeperTimer) clearTimeout(this.sleeperTimer);
+    this.sleeperTimer = undefined;
+    this.sleeperTimerAt = first?.at;
+    if (!first || this.stopped) return;
+    const delay = Math.min(Math.max(0, first.at - this.clock.now()), MAX_TIMER_DELAY_MS);
+    this.sleeperTimer = setTimeout(() => {
+      this.sleeperTimer = undefined;
+      this.sleeperTimerAt = undefined;
+      this.evaluate();
+    }, delay);
+    this.sleeperTimer.unref();
+  }
+}
