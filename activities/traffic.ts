@@ -77,6 +77,21 @@ export interface ChangeSyncProgress {
   polls: number;
 }
 
+export interface RemoveCellRecordsInput {
+  requestToken: string;
+  /** The weighted records to take out of their groups (a decommissioned cell's). */
+  records: RecordRef[];
+}
+
+export interface RemoveCellRecordsResult {
+  /** Set identifiers whose records were deleted by this call. */
+  removed: string[];
+  /** Set identifiers that did not exist any more (removed earlier): nothing to do. */
+  alreadyGone: string[];
+  /** One batch per hosted zone that had something to delete; wait for them with `waitForChangesInSync`. */
+  changes: SubmittedChange[];
+}
+
 /** Route 53 activities. All calls share the worker's Route 53 rate limiter. */
 export interface TrafficActivities {
   /**
@@ -101,6 +116,13 @@ export interface TrafficActivities {
    * interval.
    */
   waitForChangesInSync(input: WaitForChangesInSyncInput): Promise<WaitForChangesInSyncResult>;
+  /**
+   * Deletes weighted records: reads each (a DELETE must repeat the record exactly), then sends
+   * one DELETE batch per hosted zone. A record already gone counts as done, so a repeat
+   * succeeds without a change. A record changed between the read and the DELETE makes Route 53
+   * reject the batch as a whole (`InvalidChangeBatch`, nothing deleted).
+   */
+  removeCellRecords(input: RemoveCellRecordsInput): Promise<RemoveCellRecordsResult>;
 }
 
 // ChangeResourceRecordSets limits per request: 100 changes (older docs), 1,000 ResourceRecord
@@ -211,13 +233,18 @@ export function createTrafficActivities(deps: ResolvedDeps): TrafficActivities {
     }
   }
 
+  async function readRecords(refs: readonly RecordRef[]): Promise<Map<string, ObservedRecord>> {
+    const groups = groupBy(refs, (r) => [zoneId(r.hostedZoneId), normalizeName(r.recordName), r.recordType].join('|'));
+    const found = new Map<string, ObservedRecord>();
+    for (const group of groups.values()) {
+      for (const record of (await readGroup(group)).values()) found.set(refKey(record), record);
+    }
+    return found;
+  }
+
   return {
     async readCellWeights(input) {
-      const groups = groupBy(input.records, (r) => [zoneId(r.hostedZoneId), normalizeName(r.recordName), r.recordType].join('|'));
-      const found = new Map<string, ObservedRecord>();
-      for (const refs of groups.values()) {
-        for (const record of (await readGroup(refs)).values()) found.set(refKey(record), record);
-      }
+      const found = await readRecords(input.records);
       const records: ObservedRecord[] = [];
       const missing: RecordRef[] = [];
       for (const ref of input.records) {
@@ -274,6 +301,43 @@ export function createTrafficActivities(deps: ResolvedDeps): TrafficActivities {
         if (pending.length > 0) await pause(deps.sleep, deps.changePollIntervalMs);
       }
       return { changeIds: asked, polls };
+    },
+
+    async removeCellRecords(input) {
+      if (input.records.length === 0) throw activityFailure(ErrorType.ValidationFailed, 'removeCellRecords needs at least one record');
+      const found = await readRecords(input.records);
+      const present = input.records.map((ref) => found.get(refKey(ref))).filter((r): r is ObservedRecord => r !== undefined);
+      const removed = present.map((r) => r.setIdentifier);
+      const alreadyGone = input.records.map((r) => r.setIdentifier).filter((id) => !removed.includes(id));
+      const submitted: SubmittedChange[] = [];
+      for (const [zone, records] of groupBy(present, (r) => zoneId(r.hostedZoneId))) {
+        const changes: Change[] = records.map((r) => ({
+          Action: 'DELETE',
+          ResourceRecordSet: {
+            Name: r.recordName,
+            Type: r.recordType,
+            SetIdentifier: r.setIdentifier,
+            Weight: r.weight,
+            TTL: r.ttl,
+            ResourceRecords: r.values.map((Value) => ({ Value })),
+          },
+        }));
+        const response = await zoneMutex.run(zone, () =>
+          route53Calls.call({ operation: 'ChangeResourceRecordSets', resource: zone }, (abortSignal) =>
+            route53.send(
+              new ChangeResourceRecordSetsCommand({
+                HostedZoneId: zone,
+                ChangeBatch: { Comment: `cellops ${input.requestToken}`.slice(0, 256), Changes: changes },
+              }),
+              { abortSignal },
+            ),
+          ),
+        );
+        const info = response.ChangeInfo;
+        if (info?.Id === undefined) throw activityFailure(ErrorType.Unexpected, `ChangeResourceRecordSets ${zone} returned no change id`);
+        submitted.push({ hostedZoneId: zone, changeId: changeId(info.Id), status: info.Status ?? 'PENDING', setIdentifiers: records.map((r) => r.setIdentifier) });
+      }
+      return { removed, alreadyGone, changes: submitted };
     },
   };
 }

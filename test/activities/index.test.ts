@@ -43,6 +43,7 @@ describe('createActivities', () => {
       'putPostRecoveryAlarms',
       'readCellWeights',
       'recordProcedureEvent',
+      'removeCellRecords',
       'restartCellServices',
       'setCellWeights',
       'waitForChangesInSync',

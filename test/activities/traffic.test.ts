@@ -366,3 +366,56 @@ describe('waitForChangesInSync', () => {
     expect(r53Mock).toHaveReceivedCommandTimes(GetChangeCommand, 1);
   });
 });
+
+describe('removeCellRecords', () => {
+  test('deletes the records exactly as Route 53 holds them, in one batch per zone', async () => {
+    // GIVEN cell 2 drained to 0 with a TTL the registry does not know
+    r53Mock.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [listed(cell(1), 100), { ...listed(cell(2), 0), TTL: 30 }], IsTruncated: false, MaxItems: 100 });
+    r53Mock.on(ChangeResourceRecordSetsCommand).resolves(changeInfo('C9'));
+
+    // WHEN cell 2's record is removed
+    const result = await run(activities.removeCellRecords, { requestToken: 'wf:remove', records: [cell(2)] });
+
+    // THEN one DELETE repeats the record as read (weight 0, TTL 30), and its change id comes back
+    expect(result).toEqual({ removed: ['cell-002'], alreadyGone: [], changes: [{ hostedZoneId: ZONE, changeId: 'C9', status: 'PENDING', setIdentifiers: ['cell-002'] }] });
+    expect(r53Mock).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 1);
+    expect(r53Mock).toHaveReceivedCommandWith(ChangeResourceRecordSetsCommand, {
+      HostedZoneId: ZONE,
+      ChangeBatch: {
+        Comment: 'cellops wf:remove',
+        Changes: [{ Action: 'DELETE', ResourceRecordSet: { ...listed(cell(2), 0), Name: 'api.example.com', TTL: 30 } }],
+      },
+    });
+  });
+
+  test('a record already gone is done: a repeat sends no change', async () => {
+    // GIVEN a group in which cell 2 no longer exists
+    r53Mock.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [listed(cell(1), 100)], IsTruncated: false, MaxItems: 100 });
+
+    // WHEN cell 2's record is removed again
+    const result = await run(activities.removeCellRecords, { requestToken: 'wf:remove', records: [cell(2)] });
+
+    // THEN nothing is sent
+    expect(result).toEqual({ removed: [], alreadyGone: ['cell-002'], changes: [] });
+    expect(r53Mock).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 0);
+  });
+
+  test('a record changed since the read makes Route 53 reject the batch: a non-retryable InvalidChangeBatch', async () => {
+    // GIVEN Route 53 refusing the DELETE because the values differ
+    r53Mock.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [listed(cell(2), 0)], IsTruncated: false, MaxItems: 100 });
+    r53Mock.on(ChangeResourceRecordSetsCommand).rejects(
+      new InvalidChangeBatch({
+        $metadata: { httpStatusCode: 400 },
+        message: 'Tried to delete resource record set [name=\'api.example.com.\', type=\'CNAME\', set-identifier=\'cell-002\'] but the values provided do not match the current values',
+        messages: ['Tried to delete resource record set [name=\'api.example.com.\', type=\'CNAME\', set-identifier=\'cell-002\'] but the values provided do not match the current values'],
+      }),
+    );
+
+    // WHEN it is removed
+    const failure = await failureOf(run(activities.removeCellRecords, { requestToken: 'wf:remove', records: [cell(2)] }));
+
+    // THEN the failure says so and is not retried
+    expect(failure.type).toBe(ErrorType.InvalidChangeBatch);
+    expect(failure.nonRetryable).toBe(true);
+  });
+});

@@ -123,6 +123,19 @@ describe('a cell restart, step by step, on the simulated fleet', () => {
     expect((await run(activities.deleteCellStack, { requestToken: 'decommission:delete-2', stackName: 'shop-cell-003' })).noOp).toBe(true);
   });
 
+  test('removeCellRecords takes a drained cell out of its weighted group; a repeat finds it gone', async () => {
+    const { activities, fleet } = harness();
+    const drained = await run(activities.setCellWeights, { requestToken: 'decommission:drain', changes: [{ record: weighted('cell-003'), weight: 0 }] });
+    await run(activities.waitForChangesInSync, { requestToken: 'decommission:drain-sync', changeIds: drained.changes.map((c) => c.changeId) });
+    const removed = await run(activities.removeCellRecords, { requestToken: 'decommission:remove', records: [weighted('cell-003')] });
+    expect(removed).toMatchObject({ removed: ['cell-003'], alreadyGone: [] });
+    await run(activities.waitForChangesInSync, { requestToken: 'decommission:remove-sync', changeIds: removed.changes.map((c) => c.changeId) });
+    expect(fleet.weights()).toEqual({ 'cell-001': 100, 'cell-002': 100 });
+    expect(fleet.cell('cell-003').weight).toBeUndefined();
+    const again = await run(activities.removeCellRecords, { requestToken: 'decommission:remove-2', records: [weighted('cell-003')] });
+    expect(again).toEqual({ removed: [], alreadyGone: ['cell-003'], changes: [] });
+  });
+
   test('post-recovery alarms and procedure events reach CloudWatch', async () => {
     const { activities, fleet, clock, calls } = harness({ timing: { alarmFirstEvaluationMs: 0 } });
     const alarms = [{ alarmName: 'cell-001-post-recovery-errors', metrics: cell('cell-001').metrics, signal: 'errorRatePercent' as const, threshold: 1, evaluationPeriods: 1 }];
