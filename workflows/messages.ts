@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProcedureProgress } from '../domain/procedures/progress';
 import type { AbortRequest, ApprovalDecision, ApprovalOutcome, PauseRequest } from '../domain/procedures/messages-types';
+import type { DrainPermit, DrainPermitRelease, DrainPermitReleased, DrainPermitRequest, PermitVerdict } from '../domain/procedures/drain-permits';
 
 /** Where the procedure is: current step, steps done with their times, pending approval, last error. */
 export const progressQuery = defineQuery<ProcedureProgress>('progress');
@@ -18,3 +19,12 @@ export const resumeSignal = defineSignal<[]>('resume');
 
 /** Stops the procedure, leaving the cell in a known-good state that the final report names. */
 export const abortSignal = defineSignal<[AbortRequest]>('abort');
+
+/** Fleet guard: asks for a drain permit; the verdict says whether it was granted, and why not. */
+export const requestDrainPermitUpdate = defineUpdate<PermitVerdict, [DrainPermitRequest]>('requestDrainPermit');
+
+/** Fleet guard: gives a permit back (the holder when done, or an operator clearing a leaked one). */
+export const releaseDrainPermitUpdate = defineUpdate<DrainPermitReleased, [DrainPermitRelease]>('releaseDrainPermit');
+
+/** Fleet guard: the permits held now. */
+export const drainPermitsQuery = defineQuery<DrainPermit[]>('drainPermits');

@@ -51,3 +51,25 @@ export function decidePermit(request: PermitRequest, held: readonly DrainPermit[
   }
   return { granted: true, alreadyHeld: false };
 }
+
+/** A procedure's request to the fleet guard: the permit it wants and the limits of its registry. */
+export interface DrainPermitRequest extends PermitRequest {
+  limits: BlastRadius;
+}
+
+/** Gives a permit back; releasing a permit not held is a no-op (a retried release). */
+export interface DrainPermitRelease {
+  holder: string;
+  cellId: string;
+}
+
+export interface DrainPermitReleased {
+  released: boolean;
+  /** Permits still held after the release. */
+  held: number;
+}
+
+/** The fleet guard's state, carried across continue-as-new. */
+export interface FleetGuardState {
+  permits: DrainPermit[];
+}

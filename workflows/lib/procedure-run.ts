@@ -83,6 +83,10 @@ export class ProcedureRun {
   async step<T>(name: string, action: () => Promise<T>): Promise<T> {
     await condition(() => !this.paused || this.abortRequest !== undefined);
     this.throwIfAborted();
+    return await this.record(name, action);
+  }
+
+  private async record<T>(name: string, action: () => Promise<T>): Promise<T> {
     const record: StepRecord = { name, status: 'running', startedAt: new Date().toISOString() };
     this.progress.steps.push(record);
     this.progress.currentStep = name;
@@ -100,6 +104,15 @@ export class ProcedureRun {
       record.endedAt = new Date().toISOString();
       this.publishDetails();
     }
+  }
+
+  /**
+   * Runs a compensation step (putting the cell back after an abort or a failure): recorded
+   * like any step, but neither paused nor stopped by an abort, which is what it is handling.
+   */
+  async compensate<T>(name: string, action: () => Promise<T>): Promise<T> {
+    this.setState('aborting');
+    return await this.record(name, action);
   }
 
   /** Waits `duration`, waking early (and failing with `ProcedureAborted`) if an abort is asked for. */

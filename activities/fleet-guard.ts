@@ -1,0 +1,61 @@
+import type { Client } from '@temporalio/client';
+import type { DrainPermitRelease, DrainPermitReleased, DrainPermitRequest, PermitVerdict } from '../domain/procedures/drain-permits';
+import { TASK_QUEUE } from '../domain/task-queues';
+import { FLEET_GUARD_WORKFLOW_ID } from '../domain/workflow-ids';
+import { releaseDrainPermitUpdate, requestDrainPermitUpdate } from '../workflows/messages';
+
+export interface RequestDrainPermitInput extends DrainPermitRequest {
+  /** Kept for uniformity; the guard deduplicates by holder and cell. */
+  requestToken: string;
+}
+
+export interface ReleaseDrainPermitInput extends DrainPermitRelease {
+  requestToken: string;
+}
+
+/** Talking to the fleet guard workflow (`fleetGuard`). */
+export interface FleetGuardActivities {
+  /**
+   * Asks the guard for a drain permit with the `requestDrainPermit` update, starting the guard
+   * first if it is not running. A repeat by the same holder for the same cell is granted again
+   * (`alreadyHeld`), so a retry is harmless.
+   */
+  requestDrainPermit(input: RequestDrainPermitInput): Promise<PermitVerdict>;
+  /** Gives a permit back with the `releaseDrainPermit` update; a permit not held is a no-op. */
+  releaseDrainPermit(input: ReleaseDrainPermitInput): Promise<DrainPermitReleased>;
+}
+
+export interface FleetGuardDeps {
+  client: Client;
+  /** Where the guard runs. Default {@link TASK_QUEUE}. */
+  taskQueue?: string;
+  /** Default {@link FLEET_GUARD_WORKFLOW_ID}. */
+  workflowId?: string;
+}
+
+/** Builds the fleet guard activities on a Temporal client. */
+export function createFleetGuardActivities(deps: FleetGuardDeps): FleetGuardActivities {
+  const workflowId = deps.workflowId ?? FLEET_GUARD_WORKFLOW_ID;
+  const taskQueue = deps.taskQueue ?? TASK_QUEUE;
+
+  /** The running guard; USE_EXISTING makes starting it a no-op when it runs already. */
+  async function guardHandle() {
+    return await deps.client.workflow.start('fleetGuard', {
+      workflowId,
+      taskQueue,
+      args: [{ permits: [] }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  }
+
+  return {
+    async requestDrainPermit({ requestToken: _token, ...request }) {
+      const handle = await guardHandle();
+      return await deps.client.workflow.getHandle(handle.workflowId).executeUpdate(requestDrainPermitUpdate, { args: [request] });
+    },
+    async releaseDrainPermit({ requestToken: _token, ...release }) {
+      const handle = await guardHandle();
+      return await deps.client.workflow.getHandle(handle.workflowId).executeUpdate(releaseDrainPermitUpdate, { args: [release] });
+    },
+  };
+}

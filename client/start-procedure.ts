@@ -1,0 +1,67 @@
+/**
+ * Starting a procedure the way every entry point must (CLI, alarm gateway, tests): under the
+ * cell's recovery id, so a second alarm for a cell already in recovery starts nothing, with
+ * the `CellId` and `Procedure` search attributes set at start.
+ */
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { ProcedureInput } from '../domain/procedures/input';
+import type { ProcedureName } from '../domain/procedures/progress';
+import { findCell } from '../domain/registry/lookup';
+import { CellIdAttribute, ProcedureAttribute } from '../domain/search-attributes';
+import { TASK_QUEUE } from '../domain/task-queues';
+import { recoveryWorkflowId } from '../domain/workflow-ids';
+
+/** A second recovery for a cell that is already in one. */
+export class AlreadyInRecoveryError extends Error {
+  constructor(
+    readonly cellId: string,
+    readonly workflowId: string,
+    readonly runId: string | undefined,
+    /** The procedure running, when it could be read. */
+    readonly runningProcedure: string | undefined,
+  ) {
+    super(`${cellId} is already in recovery: ${workflowId}${runningProcedure ? ` (${runningProcedure})` : ''}`);
+    this.name = 'AlreadyInRecoveryError';
+  }
+}
+
+export interface StartProcedureOptions<I extends ProcedureInput> {
+  procedure: ProcedureName;
+  input: I;
+  /** Default {@link TASK_QUEUE}. */
+  taskQueue?: string;
+}
+
+/**
+ * Starts `procedure` on `input.cellId` with workflow id `cell-recovery-<cellId>` and conflict
+ * policy FAIL: while any recovery procedure runs on the cell, a second start fails with
+ * {@link AlreadyInRecoveryError} naming the running workflow. A closed one does not block (reuse
+ * ALLOW_DUPLICATE): cooldowns between recoveries are the alarm gateway's business.
+ * @throws UnknownCellError when the registry has no such cell (before anything is started).
+ */
+export async function startProcedure<I extends ProcedureInput>(client: Client, options: StartProcedureOptions<I>): Promise<WorkflowHandle> {
+  const { input, procedure } = options;
+  findCell(input.registry, input.cellId);
+  const workflowId = recoveryWorkflowId(input.cellId);
+  try {
+    return await client.workflow.start(procedure, {
+      workflowId,
+      taskQueue: options.taskQueue ?? TASK_QUEUE,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      typedSearchAttributes: [
+        { key: CellIdAttribute, value: input.cellId },
+        { key: ProcedureAttribute, value: procedure },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const running = await client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .then((d) => ({ runId: d.runId, procedure: d.typedSearchAttributes.get(ProcedureAttribute) ?? d.type }))
+      .catch(() => undefined);
+    throw new AlreadyInRecoveryError(input.cellId, workflowId, running?.runId, running?.procedure);
+  }
+}

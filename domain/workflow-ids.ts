@@ -1,0 +1,13 @@
+/**
+ * Workflow ids are business keys. Every recovery procedure on a cell runs under the same id,
+ * so Temporal itself refuses a second recovery of a cell while one runs (whatever procedure
+ * either is); the procedure is told apart by the `Procedure` search attribute.
+ */
+
+/** The fleet guard: one long-lived workflow per namespace. */
+export const FLEET_GUARD_WORKFLOW_ID = 'cellops-fleet-guard';
+
+/** The id of any recovery procedure (restart, replacement, ...) on `cellId`. */
+export function recoveryWorkflowId(cellId: string): string {
+  return `cell-recovery-${cellId}`;
+}

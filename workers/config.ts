@@ -1,0 +1,65 @@
+/**
+ * The worker process's configuration, read once from the environment at start (failing fast
+ * on bad values). Temporal follows its own conventions (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`,
+ * TLS and API key variables, config profiles) through `@temporalio/envconfig`; AWS follows the
+ * default credential chain. Nothing configured means the embedded defaults: the project's dev
+ * server and the simulated fleet.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+
+export type TemporalTarget =
+  | { kind: 'configured'; connectionOptions: NativeConnectionOptions; namespace: string }
+  /** No server configured: start the project's dev server in this process. */
+  | { kind: 'embedded'; port: number; namespace: string; dbFilename?: string };
+
+export interface WorkerConfig {
+  temporal: TemporalTarget;
+  /** `aws`: SDK clients from the default chain; `simulator`: the simulated fleet in this process. */
+  aws: 'aws' | 'simulator';
+  /** The cell registry file. */
+  registryPath: string;
+  /** The hooks worker: `simulator` (the simulated fleet's hooks), `webhook` (HTTP), or `none` (the application runs its own). */
+  hooks: { kind: 'simulator' } | { kind: 'webhook'; baseUrl: string; authToken?: string } | { kind: 'none' };
+  /** Seed of the simulated fleet. */
+  simulatorSeed: string;
+}
+
+const AWS_SIGNS = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'];
+
+function choice<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[]): T | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+/** Reads the configuration; throws on an invalid value. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): WorkerConfig {
+  const profileConfigured = env.TEMPORAL_ADDRESS || env.TEMPORAL_PROFILE || env.TEMPORAL_CONFIG_FILE;
+  let temporal: TemporalTarget;
+  if (profileConfigured) {
+    const { connectionOptions, namespace } = loadClientConnectConfig({ profile: env.TEMPORAL_PROFILE });
+    temporal = { kind: 'configured', connectionOptions, namespace: namespace ?? 'default' };
+  } else {
+    const port = Number(env.CELLOPS_DEV_SERVER_PORT ?? 7233);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`CELLOPS_DEV_SERVER_PORT must be a port number, got "${env.CELLOPS_DEV_SERVER_PORT}"`);
+    temporal = { kind: 'embedded', port, namespace: env.TEMPORAL_NAMESPACE ?? 'default', dbFilename: env.CELLOPS_DEV_SERVER_DB || undefined };
+  }
+  const aws = choice(env, 'CELLOPS_AWS', ['aws', 'simulator'] as const) ?? (AWS_SIGNS.some((name) => env[name]) ? 'aws' : 'simulator');
+  const registryPath = env.CELLOPS_REGISTRY ?? (existsSync(path.join(cwd, 'cells.yaml')) ? path.join(cwd, 'cells.yaml') : path.resolve(__dirname, '../cells.example.yaml'));
+  const hooksKind = choice(env, 'CELLOPS_HOOKS', ['simulator', 'webhook', 'none'] as const) ?? (env.CELLOPS_HOOKS_URL ? 'webhook' : aws === 'simulator' ? 'simulator' : 'none');
+  let hooks: WorkerConfig['hooks'];
+  if (hooksKind === 'webhook') {
+    if (!env.CELLOPS_HOOKS_URL) throw new Error('CELLOPS_HOOKS=webhook needs CELLOPS_HOOKS_URL');
+    hooks = { kind: 'webhook', baseUrl: env.CELLOPS_HOOKS_URL, authToken: env.CELLOPS_HOOKS_TOKEN };
+  } else if (hooksKind === 'simulator') {
+    if (aws !== 'simulator') throw new Error('CELLOPS_HOOKS=simulator needs the simulated fleet (CELLOPS_AWS=simulator)');
+    hooks = { kind: 'simulator' };
+  } else {
+    hooks = { kind: 'none' };
+  }
+  return { temporal, aws, registryPath, hooks, simulatorSeed: env.CELLOPS_SIMULATOR_SEED ?? 'cellops' };
+}

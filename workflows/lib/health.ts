@@ -1,0 +1,72 @@
+/** Health checks: a cell's full check against the policy, and the rest of the fleet's. */
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { CellHealth } from '../../activities';
+import { ProcedureFailure } from '../../domain/procedures/failure-types';
+import type { Cell, Policies } from '../../domain/registry/schema';
+import { aws } from './proxies';
+import { stepToken, type ProcedureContext } from './context';
+
+/** What is wrong with `health` under `policy`; empty when healthy. Metrics without data pass. */
+export function healthProblems(health: CellHealth, policy: Policies['health']): string[] {
+  const problems = health.inAlarm.map((name) => `alarm ${name} is in ALARM`);
+  const m = health.metrics;
+  if (m.errorRatePercent !== null && m.errorRatePercent > policy.maxErrorRatePercent) {
+    problems.push(`error rate ${m.errorRatePercent.toFixed(2)}% above ${policy.maxErrorRatePercent}%`);
+  }
+  if (m.latencyP99Ms !== null && m.latencyP99Ms > policy.maxLatencyP99Ms) {
+    problems.push(`p99 latency ${m.latencyP99Ms.toFixed(0)} ms above ${policy.maxLatencyP99Ms} ms`);
+  }
+  if (m.availabilityPercent !== null && m.availabilityPercent < policy.minAvailabilityPercent) {
+    problems.push(`availability ${m.availabilityPercent.toFixed(2)}% below ${policy.minAvailabilityPercent}%`);
+  }
+  return problems;
+}
+
+async function cellHealth(cell: Cell, windowSeconds: number, token: string): Promise<CellHealth> {
+  return await aws.getCellHealth({
+    requestToken: stepToken(token),
+    cellId: cell.id,
+    alarms: cell.alarms,
+    metrics: cell.metrics,
+    windowSeconds,
+    endTime: new Date().toISOString(),
+  });
+}
+
+/**
+ * The full health check: the cell's alarms and its metrics over the policy's window.
+ * @throws ApplicationFailure `CellUnhealthy` (non-retryable) listing every problem found.
+ */
+export async function fullHealthCheck(ctx: ProcedureContext, step: string, windowSeconds = ctx.registry.policies.health.windowSeconds): Promise<CellHealth> {
+  const health = await cellHealth(ctx.cell, windowSeconds, step);
+  const problems = healthProblems(health, ctx.registry.policies.health);
+  if (problems.length > 0) {
+    throw ApplicationFailure.create({
+      type: ProcedureFailure.CellUnhealthy,
+      nonRetryable: true,
+      message: `${ctx.cell.id} is unhealthy: ${problems.join('; ')}`,
+      details: [{ cellId: ctx.cell.id, problems }],
+    });
+  }
+  return health;
+}
+
+/**
+ * Whether the rest of the fleet can take the cell's traffic: no other cell may be unhealthy.
+ * @throws ApplicationFailure `FleetNotHealthy` (non-retryable) naming the cells and problems.
+ */
+export async function checkRestOfFleetHealthy(ctx: ProcedureContext, step: string): Promise<void> {
+  const problems: string[] = [];
+  for (const cell of ctx.registry.cells.filter((c) => c.id !== ctx.cell.id)) {
+    const health = await cellHealth(cell, ctx.registry.policies.health.windowSeconds, `${step}-${cell.id}`);
+    for (const problem of healthProblems(health, ctx.registry.policies.health)) problems.push(`${cell.id}: ${problem}`);
+  }
+  if (problems.length > 0) {
+    throw ApplicationFailure.create({
+      type: ProcedureFailure.FleetNotHealthy,
+      nonRetryable: true,
+      message: `the rest of the fleet cannot take ${ctx.cell.id}'s traffic: ${problems.join('; ')}`,
+      details: [{ cellId: ctx.cell.id, problems }],
+    });
+  }
+}
