@@ -29,7 +29,7 @@ export interface Child {
   /** Resolves when a line satisfying `test` has arrived. */
   waitForLine(test: (line: string) => boolean): Promise<void>;
   kill(): void;
-  /** Resolves with the exit code and signal. */
+  /** Resolves with the exit code and signal once the child has exited and its output is fully read (`close`, not `exit`: `exit` can come before the last lines). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
@@ -56,7 +56,7 @@ export function startChild(args: string[]): Child {
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((res) =>
-    proc.on('exit', (code, signal) => res({ code, signal, stderr })),
+    proc.on('close', (code, signal) => res({ code, signal, stderr })),
   );
   return {
     lines,
