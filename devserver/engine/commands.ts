@@ -1,5 +1,7 @@
 import { deriveActivityTimeouts, requestCancelActivity, scheduleActivity, startActivity, type ActivityTimeouts } from './activities';
+import { initiateChild, prepareChildStart, startInitiatedChild, type PreparedChild } from './children';
 import { deadlineKey, type EngineContext, type Txn } from './context';
+import { initiateExternal, prepareCancelExternal, prepareSignalExternal, resolveExternal, type PreparedExternal } from './external';
 import { invalidArgument, type ServiceError } from './errors';
 import { appendEvent, flushBuffered, makeEvent } from './history';
 import { closeRun } from './lifecycle';
@@ -34,18 +36,12 @@ const CLOSING_COMMANDS: ReadonlySet<number> = new Set([
 ]);
 
 /**
- * Commands the engine does not handle yet (child workflows, continue-as-new, external
- * signal/cancel, updates, Nexus), with the task-failure cause a real server uses for a bad
- * command of that kind. Handling one means adding a validator and an applier below.
+ * Commands the engine does not handle yet (continue-as-new, Nexus), with the
+ * task-failure cause a real server uses for a bad command of that kind. Handling one means
+ * adding a validator and an applier below.
  */
 const NOT_YET_SUPPORTED: ReadonlyMap<number, enums.WorkflowTaskFailedCause> = new Map([
   [CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES],
-  [CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES],
-  [CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES],
-  [
-    CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION,
-    Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
-  ],
   [CommandType.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_NEXUS_OPERATION_ATTRIBUTES],
   [
     CommandType.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION,
@@ -59,6 +55,9 @@ interface Prepared {
   searchAttributes: Map<number, Record<string, common.IPayload>>;
   /** The update protocol messages, validated with the commands that place them. */
   messages: MessagePlan;
+  /** Child starts and external signals/cancels, by command index; they take effect after all commands. */
+  children: Map<number, PreparedChild>;
+  external: Map<number, PreparedExternal>;
 }
 
 class CommandRejected extends Error {
@@ -74,11 +73,18 @@ class CommandRejected extends Error {
  * Checks every command against the run's state before anything is applied, so a bad command
  * leaves no partial effects; ids introduced earlier in the same completion count.
  */
-function validateCommands(ns: NamespaceState, exec: ExecutionState, commands: command.ICommand[]): Prepared {
+function validateCommands(
+  ctx: EngineContext,
+  ns: NamespaceState,
+  exec: ExecutionState,
+  commands: command.ICommand[],
+): Prepared {
   const prepared: Prepared = {
     activityTimeouts: new Map(),
     searchAttributes: new Map(),
     messages: { byId: new Map(), remaining: [], onlyRejections: true },
+    children: new Map(),
+    external: new Map(),
   };
   const activityIds = new Set(Object.values(exec.activities).map((a) => a.activityId));
   const cancelableActivities = new Set(Object.keys(exec.activities).map(Number));
@@ -176,6 +182,26 @@ function validateCommands(ns: NamespaceState, exec: ExecutionState, commands: co
           return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE, 'MessageID is not set on command.');
         }
         return;
+      case CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
+        const child = prepareChildStart(ctx, exec, cmd.startChildWorkflowExecutionCommandAttributes);
+        if (typeof child === 'string') return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, child);
+        prepared.children.set(index, child);
+        return;
+      }
+      case CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: {
+        const signal = prepareSignalExternal(exec, cmd.signalExternalWorkflowExecutionCommandAttributes);
+        if (typeof signal === 'string') return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES, signal);
+        prepared.external.set(index, signal);
+        return;
+      }
+      case CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: {
+        const cancel = prepareCancelExternal(exec, cmd.requestCancelExternalWorkflowExecutionCommandAttributes);
+        if (typeof cancel === 'string') {
+          return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES, cancel);
+        }
+        prepared.external.set(index, cancel);
+        return;
+      }
       case CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
       case CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
       case CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
@@ -233,7 +259,7 @@ export function completeWorkflowTask(
 
   let prepared: Prepared;
   try {
-    prepared = validateCommands(ns, exec, commands);
+    prepared = validateCommands(ctx, ns, exec, commands);
     const messageIds = commands.flatMap((c) => (c.commandType === CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE ? [c.protocolMessageCommandAttributes?.messageId ?? ''] : []));
     prepared.messages = planUpdateMessages(exec, messageIds, req.messages ?? []);
   } catch (err) {
@@ -308,6 +334,14 @@ export function completeWorkflowTask(
     needsWorkflowTask = flushBuffered(ctx, exec, txn) || needsWorkflowTask;
     if (needsWorkflowTask) scheduleWorkflowTask(ctx, exec, txn);
     else if (hasUndeliveredUpdates(exec)) scheduleWorkflowTask(ctx, exec, txn, { speculative: true });
+    // Children start and external requests are delivered after the task's own events, as the
+    // real server's transfer tasks do.
+    commands.forEach((_cmd, index) => {
+      const child = prepared.children.get(index);
+      if (child) startInitiatedChild(ctx, exec, child, txn);
+      const external = prepared.external.get(index);
+      if (external) resolveExternal(ctx, exec, external, txn);
+    });
     for (const act of eager) {
       if (exec.activities[act.scheduledEventId] === act && act.phase === 'scheduled') {
         activityTasks.push(startActivity(ctx, exec, act, identity, txn));
@@ -411,6 +445,20 @@ function applyCommand(
       if (msg) applyUpdateMessage(ctx, exec, msg, ctx.updateWaiters, txn);
       return false;
     }
+    case CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION:
+      initiateChild(
+        ctx,
+        exec,
+        cmd.startChildWorkflowExecutionCommandAttributes ?? {},
+        prepared.children.get(index) as PreparedChild,
+        completedId,
+        txn,
+      );
+      return false;
+    case CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
+    case CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
+      initiateExternal(ctx, exec, prepared.external.get(index) as PreparedExternal, completedId, txn);
+      return false;
     case CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
       appendEvent(
         ctx,

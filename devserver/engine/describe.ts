@@ -1,3 +1,4 @@
+import { pendingChildren } from './children';
 import { duration, enums, timestamp, workflow, wsv } from './proto';
 import type { ActivityState, ExecutionState, NamespaceState } from './types';
 import { executionInfo } from './visibility';
@@ -42,7 +43,7 @@ export function describeExecution(ns: NamespaceState, exec: ExecutionState): wsv
     },
     workflowExecutionInfo: executionInfo(ns, exec),
     pendingActivities: Object.values(exec.activities).map(pendingActivity),
-    pendingChildren: [],
+    pendingChildren: pendingChildren(exec),
     pendingWorkflowTask: wft
       ? {
           state:

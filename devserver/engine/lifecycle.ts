@@ -1,9 +1,10 @@
 import { clearActivities } from './activities';
+import { onRunClosed } from './children';
 import { deadlineKey, type EngineContext, type Txn } from './context';
 import { appendEvent, makeEvent, newEventLog } from './history';
-import { common, duration, enums, timestamp } from './proto';
+import { common, duration, enums, history, i64, timestamp } from './proto';
 import { clearTimers } from './timers';
-import type { ExecutionState, NamespaceState, PendingEvent } from './types';
+import type { ExecutionRef, ExecutionState, NamespaceState, ParentRef, PendingEvent } from './types';
 import { deliverEvents, dropWorkflowTaskForClose, isRunning, scheduleWorkflowTask } from './workflow-tasks';
 
 const EventType = enums.EventType;
@@ -25,6 +26,8 @@ export interface StartParams {
   memo: common.IMemo | null;
   searchAttributes: Record<string, common.IPayload>;
   startDelayMs: number;
+  /** The parent and root of a child run. */
+  parent?: { ref: ParentRef; root: ExecutionRef };
   /** Signal written right after WorkflowExecutionStarted (SignalWithStart). */
   signal?: { name: string; input: common.IPayloads | null; header: common.IHeader | null; requestId: string };
 }
@@ -66,6 +69,9 @@ export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartPa
     signalRequestIds: {},
     stateTransitionCount: 0,
     updates: {},
+    parent: params.parent?.ref ?? null,
+    root: params.parent?.root ?? { workflowId: params.workflowId, runId },
+    children: {},
   };
   ctx.executions.set(runId, exec);
   (ns.runsByWorkflowId[params.workflowId] ??= []).push(runId);
@@ -94,6 +100,7 @@ export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartPa
         searchAttributes: { indexedFields: params.searchAttributes },
         header: params.header,
         workflowId: params.workflowId,
+        ...parentAttributes(params.parent),
       },
     }),
     txn,
@@ -117,9 +124,29 @@ export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartPa
   return exec;
 }
 
+/** The parent fields of a child run's WorkflowExecutionStarted event (none for a top-level run). */
+function parentAttributes(parent: StartParams['parent']): history.IWorkflowExecutionStartedEventAttributes {
+  if (!parent) return {};
+  const { ref, root } = parent;
+  return {
+    parentWorkflowNamespace: ref.namespace,
+    parentWorkflowNamespaceId: ref.namespaceId,
+    parentWorkflowExecution: { workflowId: ref.workflowId, runId: ref.runId },
+    parentInitiatedEventId: i64(ref.initiatedEventId),
+    rootWorkflowExecution: { workflowId: root.workflowId, runId: root.runId },
+  };
+}
+
 /** The delayed start of a run is due: schedule its first workflow task. */
 export function startDelayedRun(ctx: EngineContext, exec: ExecutionState, txn: Txn): void {
   if (isRunning(exec) && exec.lastCompletedWftStartedEventId === 0) scheduleWorkflowTask(ctx, exec, txn);
+}
+
+/** The workflow that sent a signal or cancel request by command (SignalExternal / RequestCancelExternal). */
+export interface ExternalSender {
+  /** The sender's Initiated event (0 when the server itself acts for it, e.g. a parent close policy). */
+  initiatedEventId: number;
+  execution: common.IWorkflowExecution;
 }
 
 function signaledEvent(
@@ -128,9 +155,16 @@ function signaledEvent(
   input: common.IPayloads | null,
   identity: string,
   header: common.IHeader | null,
+  external?: ExternalSender,
 ): PendingEvent {
   return makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, {
-    workflowExecutionSignaledEventAttributes: { signalName, input, identity, header },
+    workflowExecutionSignaledEventAttributes: {
+      signalName,
+      input,
+      identity,
+      header,
+      externalWorkflowExecution: external?.execution ?? null,
+    },
   });
 }
 
@@ -144,16 +178,24 @@ export function signalRun(
   identity: string,
   requestId: string,
   txn: Txn,
+  external?: ExternalSender,
 ): void {
   if (requestId && exec.signalRequestIds[requestId]) return;
   if (requestId) exec.signalRequestIds[requestId] = true;
   // A run that has not had its first task yet (start delay) is woken by the signal.
   ctx.scheduler.delete(deadlineKey.workflowStart(exec.runId));
-  deliverEvents(ctx, exec, [signaledEvent(ctx, signalName, input, identity, header)], txn);
+  deliverEvents(ctx, exec, [signaledEvent(ctx, signalName, input, identity, header, external)], txn);
 }
 
 /** RequestCancelWorkflowExecution: the workflow code decides what cancellation means. */
-export function requestCancelRun(ctx: EngineContext, exec: ExecutionState, reason: string, identity: string, txn: Txn): void {
+export function requestCancelRun(
+  ctx: EngineContext,
+  exec: ExecutionState,
+  reason: string,
+  identity: string,
+  txn: Txn,
+  external?: ExternalSender,
+): void {
   if (exec.cancelRequested) return;
   exec.cancelRequested = true;
   ctx.scheduler.delete(deadlineKey.workflowStart(exec.runId));
@@ -162,7 +204,12 @@ export function requestCancelRun(ctx: EngineContext, exec: ExecutionState, reaso
     exec,
     [
       makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED, {
-        workflowExecutionCancelRequestedEventAttributes: { cause: reason, identity },
+        workflowExecutionCancelRequestedEventAttributes: {
+          cause: reason,
+          identity,
+          externalInitiatedEventId: i64(external?.initiatedEventId ?? 0),
+          externalWorkflowExecution: external?.execution ?? null,
+        },
       }),
     ],
     txn,
@@ -189,6 +236,7 @@ export function closeRun(ctx: EngineContext, exec: ExecutionState, status: enums
     ctx.scheduler.delete(key);
   }
   txn.touched.add(exec);
+  onRunClosed(ctx, exec, txn);
 }
 
 /** TerminateWorkflowExecution: closes the run at once, without a workflow task. */

@@ -43,8 +43,8 @@ export function currentRun(ctx: EngineContext, ns: NamespaceState, workflowId: s
   return runs ? ctx.executions.get(runs[runs.length - 1]) : undefined;
 }
 
-/** Validates and defaults a start request into the parameters of a new run. */
-function startParams(ctx: EngineContext, ns: NamespaceState, req: StartRequest): StartParams {
+/** Validates and defaults a start request into the parameters of a new run (throws INVALID_ARGUMENT). */
+export function startParams(ctx: EngineContext, ns: NamespaceState, req: StartRequest): StartParams {
   const workflowId = req.workflowId ?? '';
   if (!workflowId) throw invalidArgument('WorkflowId is not set on request.');
   if (workflowId.length > MAX_ID_LENGTH) throw invalidArgument('WorkflowId exceeds length limit.');
@@ -113,7 +113,7 @@ const REUSE_DESCRIPTIONS: Partial<Record<number, string>> = {
 };
 
 /** Whether a closed previous run lets the workflow id be used again. */
-function reuseAllowed(reuse: enums.WorkflowIdReusePolicy, previous: ExecutionState): boolean {
+export function reuseAllowed(reuse: enums.WorkflowIdReusePolicy, previous: ExecutionState): boolean {
   switch (reuse) {
     case Reuse.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE:
       return false;

@@ -133,6 +133,40 @@ export interface UpdateState {
   completedEventId: number;
 }
 
+/** A workflow execution as history events name it. */
+export interface ExecutionRef {
+  workflowId: string;
+  runId: string;
+}
+
+/** The parent of a child run: where to report the child's start and close. */
+export interface ParentRef {
+  namespace: string;
+  namespaceId: string;
+  workflowId: string;
+  runId: string;
+  /** Id of the parent's StartChildWorkflowExecutionInitiated event. */
+  initiatedEventId: number;
+}
+
+export type ChildPhase = 'initiated' | 'started';
+
+/** A child workflow of a run, keyed by its StartChildWorkflowExecutionInitiated event id. */
+export interface ChildState {
+  initiatedEventId: number;
+  /** WorkflowTaskCompleted event of the command that started it. */
+  workflowTaskCompletedEventId: number;
+  namespace: string;
+  workflowId: string;
+  workflowType: string;
+  parentClosePolicy: enums.ParentClosePolicy;
+  phase: ChildPhase;
+  /** Run id of the first run of the child, once started. */
+  runId: string;
+  /** Id of the parent's ChildWorkflowExecutionStarted event, once started. */
+  startedEventId: number;
+}
+
 /** One workflow run. */
 export interface ExecutionState {
   namespace: string;
@@ -166,4 +200,9 @@ export interface ExecutionState {
   stateTransitionCount: number;
   /** Workflow updates by update id (admitted, in flight, accepted or completed). */
   updates: Record<string, UpdateState>;
+  /** Set on child runs (and kept across continue-as-new). */
+  parent: ParentRef | null;
+  /** The root of the parent chain; the run itself when it has no parent. */
+  root: ExecutionRef;
+  children: Record<number, ChildState>;
 }

@@ -41,9 +41,13 @@ export function visibilityRecord(ns: NamespaceState, exec: ExecutionState): Visi
     HistoryLength: exec.nextEventId - 1,
     HistorySizeBytes: exec.log.sizeBytes,
     StateTransitionCount: exec.stateTransitionCount,
-    RootWorkflowId: exec.workflowId,
-    RootRunId: exec.runId,
+    RootWorkflowId: exec.root.workflowId,
+    RootRunId: exec.root.runId,
   };
+  if (exec.parent) {
+    record.ParentWorkflowId = exec.parent.workflowId;
+    record.ParentRunId = exec.parent.runId;
+  }
   if (exec.closeTimeMs > 0) {
     record.CloseTime = new Date(exec.closeTimeMs);
     record.ExecutionDuration = (exec.closeTimeMs - exec.executionTimeMs) * 1e6;
@@ -68,7 +72,9 @@ export function executionInfo(ns: NamespaceState, exec: ExecutionState): workflo
     stateTransitionCount: i64(exec.stateTransitionCount),
     historySizeBytes: i64(exec.log.sizeBytes),
     executionDuration: closed ? duration(exec.closeTimeMs - exec.executionTimeMs) : null,
-    rootExecution: { workflowId: exec.workflowId, runId: exec.runId },
+    parentNamespaceId: exec.parent?.namespaceId ?? '',
+    parentExecution: exec.parent ? { workflowId: exec.parent.workflowId, runId: exec.parent.runId } : null,
+    rootExecution: { workflowId: exec.root.workflowId, runId: exec.root.runId },
     firstRunId: exec.firstExecutionRunId,
   };
 }

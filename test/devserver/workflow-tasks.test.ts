@@ -16,7 +16,7 @@ import {
   markers,
   proceedSignal,
   sleeper,
-  startsChild,
+  startsChildWithBadId,
   threeActivities,
   upsertProperties,
 } from './workflows';
@@ -169,10 +169,10 @@ describe('dev server: workflow tasks and commands', () => {
     expect(types.slice(3, 6)).toEqual(['WORKFLOW_TASK_COMPLETED', 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', 'WORKFLOW_PROPERTIES_MODIFIED']);
   });
 
-  it('fails the task of a command it does not support yet, naming the command', async () => {
-    // GIVEN a workflow that starts a child workflow
-    const workflowId = uniqueId('unsupported');
-    const handle = await env.client.workflow.start(startsChild, { taskQueue: TASK_QUEUE, workflowId });
+  it('fails the task of a command with bad attributes, naming the problem', async () => {
+    // GIVEN a workflow that starts a child workflow with an over-long workflow id
+    const workflowId = uniqueId('bad-command');
+    const handle = await env.client.workflow.start(startsChildWithBadId, { taskQueue: TASK_QUEUE, workflowId });
 
     // WHEN a worker runs its first task
     await withWorker(() =>
@@ -180,10 +180,10 @@ describe('dev server: workflow tasks and commands', () => {
     );
     await handle.terminate('test done');
 
-    // THEN the task failed with the bad-attributes cause and a message naming the command
+    // THEN the task failed with the bad-attributes cause and a message naming the problem
     const failed = eventsOfType(await handle.fetchHistory(), 'WORKFLOW_TASK_FAILED')[0].workflowTaskFailedEventAttributes;
     expect(failed?.cause).toBe(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES);
-    expect(failed?.failure?.message).toContain('COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION');
+    expect(failed?.failure?.message).toBe('WorkflowId exceeds length limit.');
   });
 
   it('produces histories that replay cleanly, and a tampered one fails replay', async () => {

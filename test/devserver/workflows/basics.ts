@@ -53,7 +53,7 @@ export async function waitForCancel(): Promise<string> {
   return 'not canceled';
 }
 
-/** Starts a child workflow (not supported by the dev server yet: its task is failed with a clear cause). */
-export async function startsChild(): Promise<string> {
-  return await executeChild(greet, { args: ['child'] });
+/** Starts a child whose workflow id is over the length limit: the server fails the task as a bad command. */
+export async function startsChildWithBadId(): Promise<string> {
+  return await executeChild(greet, { args: ['child'], workflowId: 'x'.repeat(1001) });
 }

@@ -7,3 +7,4 @@ export * from './messages';
 export * from './properties';
 export * from './updates';
 export * from './time-skipping';
+export * from './children';
