@@ -121,6 +121,40 @@ describe('dev server: time skipping', () => {
     expect(eventTimeMs(completed) - eventTimeMs(only(history, 'WORKFLOW_EXECUTION_STARTED'))).toBeGreaterThanOrEqual(30 * DAY);
     // and the server clock is now at least 30 days ahead of the workflow's start
     expect(await env.currentTimeMs()).toBeGreaterThanOrEqual(result.startTime + 30 * DAY);
+    // and visibility recorded the same virtual start and close times
+    const description = await env.client.workflow.getHandle(workflowId).describe();
+    expect(description.startTime.getTime()).toBe(result.startTime);
+    expect((description.closeTime?.getTime() ?? 0) - description.startTime.getTime()).toBeGreaterThanOrEqual(30 * DAY);
+    const closedLate = `WorkflowId = "${workflowId}" AND CloseTime > "${new Date(result.startTime + 29 * DAY).toISOString()}"`;
+    const listed: string[] = [];
+    for await (const execution of env.client.workflow.list({ query: closedLate })) listed.push(execution.workflowId);
+    expect(listed).toEqual([workflowId]);
+  });
+
+  it('skips time for concurrent result waits, and locks again once they are all done', async () => {
+    await withWorker(async () => {
+      // GIVEN two workflows sleeping 10 and 20 days, waited for at the same time
+      const [ten, twenty] = await Promise.all([
+        env.client.workflow.execute(longSleep, { workflowId: uniqueId('concurrent-10d'), taskQueue: TASK_QUEUE, args: [10 * DAY] }),
+        env.client.workflow.execute(longSleep, { workflowId: uniqueId('concurrent-20d'), taskQueue: TASK_QUEUE, args: [20 * DAY] }),
+      ]);
+
+      // THEN both completed on the virtual clock
+      expect(ten.after - ten.before).toBeGreaterThanOrEqual(10 * DAY);
+      expect(twenty.after - twenty.before).toBeGreaterThanOrEqual(20 * DAY);
+
+      // WHEN a workflow with a one-hour timer is started afterwards, without waiting for it
+      const workflowId = uniqueId('locked-again');
+      const handle = await env.client.workflow.start(longSleep, { workflowId, taskQueue: TASK_QUEUE, args: [HOUR] });
+      await waitFor(async () => (eventsOfType(await handle.fetchHistory(), 'TIMER_STARTED').length > 0 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      // THEN time skipping is locked again: the timer has not fired until the test waits for it
+      expect(eventsOfType(await handle.fetchHistory(), 'TIMER_FIRED')).toHaveLength(0);
+      const result = await handle.result();
+      expect(result.after - result.before).toBeGreaterThanOrEqual(HOUR);
+      await keepHistory(workflowId);
+    });
   });
 
   it('completes a month of daily timers, one day apart on the virtual clock', async () => {
@@ -325,7 +359,7 @@ describe('dev server: time skipping', () => {
   });
 
   it('produces histories that replay cleanly', async () => {
-    expect(histories.length).toBeGreaterThanOrEqual(7);
+    expect(histories.length).toBeGreaterThanOrEqual(8);
     for (const { workflowId, history } of histories) {
       await Worker.runReplayHistory({ workflowBundle }, history, workflowId);
     }
