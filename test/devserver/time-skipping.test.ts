@@ -5,7 +5,7 @@
  * never on wall time; wall time is only printed.
  */
 import { Context } from '@temporalio/activity';
-import { TimeoutType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, TimeoutType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -26,6 +26,7 @@ type History = temporal.api.history.v1.IHistory;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 const TASK_QUEUE = 'devserver-time-skipping';
+const CellId = defineSearchAttributeKey('CellId', SearchAttributeType.KEYWORD);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -75,7 +76,7 @@ describe('dev server: time skipping', () => {
 
   beforeAll(async () => {
     // Activity failures are expected here; keep the worker's warnings out of the output.
-    env = await createTimeSkippingTestEnvironment({ sdkLogLevel: 'ERROR' });
+    env = await createTimeSkippingTestEnvironment({ sdkLogLevel: 'ERROR', searchAttributes: [CellId] });
     workflowBundle = await bundleTestWorkflows();
   });
 
@@ -106,7 +107,12 @@ describe('dev server: time skipping', () => {
 
     // WHEN the test waits for its result
     const result = await withWorker(() =>
-      env.client.workflow.execute(longSleep, { workflowId, taskQueue: TASK_QUEUE, args: [30 * DAY] }),
+      env.client.workflow.execute(longSleep, {
+        workflowId,
+        taskQueue: TASK_QUEUE,
+        args: [30 * DAY],
+        typedSearchAttributes: [{ key: CellId, value: workflowId }],
+      }),
     );
     console.log(`30-day sleep: ${Date.now() - wallStart} ms of wall time`);
 
@@ -125,7 +131,8 @@ describe('dev server: time skipping', () => {
     const description = await env.client.workflow.getHandle(workflowId).describe();
     expect(description.startTime.getTime()).toBe(result.startTime);
     expect((description.closeTime?.getTime() ?? 0) - description.startTime.getTime()).toBeGreaterThanOrEqual(30 * DAY);
-    const closedLate = `WorkflowId = "${workflowId}" AND CloseTime > "${new Date(result.startTime + 29 * DAY).toISOString()}"`;
+    // (found through the search attribute the helper registered)
+    const closedLate = `CellId = "${workflowId}" AND CloseTime > "${new Date(result.startTime + 29 * DAY).toISOString()}"`;
     const listed: string[] = [];
     for await (const execution of env.client.workflow.list({ query: closedLate })) listed.push(execution.workflowId);
     expect(listed).toEqual([workflowId]);
