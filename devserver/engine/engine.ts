@@ -38,7 +38,7 @@ import { decodeToken } from './tokens';
 import { fireTimer } from './timers';
 import type { ExecutionState, NamespaceState } from './types';
 import { UpdateWaiters } from './update-waiters';
-import { admitUpdate, reachedStatus, updateStatus, type UpdateStatus } from './updates';
+import { admitUpdate, reachedStatus, updateStatus, validateUpdateRequest, type UpdateStatus } from './updates';
 import { countExecutions, listExecutions } from './visibility';
 import {
   failWorkflowTask,
@@ -594,6 +594,49 @@ export class Engine implements EngineContext {
       updateRef: { workflowExecution: { workflowId: exec.workflowId, runId: exec.runId }, updateId: update.updateId },
       outcome: status.outcome,
       stage: status.stage,
+    };
+  }
+
+  /**
+   * ExecuteMultiOperation, in its one supported shape (update-with-start): start the workflow
+   * (or use the running one, per its conflict policy), then admit the update on that run, in one
+   * transaction; a new run's first workflow task carries the update.
+   */
+  async executeMultiOperation(req: wsv.IExecuteMultiOperationRequest, call: CallContext): Promise<wsv.IExecuteMultiOperationResponse> {
+    const ns = requireNamespace(this, req.namespace);
+    const [first, second, ...rest] = req.operations ?? [];
+    const start = first?.startWorkflow;
+    const update = second?.updateWorkflow;
+    if (!start || !update || rest.length > 0) {
+      throw invalidArgument('Operations have to be exactly [StartWorkflow, UpdateWorkflow].');
+    }
+    if (update.workflowExecution?.workflowId !== start.workflowId) {
+      throw invalidArgument('WorkflowId is not consistent with previous operation(s).');
+    }
+    if (update.workflowExecution?.runId || update.firstExecutionRunId) {
+      throw invalidArgument('RunId and FirstExecutionRunId must be empty for an update with start.');
+    }
+    validateUpdateRequest(update.request);
+    const requestId = start.requestId || this.newId();
+    const { exec, started, admitted } = this.transact((txn) => {
+      const outcome = startWorkflow(this, ns, { ...start, requestId } as StartRequest, txn);
+      const admission = admitUpdate(this, outcome.exec, update, txn);
+      if (admission.needsWorkflowTask) scheduleWorkflowTask(this, outcome.exec, txn, { speculative: true });
+      return { ...outcome, admitted: admission.update };
+    });
+    const waitStage = update.waitPolicy?.lifecycleStage ?? enums.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_UNSPECIFIED;
+    const status = await this.waitForUpdate(exec, admitted.updateId, waitStage, call);
+    return {
+      responses: [
+        { startWorkflow: { runId: exec.runId, started, status: exec.status } },
+        {
+          updateWorkflow: {
+            updateRef: { workflowExecution: { workflowId: exec.workflowId, runId: exec.runId }, updateId: admitted.updateId },
+            outcome: status.outcome,
+            stage: status.stage,
+          },
+        },
+      ],
     };
   }
 

@@ -81,7 +81,8 @@ function workflowNotReady(message: string): ServiceError {
 // -----------------------------------------------------------------------------------------------
 // Admission (UpdateWorkflowExecution)
 
-function validateRequest(request: api.update.v1.IRequest | null | undefined): string {
+/** Checks an update request's required fields; returns its update id. */
+export function validateUpdateRequest(request: api.update.v1.IRequest | null | undefined): string {
   const updateId = request?.meta?.updateId ?? '';
   if (!request?.meta) throw invalidArgument('invalid Request: meta is not set');
   if (!updateId) throw invalidArgument('invalid Request: meta.update_id is not set');
@@ -101,7 +102,7 @@ export interface Admission {
  * id (in flight or completed: the caller then sees that update's outcome; nothing runs again).
  */
 export function admitUpdate(ctx: EngineContext, exec: ExecutionState, req: wsv.IUpdateWorkflowExecutionRequest, txn: Txn): Admission {
-  const updateId = validateRequest(req.request);
+  const updateId = validateUpdateRequest(req.request);
   if (req.firstExecutionRunId && req.firstExecutionRunId !== exec.firstExecutionRunId) {
     throw notFound('workflow execution not found');
   }

@@ -45,6 +45,7 @@ export const workflowServiceHandlers: Handlers = {
   UpdateWorkflowExecution: (engine, req: wsv.IUpdateWorkflowExecutionRequest, call) => engine.updateWorkflowExecution(req, call),
   PollWorkflowExecutionUpdate: (engine, req: wsv.IPollWorkflowExecutionUpdateRequest, call) =>
     engine.pollWorkflowExecutionUpdate(req, call),
+  ExecuteMultiOperation: (engine, req: wsv.IExecuteMultiOperationRequest, call) => engine.executeMultiOperation(req, call),
 
   PollActivityTaskQueue: (engine, req: wsv.IPollActivityTaskQueueRequest, call) => engine.pollActivityTaskQueue(req, call),
   RecordActivityTaskHeartbeat: (engine, req: wsv.IRecordActivityTaskHeartbeatRequest) => engine.recordActivityTaskHeartbeat(req),

@@ -1,12 +1,27 @@
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { Context } from '@temporalio/activity';
-import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, WithStartWorkflowOperation } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import Long from 'long';
+import { ManualClock } from '../../devserver/clock';
+import { Engine, type CallContext } from '../../devserver/engine/engine';
+import { ServiceError } from '../../devserver/engine/errors';
+import { createLogger } from '../../devserver/log';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
-import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId } from './helpers';
+import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId, waitFor } from './helpers';
 import type { TestActivities } from './workflows/activity-types';
-import { approvalGate, approveUpdate, closeSignal, handledQuery } from './workflows';
+import {
+  approvalGate,
+  approveUpdate,
+  closeSignal,
+  handledQuery,
+  holdUpdate,
+  releaseSignal,
+  slowFirstTaskGate,
+} from './workflows';
 
 const TASK_QUEUE = 'devserver-updates';
 
@@ -116,5 +131,458 @@ describe('dev server: workflow updates', () => {
     // THEN both handles see the same result
     expect(stageResult).toBe('approved by bob');
     expect(viaNewHandle).toBe('approved by bob');
+  });
+
+  it('runs an update id once: repeats in flight and after completion get the same outcome', async () => {
+    // GIVEN a gate with no worker yet, and two callers sending the same update id
+    const workflowId = uniqueId('update-dedupe');
+    const handle = await env.client.workflow.start(approvalGate, { taskQueue: TASK_QUEUE, workflowId });
+    const first = handle.executeUpdate(approveUpdate, { args: ['dana'], updateId: 'same-id' });
+    const second = handle.executeUpdate(approveUpdate, { args: ['dana'], updateId: 'same-id' });
+    const [results, again, handled] = await withWorker(async () => {
+      // WHEN a worker runs it, and the id is sent once more after completion
+      const both = await Promise.all([first, second]);
+      const repeat = await handle.executeUpdate(approveUpdate, { args: ['dana'], updateId: 'same-id' });
+      const seen = await handle.query(handledQuery);
+      await handle.signal(closeSignal);
+      await handle.result();
+      return [both, repeat, seen];
+    });
+
+    // THEN everyone got the one result, the handler ran once, and history holds one update
+    expect(results).toEqual(['approved by dana', 'approved by dana']);
+    expect(again).toBe('approved by dana');
+    expect(handled).toEqual(['approve:dana']);
+    const history = await handle.fetchHistory();
+    expect(eventsOfType(history, 'WORKFLOW_EXECUTION_UPDATE_ACCEPTED')).toHaveLength(1);
+    expect(eventsOfType(history, 'WORKFLOW_EXECUTION_UPDATE_COMPLETED')).toHaveLength(1);
+  });
+
+  it('reports an accepted update that has not completed, then its result, and keeps queries and describe working', async () => {
+    // GIVEN a gate whose hold update waits for a release signal
+    const workflowId = uniqueId('update-hold');
+    const handle = await env.client.workflow.start(approvalGate, { taskQueue: TASK_QUEUE, workflowId });
+    const observed = await withWorker(async () => {
+      // WHEN a hold is started (wait for ACCEPTED), the run is queried and described, then released
+      const hold = await handle.startUpdate(holdUpdate, { args: ['h1'], updateId: 'hold-1', waitForStage: WorkflowUpdateStage.ACCEPTED });
+      const repeat = await handle.startUpdate(holdUpdate, { args: ['h1'], updateId: 'hold-1', waitForStage: WorkflowUpdateStage.ACCEPTED });
+      const typesWhileHeld = eventTypes(await handle.fetchHistory());
+      const handledWhileHeld = await handle.query(handledQuery);
+      const description = await handle.describe();
+      await handle.signal(releaseSignal);
+      const results = await Promise.all([hold.result(), repeat.result()]);
+      await handle.signal(closeSignal);
+      return { typesWhileHeld, handledWhileHeld, status: description.status.name, results, final: await handle.result() };
+    });
+
+    // THEN acceptance came before completion, the handler ran once, and both handles got its result
+    expect(observed.typesWhileHeld).toContain('WORKFLOW_EXECUTION_UPDATE_ACCEPTED');
+    expect(observed.typesWhileHeld).not.toContain('WORKFLOW_EXECUTION_UPDATE_COMPLETED');
+    expect(observed.handledWhileHeld).toEqual(['hold:h1']);
+    expect(observed.status).toBe('RUNNING');
+    expect(observed.results).toEqual(['released h1', 'released h1']);
+    expect(observed.final).toEqual(['hold:h1']);
+    const types = eventTypes(await handle.fetchHistory());
+    expect(types.indexOf('WORKFLOW_EXECUTION_UPDATE_COMPLETED')).toBeGreaterThan(types.indexOf('WORKFLOW_EXECUTION_SIGNALED'));
+  });
+
+  it('fails an accepted update clearly when the workflow completes before it does', async () => {
+    // GIVEN a gate holding an accepted update, with a second caller waiting for its completion
+    const workflowId = uniqueId('update-orphaned');
+    const handle = await env.client.workflow.start(approvalGate, { taskQueue: TASK_QUEUE, workflowId });
+    const [started, waiting] = await withWorker(async () => {
+      const hold = await handle.startUpdate(holdUpdate, { args: ['h2'], updateId: 'hold-2', waitForStage: WorkflowUpdateStage.ACCEPTED });
+      const waiter = handle.executeUpdate(holdUpdate, { args: ['h2'], updateId: 'hold-2' }).catch((err: unknown) => err);
+
+      // WHEN the workflow is closed without releasing the hold
+      await handle.signal(closeSignal);
+      await handle.result();
+      return [await hold.result().catch((err: unknown) => err), await waiter];
+    });
+
+    // THEN both callers get an update failure saying the workflow completed first
+    for (const error of [started, waiting]) {
+      expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+      const cause = (error as WorkflowUpdateFailedError).cause as ApplicationFailure;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect(cause.type).toBe('AcceptedUpdateCompletedWorkflow');
+      expect(cause.message).toContain('Workflow completed before the Update completed');
+    }
+    const types = eventTypes(await handle.fetchHistory());
+    expect(types).toContain('WORKFLOW_EXECUTION_UPDATE_ACCEPTED');
+    expect(types).not.toContain('WORKFLOW_EXECUTION_UPDATE_COMPLETED');
+    // And a later poll of that update id still answers the same failure.
+    const late = await env.client.workflow.getHandle(workflowId).getUpdateHandle('hold-2').result().catch((err: unknown) => err);
+    expect(((late as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('AcceptedUpdateCompletedWorkflow');
+  });
+
+  it('refuses updates on closed and unknown workflows, but answers a completed update id again', async () => {
+    // GIVEN a gate that completed one update and then closed
+    const workflowId = uniqueId('update-closed');
+    const handle = await env.client.workflow.start(approvalGate, { taskQueue: TASK_QUEUE, workflowId });
+    await withWorker(async () => {
+      await handle.executeUpdate(approveUpdate, { args: ['erin'], updateId: 'before-close' });
+      await handle.signal(closeSignal);
+      await handle.result();
+    });
+
+    // WHEN a new update, the completed update id again, and an update to an unknown workflow are sent
+    const fresh = await handle.executeUpdate(approveUpdate, { args: ['frank'] }).catch((err: unknown) => err);
+    const repeated = await handle.executeUpdate(approveUpdate, { args: ['erin'], updateId: 'before-close' });
+    const unknown = await env.client.workflow
+      .getHandle(uniqueId('no-such-workflow'))
+      .executeUpdate(approveUpdate, { args: ['grace'] })
+      .catch((err: unknown) => err);
+
+    // THEN the new update is refused as NOT_FOUND, the repeat gets its result, the unknown workflow is not found
+    expect(fresh).toBeInstanceOf(WorkflowNotFoundError);
+    expect((fresh as Error).message).toContain('workflow execution already completed');
+    expect(repeated).toBe('approved by erin');
+    expect(unknown).toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it('delivers updates and signals that arrive while a workflow task runs in the next task', async () => {
+    // GIVEN a workflow whose first task is kept busy by a 1.5 s local activity
+    const workflowId = uniqueId('update-during-task');
+    const handle = await env.client.workflow.start(slowFirstTaskGate, { taskQueue: TASK_QUEUE, workflowId, args: [1500] });
+    const result = await withWorker(async () => {
+      await waitFor(async () => {
+        const { raw } = await handle.describe();
+        return raw.pendingWorkflowTask?.state === temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED
+          ? true
+          : undefined;
+      });
+
+      // WHEN a signal and an update arrive while that task runs
+      await handle.signal(releaseSignal);
+      const answer = await handle.executeUpdate(approveUpdate, { args: ['heidi'] });
+      await handle.signal(closeSignal);
+      return [answer, await handle.result()];
+    });
+
+    // THEN both came after the first task's completion and the update rode the next task
+    expect(result).toEqual(['approved by heidi', ['approve:heidi']]);
+    const history = await handle.fetchHistory();
+    const types = eventTypes(history);
+    const firstCompleted = types.indexOf('WORKFLOW_TASK_COMPLETED');
+    expect(types.slice(firstCompleted, firstCompleted + 4)).toEqual([
+      'WORKFLOW_TASK_COMPLETED',
+      'MARKER_RECORDED',
+      'WORKFLOW_EXECUTION_SIGNALED',
+      'WORKFLOW_TASK_SCHEDULED',
+    ]);
+    const accepted = eventsOfType(history, 'WORKFLOW_EXECUTION_UPDATE_ACCEPTED')[0].workflowExecutionUpdateAcceptedEventAttributes;
+    expect(Number(accepted?.acceptedRequestSequencingEventId)).toBe(firstCompleted + 4);
+  });
+
+  it('replays histories with accepted, completed, rejected and orphaned updates', async () => {
+    // GIVEN histories of gates that ran every kind of update
+    const ids = { done: uniqueId('replay-done'), orphan: uniqueId('replay-orphan') };
+    await withWorker(async () => {
+      const done = await env.client.workflow.start(approvalGate, { taskQueue: TASK_QUEUE, workflowId: ids.done });
+      await done.executeUpdate(approveUpdate, { args: ['ivan'] });
+      await done.executeUpdate(approveUpdate, { args: [''] }).catch(() => undefined);
+      const held = await done.startUpdate(holdUpdate, { args: ['h3'], waitForStage: WorkflowUpdateStage.ACCEPTED });
+      await done.signal(releaseSignal);
+      await held.result();
+      await done.signal(closeSignal);
+      await done.result();
+      const orphan = await env.client.workflow.start(approvalGate, { taskQueue: TASK_QUEUE, workflowId: ids.orphan });
+      await orphan.startUpdate(holdUpdate, { args: ['h4'], waitForStage: WorkflowUpdateStage.ACCEPTED });
+      await orphan.signal(closeSignal);
+      await orphan.result();
+    });
+
+    // WHEN they are replayed with the same workflow code
+    for (const workflowId of Object.values(ids)) {
+      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      // THEN the replay succeeds
+      await expect(Worker.runReplayHistory({ workflowBundle }, history, workflowId)).resolves.toBeUndefined();
+    }
+  });
+
+  it('starts a workflow and runs an update on it in one call (update-with-start)', async () => {
+    // GIVEN no workflow with this id
+    const workflowId = uniqueId('update-with-start');
+    const [first, second, handled] = await withWorker(async () => {
+      // WHEN update-with-start is called twice with USE_EXISTING
+      const results = [];
+      for (const approver of ['judy', 'ken']) {
+        const startWorkflowOperation = new WithStartWorkflowOperation(approvalGate, {
+          workflowId,
+          taskQueue: TASK_QUEUE,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        });
+        results.push(await env.client.workflow.executeUpdateWithStart(approveUpdate, { args: [approver], startWorkflowOperation }));
+      }
+      const handle = env.client.workflow.getHandle(workflowId);
+      await handle.signal(closeSignal);
+      return [...results, await handle.result()];
+    });
+
+    // THEN the first call started the run, the second reused it, and both updates ran on it
+    expect(first).toBe('approved by judy');
+    expect(second).toBe('approved by ken');
+    expect(handled).toEqual(['approve:judy', 'approve:ken']);
+  });
+});
+
+/**
+ * Engine-level checks of what the SDK cannot provoke on purpose: a worker that ignores an
+ * update, a failing speculative task, bad messages, the long-poll answer, closing with an
+ * update not yet delivered.
+ */
+describe('engine: workflow update protocol', () => {
+  const enums = temporal.api.enums.v1;
+  const Stage = enums.UpdateWorkflowExecutionLifecycleStage;
+  const call: CallContext = { deadlineMs: Number.POSITIVE_INFINITY, onCancel: () => undefined };
+
+  function newEngine(longPollMs = 60_000): Engine {
+    return new Engine({ clock: new ManualClock(1_700_000_000_000), log: createLogger('never'), namespaces: ['default'], longPollMs });
+  }
+
+  function start(engine: Engine, workflowId: string): void {
+    engine.startWorkflowExecution({
+      namespace: 'default',
+      workflowId,
+      workflowType: { name: 'wf' },
+      taskQueue: { name: 'tq' },
+      requestId: `${workflowId}-request`,
+    });
+  }
+
+  function poll(engine: Engine) {
+    return engine.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: 'tq' }, identity: 'test-worker' }, call);
+  }
+
+  function sendUpdate(engine: Engine, workflowId: string, updateId: string, stage = Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED) {
+    return engine.updateWorkflowExecution(
+      {
+        namespace: 'default',
+        workflowExecution: { workflowId },
+        waitPolicy: { lifecycleStage: stage },
+        request: { meta: { updateId, identity: 'test-client' }, input: { name: 'approve', args: { payloads: [] } } },
+      },
+      call,
+    );
+  }
+
+  function historyTypes(engine: Engine, workflowId: string): string[] {
+    const exec = [...engine.executions.values()].find((e) => e.workflowId === workflowId);
+    return (exec?.log.encoded ?? []).map((bytes) =>
+      enums.EventType[temporal.api.history.v1.HistoryEvent.decode(bytes).eventType ?? 0].replace('EVENT_TYPE_', ''),
+    );
+  }
+
+  /** Completes a started task with one accepted+completed update (as core does it). */
+  function acceptAndComplete(engine: Engine, taskToken: Uint8Array, updateId: string, sequencingEventId: number) {
+    const pack = (type: string, value: Uint8Array) => ({ type_url: `type.googleapis.com/temporal.api.update.v1.${type}`, value });
+    return engine.respondWorkflowTaskCompleted({
+      taskToken,
+      messages: [
+        {
+          id: `${updateId}/request/accept`,
+          protocolInstanceId: updateId,
+          body: pack('Acceptance', temporal.api.update.v1.Acceptance.encode({
+            acceptedRequestMessageId: `${updateId}/request`,
+            acceptedRequestSequencingEventId: Long.fromNumber(sequencingEventId),
+          }).finish()),
+        },
+        {
+          id: `${updateId}/request/complete`,
+          protocolInstanceId: updateId,
+          body: pack('Response', temporal.api.update.v1.Response.encode({
+            meta: { updateId },
+            outcome: { success: { payloads: [{ data: Buffer.from('"ok"') }] } },
+          }).finish()),
+        },
+      ],
+      commands: [
+        { commandType: enums.CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE, protocolMessageCommandAttributes: { messageId: `${updateId}/request/accept` } },
+        { commandType: enums.CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE, protocolMessageCommandAttributes: { messageId: `${updateId}/request/complete` } },
+      ],
+    });
+  }
+
+  async function idleRun(engine: Engine, workflowId: string): Promise<void> {
+    start(engine, workflowId);
+    const first = await poll(engine);
+    engine.respondWorkflowTaskCompleted({ taskToken: first.taskToken });
+  }
+
+  it('carries the request as a protocol message sequenced before WorkflowTaskStarted, on a speculative task', async () => {
+    // GIVEN an idle run
+    const engine = newEngine();
+    await idleRun(engine, 'wf-message');
+
+    // WHEN an update is sent and the task it scheduled is polled, then completed by accepting and completing it
+    const answer = sendUpdate(engine, 'wf-message', 'u1');
+    const task = await poll(engine);
+    const historyWhilePending = historyTypes(engine, 'wf-message');
+    const [message] = task.messages ?? [];
+    acceptAndComplete(engine, task.taskToken as Uint8Array, 'u1', Number(message.eventId));
+    const response = await answer;
+
+    // THEN the message names the update and the event before WorkflowTaskStarted; the task was
+    // written only when kept, and the caller got the outcome at stage COMPLETED
+    expect(message.id).toBe('u1/request');
+    expect(message.protocolInstanceId).toBe('u1');
+    expect(Number(message.eventId)).toBe(Number(task.startedEventId) - 1);
+    expect(temporal.api.update.v1.Request.decode(message.body?.value ?? new Uint8Array()).input?.name).toBe('approve');
+    expect(historyWhilePending).toEqual(['WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_COMPLETED']);
+    expect(historyTypes(engine, 'wf-message').slice(4)).toEqual([
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_COMPLETED',
+      'WORKFLOW_EXECUTION_UPDATE_ACCEPTED',
+      'WORKFLOW_EXECUTION_UPDATE_COMPLETED',
+    ]);
+    expect(response.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
+    expect(Buffer.from(response.outcome?.success?.payloads?.[0].data ?? []).toString()).toBe('"ok"');
+    expect(response.updateRef?.workflowExecution?.runId).toBeTruthy();
+  });
+
+  it('rejects an update the worker left unanswered and drops its speculative task', async () => {
+    // GIVEN an idle run with an update on its way
+    const engine = newEngine();
+    await idleRun(engine, 'wf-unprocessed');
+    const before = historyTypes(engine, 'wf-unprocessed');
+    const answer = sendUpdate(engine, 'wf-unprocessed', 'u2');
+
+    // WHEN the worker completes the speculative task without answering the update
+    const task = await poll(engine);
+    const completion = engine.respondWorkflowTaskCompleted({ taskToken: task.taskToken });
+    const response = await answer;
+
+    // THEN the server rejects it, nothing was written, and the worker is told where to roll back to
+    expect(response.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
+    expect(response.outcome?.failure?.applicationFailureInfo?.type).toBe('UnprocessedUpdate');
+    expect(historyTypes(engine, 'wf-unprocessed')).toEqual(before);
+    expect(Number(completion.resetHistoryEventId)).toBe(3);
+  });
+
+  it('writes a failing speculative task out and delivers its update again with the retry', async () => {
+    // GIVEN an update delivered on a speculative task
+    const engine = newEngine();
+    await idleRun(engine, 'wf-spec-fail');
+    const answer = sendUpdate(engine, 'wf-spec-fail', 'u3');
+    const task = await poll(engine);
+
+    // WHEN the worker fails that task, and then completes the retry by accepting and completing the update
+    engine.respondWorkflowTaskFailed({ taskToken: task.taskToken, cause: enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE });
+    const retry = await poll(engine);
+    const [message] = retry.messages ?? [];
+    acceptAndComplete(engine, retry.taskToken as Uint8Array, 'u3', Number(message.eventId));
+    const response = await answer;
+
+    // THEN the failed task is in history, the retry carried the same request, and the update completed
+    expect(historyTypes(engine, 'wf-spec-fail').slice(4, 7)).toEqual([
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_FAILED',
+    ]);
+    expect(retry.attempt).toBe(2);
+    expect(message.id).toBe('u3/request');
+    expect(response.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
+  });
+
+  it('fails the task on a message that breaks the protocol, and the caller gets an error', async () => {
+    // GIVEN an update delivered on a task
+    const engine = newEngine();
+    await idleRun(engine, 'wf-bad-message');
+    const answer = sendUpdate(engine, 'wf-bad-message', 'u4').catch((err: unknown) => err);
+    const task = await poll(engine);
+
+    // WHEN the worker answers with a Response for an update it never accepted
+    const completion = (() => {
+      try {
+        return engine.respondWorkflowTaskCompleted({
+          taskToken: task.taskToken,
+          messages: [
+            {
+              id: 'u4/request/complete',
+              protocolInstanceId: 'u4',
+              body: {
+                type_url: 'type.googleapis.com/temporal.api.update.v1.Response',
+                value: temporal.api.update.v1.Response.encode({ meta: { updateId: 'u4' }, outcome: { success: {} } }).finish(),
+              },
+            },
+          ],
+        });
+      } catch (err) {
+        return err;
+      }
+    })();
+
+    // THEN the completion is refused, the task fails as a bad update message, and the caller is told
+    expect(completion).toBeInstanceOf(ServiceError);
+    expect((completion as ServiceError).message).toContain('invalid state transition');
+    const failed = [...engine.executions.values()].find((e) => e.workflowId === 'wf-bad-message');
+    const lastFailed = failed?.log.encoded
+      .map((bytes) => temporal.api.history.v1.HistoryEvent.decode(bytes))
+      .filter((e) => e.eventType === enums.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)
+      .at(-1);
+    expect(lastFailed?.workflowTaskFailedEventAttributes?.cause).toBe(
+      enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE,
+    );
+    const error = await answer;
+    expect(error).toBeInstanceOf(ServiceError);
+    expect((error as ServiceError).code).toBe(grpcStatus.FAILED_PRECONDITION);
+  });
+
+  it('answers the stage reached when the long poll runs out, and PollWorkflowExecutionUpdate the same', async () => {
+    // GIVEN an engine whose long polls last 50 ms and no worker
+    const engine = newEngine(50);
+    start(engine, 'wf-long-poll');
+
+    // WHEN an update waits for COMPLETED and then its outcome is polled
+    const response = await sendUpdate(engine, 'wf-long-poll', 'u5');
+    const polled = await engine.pollWorkflowExecutionUpdate(
+      {
+        namespace: 'default',
+        updateRef: { workflowExecution: { workflowId: 'wf-long-poll' }, updateId: 'u5' },
+        waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
+      },
+      call,
+    );
+    const unknown = await engine
+      .pollWorkflowExecutionUpdate({ namespace: 'default', updateRef: { workflowExecution: { workflowId: 'wf-long-poll' }, updateId: 'nope' } }, call)
+      .catch((err: unknown) => err);
+
+    // THEN both answer ADMITTED with no outcome (the client asks again), and an unknown update id is NOT_FOUND
+    expect(response.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED);
+    expect(response.outcome).toBeNull();
+    expect(polled.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED);
+    expect((unknown as ServiceError).code).toBe(grpcStatus.NOT_FOUND);
+  });
+
+  it('fails updates not yet accepted when the run closes, and refuses new ones on a failing task', async () => {
+    // GIVEN a run whose task is started when an update arrives
+    const engine = newEngine();
+    start(engine, 'wf-close');
+    const task = await poll(engine);
+    const answer = sendUpdate(engine, 'wf-close', 'u6').catch((err: unknown) => err);
+
+    // WHEN the workflow completes in that task
+    engine.respondWorkflowTaskCompleted({
+      taskToken: task.taskToken,
+      commands: [{ commandType: enums.CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, completeWorkflowExecutionCommandAttributes: {} }],
+    });
+
+    // THEN the caller gets NOT_FOUND "update aborted by closing workflow"
+    const error = (await answer) as ServiceError;
+    expect(error.code).toBe(grpcStatus.NOT_FOUND);
+    expect(error.message).toBe('update aborted by closing workflow');
+
+    // AND GIVEN a run whose workflow task has failed twice
+    start(engine, 'wf-failing');
+    for (let i = 0; i < 2; i++) {
+      const failing = await poll(engine);
+      engine.respondWorkflowTaskFailed({ taskToken: failing.taskToken });
+    }
+    // WHEN an update is sent, THEN it is refused at once as FAILED_PRECONDITION
+    const refused = (await sendUpdate(engine, 'wf-failing', 'u7').catch((err: unknown) => err)) as ServiceError;
+    expect(refused.code).toBe(grpcStatus.FAILED_PRECONDITION);
+    expect(refused.message).toContain('Workflow Task in failed state');
   });
 });
