@@ -619,7 +619,7 @@ export class Engine implements EngineContext {
     validateUpdateRequest(update.request);
     const requestId = start.requestId || this.newId();
     const { exec, started, admitted } = this.transact((txn) => {
-      const outcome = startWorkflow(this, ns, { ...start, requestId } as StartRequest, txn);
+      const outcome = startWorkflow(this, ns, { ...start, requestId }, txn);
       const admission = admitUpdate(this, outcome.exec, update, txn);
       if (admission.needsWorkflowTask) scheduleWorkflowTask(this, outcome.exec, txn, { speculative: true });
       return { ...outcome, admitted: admission.update };

@@ -306,7 +306,7 @@ describe('dev server: workflow updates', () => {
     const workflowId = uniqueId('update-with-start');
     const [first, second, handled] = await withWorker(async () => {
       // WHEN update-with-start is called twice with USE_EXISTING
-      const results = [];
+      const results: string[] = [];
       for (const approver of ['judy', 'ken']) {
         const startWorkflowOperation = new WithStartWorkflowOperation(approvalGate, {
           workflowId,
@@ -315,9 +315,9 @@ describe('dev server: workflow updates', () => {
         });
         results.push(await env.client.workflow.executeUpdateWithStart(approveUpdate, { args: [approver], startWorkflowOperation }));
       }
-      const handle = env.client.workflow.getHandle(workflowId);
+      const handle = env.client.workflow.getHandle<typeof approvalGate>(workflowId);
       await handle.signal(closeSignal);
-      return [...results, await handle.result()];
+      return [results[0], results[1], await handle.result()] as const;
     });
 
     // THEN the first call started the run, the second reused it, and both updates ran on it
