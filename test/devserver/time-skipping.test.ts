@@ -16,6 +16,7 @@ import {
   dailyTimers,
   heartbeatTimesOut,
   longSleep,
+  parentAndSleepyChild,
   proceed,
   slowRetries,
   timersAroundActivities,
@@ -365,8 +366,28 @@ describe('dev server: time skipping', () => {
     expect(after - before).toBeLessThan(5 * DAY + 60_000);
   });
 
+  it('skips the timers of child workflows as well as their parent', async () => {
+    // GIVEN a parent sleeping a week beside a child sleeping 3 days
+    const workflowId = uniqueId('parent-child');
+
+    // WHEN the parent runs to completion
+    const result = await withWorker(() =>
+      env.client.workflow.execute(parentAndSleepyChild, { workflowId, taskQueue: TASK_QUEUE, args: [3] }),
+    );
+
+    // THEN the child woke 3 virtual days in, the parent saw it then, and finished at its week
+    expect(result.child - result.start).toBeGreaterThanOrEqual(3 * DAY);
+    expect(result.childDone - result.start).toBeGreaterThanOrEqual(3 * DAY);
+    expect(result.childDone - result.start).toBeLessThan(7 * DAY);
+    expect(result.end - result.start).toBeGreaterThanOrEqual(7 * DAY);
+    const history = await keepHistory(workflowId);
+    const childCompleted = only(history, 'CHILD_WORKFLOW_EXECUTION_COMPLETED');
+    expect(Number(childCompleted.eventId)).toBeLessThan(Number(only(history, 'TIMER_FIRED').eventId));
+    await keepHistory(`${workflowId}-child`);
+  });
+
   it('produces histories that replay cleanly', async () => {
-    expect(histories.length).toBeGreaterThanOrEqual(8);
+    expect(histories.length).toBeGreaterThanOrEqual(10);
     for (const { workflowId, history } of histories) {
       await Worker.runReplayHistory({ workflowBundle }, history, workflowId);
     }

@@ -7,6 +7,7 @@ import {
   ActivityFailure,
   condition,
   defineSignal,
+  executeChild,
   proxyActivities,
   setHandler,
   sleep,
@@ -96,4 +97,18 @@ export async function conditionWithTimeout(timeoutMs: number): Promise<{ signall
   const before = Date.now();
   const signalled = await condition(() => proceeded, timeoutMs);
   return { signalled, before, after: Date.now() };
+}
+
+/**
+ * A parent sleeping a week beside a child that sleeps `childDays` days; returns the parent's
+ * clock at the start, when the child finished, and at the end.
+ */
+export async function parentAndSleepyChild(childDays: number): Promise<{ start: number; childDone: number; end: number; child: number }> {
+  const start = Date.now();
+  const child = executeChild(longSleep, { args: [childDays * 86_400_000], workflowId: `${workflowInfo().workflowId}-child` });
+  const week = sleep('7 days');
+  const { after } = await child;
+  const childDone = Date.now();
+  await week;
+  return { start, childDone, end: Date.now(), child: after };
 }
