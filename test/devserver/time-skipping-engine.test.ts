@@ -9,6 +9,7 @@ import { parseArgs } from '../../devserver/config';
 import { Engine, type CallContext } from '../../devserver/engine/engine';
 import { createLogger } from '../../devserver/log';
 import { TimeSkipping, VirtualClock } from '../../devserver/time-skipping';
+import { DEV_SERVER_EXECUTABLE, timeSkippingServerExecutable } from '../helpers/test-environment';
 
 const enums = temporal.api.enums.v1;
 const DAY = 86_400_000;
@@ -102,6 +103,25 @@ describe('time-skipping command line', () => {
     expect(unlocked.enableTimeSkipping).toBe(true);
     expect(dev.config.enableTimeSkipping).toBe(false);
     expect(dev.warnings.join('\n')).toMatch(/--enable-time-skipping only applies/);
+  });
+});
+
+describe('time-skipping server choice', () => {
+  const saved = process.env.CELLOPS_TIME_SKIPPING_SERVER;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.CELLOPS_TIME_SKIPPING_SERVER;
+    else process.env.CELLOPS_TIME_SKIPPING_SERVER = saved;
+  });
+
+  it('takes CELLOPS_TIME_SKIPPING_SERVER when it is an executable, and says so when it is not', () => {
+    // WHEN the variable names the dev server, then a file that is not executable
+    process.env.CELLOPS_TIME_SKIPPING_SERVER = DEV_SERVER_EXECUTABLE;
+    const chosen = timeSkippingServerExecutable();
+    process.env.CELLOPS_TIME_SKIPPING_SERVER = __filename;
+
+    // THEN the first is used and the second is a clear error
+    expect(chosen).toBe(DEV_SERVER_EXECUTABLE);
+    expect(() => timeSkippingServerExecutable()).toThrow(/CELLOPS_TIME_SKIPPING_SERVER=.* is not an executable file/);
   });
 });
 

@@ -174,8 +174,12 @@ function noteIgnoredServerChoice(executable: string): void {
  * real pace. `env.currentTimeMs()` reads the server's (virtual) clock; workflows see the same
  * clock through `workflowInfo()` and `Date.now()`.
  *
+ * A workflow or activity task no worker takes holds the clock (as on Temporal's test server), so
+ * keep a worker running while waiting.
+ *
  * Search attributes are registered as for {@link createLocalTestEnvironment}. `TEMPORAL_ADDRESS`
- * and `CELLOPS_TEST_SERVER` are ignored here: a real Temporal server or CLI cannot skip time.
+ * and `CELLOPS_TEST_SERVER` are ignored here (with a note on stderr): a real Temporal server or
+ * CLI cannot skip time.
  */
 export async function createTimeSkippingTestEnvironment(
   options: LocalTestEnvironmentOptions = {},
