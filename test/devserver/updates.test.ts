@@ -86,16 +86,17 @@ describe('dev server: workflow updates', () => {
     // GIVEN a running approval gate that has finished its first task
     const workflowId = uniqueId('update-reject');
     const handle = await env.client.workflow.start(approvalGate, { taskQueue: TASK_QUEUE, workflowId });
-    const [lengthBefore, error, lengthAfter] = await withWorker(async () => {
+    const [lengthBefore, error, lengthAfter, reused, handled] = await withWorker(async () => {
       await handle.query(handledQuery);
       const before = (await handle.fetchHistory()).events?.length ?? 0;
 
       // WHEN an update is sent that the validator rejects
-      const err = await handle.executeUpdate(approveUpdate, { args: ['mallory'] }).catch((e: unknown) => e);
+      const err = await handle.executeUpdate(approveUpdate, { args: ['mallory'], updateId: 'rejected-once' }).catch((e: unknown) => e);
       const after = (await handle.fetchHistory()).events?.length ?? 0;
+      // (a rejected update is forgotten, as on a real server: its id can carry a new update)
+      const reused = await handle.executeUpdate(approveUpdate, { args: ['oscar'], updateId: 'rejected-once' });
       await handle.signal(closeSignal);
-      await handle.result();
-      return [before, err, after];
+      return [before, err, after, reused, await handle.result()] as const;
     });
 
     // THEN the caller gets the validator's failure and the rejection left no trace in history
@@ -105,9 +106,11 @@ describe('dev server: workflow updates', () => {
     expect((cause as ApplicationFailure).message).toBe('mallory may not approve');
     expect((cause as ApplicationFailure).type).toBe('NotAnApprover');
     expect(lengthAfter).toBe(lengthBefore);
-    const types = eventTypes(await handle.fetchHistory());
-    expect(types).not.toContain('WORKFLOW_EXECUTION_UPDATE_ACCEPTED');
-    expect(types).not.toContain('WORKFLOW_EXECUTION_UPDATE_COMPLETED');
+    expect(reused).toBe('approved by oscar');
+    expect(handled).toEqual(['approve:oscar']);
+    const accepted = eventsOfType(await handle.fetchHistory(), 'WORKFLOW_EXECUTION_UPDATE_ACCEPTED');
+    // Only the second use of the id is in history.
+    expect(accepted).toHaveLength(1);
   });
 
   it('starts an update, returns at acceptance, and gives the result through the handle', async () => {
