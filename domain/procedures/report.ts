@@ -12,9 +12,10 @@ export type ProcedureOutcome = 'completed' | 'failed' | 'aborted' | 'escalated';
  * The state the cell was left in, said plainly (an abort must say which known-good state it chose).
  * - `in-service`: traffic restored to its in-service weight;
  * - `drained-operator-notified`: kept out of service, an operator notified and expected to act;
- * - `handed-over`: the next procedure (see `escalatedTo`) took over the cell as it was.
+ * - `handed-over`: the next procedure (see `escalatedTo`) took over the cell as it was;
+ * - `decommissioned`: replaced, then removed (data backed up, stack deleted, record removed).
  */
-export type CellEndState = 'in-service' | 'drained-operator-notified' | 'handed-over';
+export type CellEndState = 'in-service' | 'drained-operator-notified' | 'handed-over' | 'decommissioned';
 
 export interface TimelineEntry {
   /** ISO-8601, from the workflow's clock. */
