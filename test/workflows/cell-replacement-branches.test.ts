@@ -1,0 +1,147 @@
+/**
+ * Cell replacement's other branches, on the dev server with time skipping against the
+ * simulator: capacity short (emergency cells as child workflows), the replacement stack failing
+ * (cleaned up, the failed cell kept drained with an operator notified), and data that cannot be
+ * read (customers restored from backup, the data-loss window reported, no decommission without
+ * a backup).
+ */
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { CellReplacementReport } from '../../domain/procedures/replacement';
+import { FLEET_GUARD_WORKFLOW_ID } from '../../domain/workflow-ids';
+import { createSimulatedHooks } from '../../simulator';
+import { drainPermitsQuery } from '../../workflows/messages';
+import { createTimeSkippingTestEnvironment } from '../helpers/test-environment';
+import {
+  PROCEDURE_SEARCH_ATTRIBUTES,
+  bundleCellopsWorkflows,
+  createFleetWorkers,
+  createTestFleet,
+  terminateRunning,
+  type TestFleet,
+} from '../helpers/procedures-environment';
+import { awaitingApproval, changeSequence, decide, saveHistoryIfAsked, skipUntil, startReplacement } from './cell-replacement.helpers';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  env = await createTimeSkippingTestEnvironment({ searchAttributes: PROCEDURE_SEARCH_ATTRIBUTES, sdkLogLevel: 'ERROR' });
+  bundle = await bundleCellopsWorkflows();
+}, 120_000);
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+afterEach(async () => {
+  await terminateRunning(env.client);
+});
+
+async function withWorkers<T>(fleet: TestFleet, body: () => Promise<T>): Promise<T> {
+  const workers = await createFleetWorkers(env, fleet, { bundle });
+  return await workers.runUntil(body);
+}
+
+/** The failure a workflow ended with, and the report it carries. */
+async function failureOf(handle: WorkflowHandle): Promise<{ failure: ApplicationFailure; report: CellReplacementReport }> {
+  const err: unknown = await handle.result().then(
+    () => new Error('expected the workflow to fail'),
+    (e: unknown) => e,
+  );
+  if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) throw err;
+  return { failure: err.cause, report: err.cause.details?.[0] as CellReplacementReport };
+}
+
+describe('cellReplacement branches', () => {
+  test('capacity short: one emergency cell per missing 80% of a cell, built by a child workflow after approval, at a safe weight', async () => {
+    // GIVEN 2,000 rps on a fleet whose two remaining cells usefully carry 1,600
+    const fleet = await createTestFleet(env, { requestsPerSecond: 2_000 });
+    const report = await withWorkers(fleet, async () => {
+      const handle = await startReplacement(env, fleet, 'cell-001');
+      await skipUntil(env, handle, awaitingApproval('emergency-capacity'));
+      await decide(handle, 'emergency-capacity', true);
+      await skipUntil(env, handle, awaitingApproval('decommission'));
+      await decide(handle, 'decommission', true);
+      return (await handle.result()) as CellReplacementReport;
+    });
+
+    expect(report.replacement).toMatchObject({
+      capacity: { loadRps: 2000, remainingCapacityRps: 2000, utilizationPercent: 100, emergencyCells: 1 },
+      emergencyCells: ['cell-001-e1'],
+      failedCell: { kind: 'decommissioned' },
+    });
+    // The child ran under an id derived from the parent's and the step, and completed.
+    const child = await env.client.workflow.getHandle('cell-recovery-cell-001-emergency-cell-1').describe();
+    expect(child).toMatchObject({ type: 'provisionEmergencyCell', status: { name: 'COMPLETED' } });
+    expect(fleet.fleet.stack('shop-cell-001-e1')).toMatchObject({ status: 'CREATE_COMPLETE', tags: { 'cellops:cell': 'cell-001-e1', 'cellops:purpose': 'emergency-capacity' } });
+    // 2,000 rps over weights 100+100+w: w=100 gives the new cell 667 rps, under its 800.
+    expect(fleet.fleet.weights()).toEqual({ 'cell-001-e1': 100, 'cell-001-r': 100, 'cell-002': 100, 'cell-003': 100 });
+    const sequence = changeSequence(fleet.calls.list());
+    expect(sequence.indexOf('cloudformation:CreateStack shop-cell-001-e1')).toBeLessThan(sequence.indexOf('route53:ChangeResourceRecordSets UPSERT cell-001-e1=100'));
+    expect(sequence.indexOf('route53:ChangeResourceRecordSets UPSERT cell-001-e1=100')).toBeLessThan(sequence.indexOf('cloudformation:CreateStack shop-cell-001-r'));
+    expect(report.recommendations.join('\n')).toContain('Emergency cells cell-001-e1 serve traffic at weight 100');
+  });
+
+  test('replacement stack fails: a clear failure, the half-built stack deleted, the failed cell kept drained with its permit and an operator notified', async () => {
+    const fleet = await createTestFleet(env);
+    fleet.fleet.inject({ kind: 'stack-create-failure', stackName: 'shop-cell-002-r', reason: 'Resource handler returned message: "Not enough capacity"' });
+    const { failure, report, guard } = await withWorkers(fleet, async () => {
+      const handle = await startReplacement(env, fleet, 'cell-002');
+      const failed = await failureOf(handle);
+      await saveHistoryIfAsked(handle, 'cellReplacement-replacement-stack-fails');
+      return { ...failed, guard: await env.client.workflow.getHandle(FLEET_GUARD_WORKFLOW_ID).query(drainPermitsQuery) };
+    });
+
+    expect(failure.type).toBe('StackOperationFailed');
+    expect(failure.message).toContain('shop-cell-002-r');
+    expect(failure.message).toContain('Not enough capacity');
+    expect(failure.message).toContain('cell-002 is kept drained, no replacement is in service (cell-002-r was removed), the drain permit stays held');
+    expect(report).toMatchObject({ outcome: 'failed', cellEndState: 'drained-operator-notified', replacement: { replacementInService: false, failedCell: { kind: 'kept', because: 'failed' }, permitReleased: false } });
+    expect(report.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'acquire-drain-permit:done',
+      'drain-at-once:done',
+      'check-capacity:done',
+      'provision-replacement:failed',
+      'delete-replacement-stack:done',
+      'notify-operator:done',
+    ]);
+    expect(fleet.fleet.stack('shop-cell-002-r')).toBeUndefined();
+    expect(fleet.fleet.stacks().find((s) => s.stackName === 'shop-cell-002-r')?.status).toBe('DELETE_COMPLETE');
+    expect(fleet.fleet.weights()).toEqual({ 'cell-001': 100, 'cell-002': 0, 'cell-003': 100 });
+    expect(fleet.fleet.stack('shop-cell-002')?.status).toBe('CREATE_COMPLETE');
+    expect(fleet.fleet.hooks().notifications.map((n) => `${n.severity}: ${n.subject}`)).toEqual(['critical: Cell replacement of cell-002 failed']);
+    expect(guard.map((p) => [p.cellId, p.holder])).toEqual([['cell-002', 'cell-recovery-cell-002']]);
+  });
+
+  test('data not accessible: customers restored from the last backup, the data-loss window reported; without a fresh backup the cell is not decommissioned', async () => {
+    // GIVEN last night's backup of cell-003, then its data store failing
+    const fleet = await createTestFleet(env);
+    const backup = await createSimulatedHooks(fleet.fleet).backupCellData({ requestToken: 'nightly-backup', cellId: 'cell-003' });
+    await env.sleep(3 * 3_600_000);
+    fleet.fleet.inject({ kind: 'data-inaccessible', cellId: 'cell-003', reason: 'primary and replica volumes lost' });
+
+    const report = await withWorkers(fleet, async () => {
+      const handle = await startReplacement(env, fleet, 'cell-003');
+      await skipUntil(env, handle, awaitingApproval('decommission'));
+      await decide(handle, 'decommission', true);
+      const done = (await handle.result()) as CellReplacementReport;
+      await saveHistoryIfAsked(handle, 'cellReplacement-restore-from-backup');
+      return done;
+    });
+
+    expect(report.replacement.customers).toMatchObject({ kind: 'restored-from-backup', customers: 310, backupId: backup.backupId, reason: 'primary and replica volumes lost' });
+    expect(report.dataLossWindow?.from).toBe(backup.takenAt);
+    expect(report.dataLossWindow?.durationMs).toBeGreaterThanOrEqual(3 * 3_600_000);
+    expect(report.recommendations.join('\n')).toContain(`Reconcile writes lost between ${backup.takenAt}`);
+    expect(report.replacement.failedCell).toMatchObject({ kind: 'kept', because: 'backup-failed' });
+    expect(report.cellEndState).toBe('drained-operator-notified');
+    expect(fleet.fleet.stack('shop-cell-003')?.status).toBe('CREATE_COMPLETE');
+    expect(fleet.fleet.customers()).toMatchObject({ 'cell-003-r': 310 });
+    expect(fleet.calls.count({ service: 'hooks', command: 'migrateCustomers' })).toBe(0);
+    expect(changeSequence(fleet.calls.list())).toContain('hooks:restoreCustomersFromBackup cell-003->cell-003-r');
+    expect(fleet.fleet.hooks().notifications.map((n) => n.subject)).toContain('cell-003 not decommissioned: no backup');
+  });
+});
