@@ -11,11 +11,14 @@ import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from
 import { bundleCellopsWorkflows } from '../helpers/procedures-environment';
 import { HISTORIES_DIR } from './cell-replacement.helpers';
 
-const HISTORIES = [
-  'cellReplacement-happy-path',
-  'cellReplacement-abort-mid-reroute',
-  'cellReplacement-replacement-stack-fails',
-  'cellReplacement-restore-from-backup',
+/** Each saved history and the workflow id it ran under (child ids derive from it). */
+const HISTORIES: [name: string, workflowId: string][] = [
+  ['cellReplacement-happy-path', 'cell-recovery-cell-002'],
+  ['cellReplacement-abort-mid-reroute', 'cell-recovery-cell-002'],
+  ['cellReplacement-replacement-stack-fails', 'cell-recovery-cell-002'],
+  ['cellReplacement-restore-from-backup', 'cell-recovery-cell-003'],
+  ['cellReplacement-emergency-capacity', 'cell-recovery-cell-001'],
+  ['provisionEmergencyCell-happy-path', 'cell-recovery-cell-001-emergency-cell-1'],
 ];
 
 let bundle: WorkflowBundleWithSourceMap;
@@ -33,11 +36,11 @@ async function load(name: string): Promise<unknown> {
   return JSON.parse(await readFile(path.join(HISTORIES_DIR, `${name}.json`), 'utf8'));
 }
 
-const replay = (history: unknown) => Worker.runReplayHistory({ workflowBundle: bundle }, historyFromJSON(history), 'cell-recovery-replay');
+const replay = (history: unknown, workflowId: string) => Worker.runReplayHistory({ workflowBundle: bundle }, historyFromJSON(history), workflowId);
 
 describe('cellReplacement replay', () => {
-  test.each(HISTORIES)('%s replays cleanly', async (name) => {
-    await expect(replay(await load(name))).resolves.toBeUndefined();
+  test.each(HISTORIES)('%s replays cleanly', async (name, workflowId) => {
+    await expect(replay(await load(name), workflowId)).resolves.toBeUndefined();
   });
 
   test('a history whose first activity is not what the code schedules fails with a determinism violation', async () => {
@@ -48,6 +51,6 @@ describe('cellReplacement replay', () => {
     scheduled!.activityType!.name = 'readCellWeights';
 
     // WHEN it is replayed, THEN the worker refuses it
-    await expect(replay(history)).rejects.toBeInstanceOf(DeterminismViolationError);
+    await expect(replay(history, 'cell-recovery-cell-002')).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });
