@@ -1,6 +1,7 @@
 import { deriveActivityTimeouts, requestCancelActivity, scheduleActivity, startActivity, type ActivityTimeouts } from './activities';
 import { initiateChild, prepareChildStart, startInitiatedChild, type PreparedChild } from './children';
 import { deadlineKey, type EngineContext, type Txn } from './context';
+import { continueAsNew, prepareContinueAsNew, type PreparedContinueAsNew } from './continue-as-new';
 import { initiateExternal, prepareCancelExternal, prepareSignalExternal, resolveExternal, type PreparedExternal } from './external';
 import { invalidArgument, type ServiceError } from './errors';
 import { appendEvent, flushBuffered, makeEvent } from './history';
@@ -36,12 +37,10 @@ const CLOSING_COMMANDS: ReadonlySet<number> = new Set([
 ]);
 
 /**
- * Commands the engine does not handle yet (continue-as-new, Nexus), with the
- * task-failure cause a real server uses for a bad command of that kind. Handling one means
- * adding a validator and an applier below.
+ * Commands the engine does not handle yet (Nexus), with the task-failure cause a real server
+ * uses for a bad command of that kind. Handling one means adding a validator and an applier below.
  */
 const NOT_YET_SUPPORTED: ReadonlyMap<number, enums.WorkflowTaskFailedCause> = new Map([
-  [CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES],
   [CommandType.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_NEXUS_OPERATION_ATTRIBUTES],
   [
     CommandType.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION,
@@ -58,6 +57,8 @@ interface Prepared {
   /** Child starts and external signals/cancels, by command index; they take effect after all commands. */
   children: Map<number, PreparedChild>;
   external: Map<number, PreparedExternal>;
+  /** The new run of a ContinueAsNewWorkflowExecution command (at most one: it closes the run). */
+  continueAsNew?: PreparedContinueAsNew;
 }
 
 class CommandRejected extends Error {
@@ -200,6 +201,12 @@ function validateCommands(
           return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES, cancel);
         }
         prepared.external.set(index, cancel);
+        return;
+      }
+      case CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
+        const next = prepareContinueAsNew(ctx, ns, exec, cmd.continueAsNewWorkflowExecutionCommandAttributes);
+        if (typeof next === 'string') return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES, next);
+        prepared.continueAsNew = next;
         return;
       }
       case CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
@@ -459,6 +466,13 @@ function applyCommand(
     case CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
       initiateExternal(ctx, exec, prepared.external.get(index) as PreparedExternal, completedId, txn);
       return false;
+    case CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
+      const ns = ctx.namespaces.get(exec.namespace);
+      if (ns && prepared.continueAsNew) {
+        continueAsNew(ctx, ns, exec, cmd.continueAsNewWorkflowExecutionCommandAttributes ?? {}, prepared.continueAsNew, completedId, txn);
+      }
+      return false;
+    }
     case CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
       appendEvent(
         ctx,

@@ -2,7 +2,7 @@ import { clearActivities } from './activities';
 import { onRunClosed } from './children';
 import { deadlineKey, type EngineContext, type Txn } from './context';
 import { appendEvent, makeEvent, newEventLog } from './history';
-import { common, duration, enums, history, i64, timestamp } from './proto';
+import { common, duration, enums, failure, history, i64, timestamp } from './proto';
 import { clearTimers } from './timers';
 import type { ExecutionRef, ExecutionState, NamespaceState, ParentRef, PendingEvent } from './types';
 import { deliverEvents, dropWorkflowTaskForClose, isRunning, scheduleWorkflowTask } from './workflow-tasks';
@@ -28,8 +28,21 @@ export interface StartParams {
   startDelayMs: number;
   /** The parent and root of a child run. */
   parent?: { ref: ParentRef; root: ExecutionRef };
+  /** The run this one continues as new; the execution timeout keeps counting from the first run. */
+  continued?: ContinuedFrom;
   /** Signal written right after WorkflowExecutionStarted (SignalWithStart). */
   signal?: { name: string; input: common.IPayloads | null; header: common.IHeader | null; requestId: string };
+}
+
+/** What a run started by continue-as-new carries over from the run it continues. */
+export interface ContinuedFrom {
+  runId: string;
+  firstExecutionRunId: string;
+  initiator: enums.ContinueAsNewInitiator;
+  failure: failure.IFailure | null;
+  lastCompletionResult: common.IPayloads | null;
+  /** Epoch ms at which the whole chain's execution timeout expires (0: none). */
+  expirationTimeMs: number;
 }
 
 /**
@@ -39,11 +52,17 @@ export interface StartParams {
 export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartParams, txn: Txn): ExecutionState {
   const now = ctx.clock.now();
   const runId = ctx.newId();
+  const continued = params.continued;
+  const expirationTimeMs = continued
+    ? continued.expirationTimeMs
+    : params.executionTimeoutMs > 0
+      ? now + params.executionTimeoutMs
+      : 0;
   const exec: ExecutionState = {
     namespace: ns.name,
     workflowId: params.workflowId,
     runId,
-    firstExecutionRunId: runId,
+    firstExecutionRunId: continued?.firstExecutionRunId ?? runId,
     workflowType: params.workflowType,
     taskQueue: params.taskQueue,
     status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING,
@@ -90,11 +109,14 @@ export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartPa
         workflowTaskTimeout: duration(params.workflowTaskTimeoutMs),
         originalExecutionRunId: runId,
         identity: params.identity,
-        firstExecutionRunId: runId,
+        firstExecutionRunId: exec.firstExecutionRunId,
         retryPolicy: params.retryPolicy,
         attempt: 1,
-        workflowExecutionExpirationTime:
-          params.executionTimeoutMs > 0 ? timestamp(now + params.executionTimeoutMs) : null,
+        workflowExecutionExpirationTime: expirationTimeMs > 0 ? timestamp(expirationTimeMs) : null,
+        continuedExecutionRunId: continued?.runId ?? '',
+        initiator: continued?.initiator ?? enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_UNSPECIFIED,
+        continuedFailure: continued?.failure ?? null,
+        lastCompletionResult: continued?.lastCompletionResult ?? null,
         firstWorkflowTaskBackoff: params.startDelayMs > 0 ? duration(params.startDelayMs) : null,
         memo: params.memo,
         searchAttributes: { indexedFields: params.searchAttributes },
@@ -111,9 +133,9 @@ export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartPa
   }
 
   // The run ends at whichever comes first: its own run timeout or the execution timeout.
-  const limits = [params.runTimeoutMs, params.executionTimeoutMs].filter((ms) => ms > 0);
+  const limits = [params.runTimeoutMs > 0 ? now + params.runTimeoutMs : 0, expirationTimeMs].filter((ms) => ms > 0);
   if (limits.length > 0) {
-    ctx.scheduler.set(deadlineKey.workflowTimeout(runId), now + Math.min(...limits), { kind: 'workflowTimeout', runId });
+    ctx.scheduler.set(deadlineKey.workflowTimeout(runId), Math.min(...limits), { kind: 'workflowTimeout', runId });
   }
   if (params.startDelayMs > 0) {
     ctx.scheduler.set(deadlineKey.workflowStart(runId), now + params.startDelayMs, { kind: 'workflowStart', runId });

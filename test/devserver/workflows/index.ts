@@ -8,3 +8,4 @@ export * from './properties';
 export * from './updates';
 export * from './time-skipping';
 export * from './children';
+export * from './continue-as-new';
