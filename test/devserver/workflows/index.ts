@@ -9,3 +9,4 @@ export * from './updates';
 export * from './time-skipping';
 export * from './children';
 export * from './continue-as-new';
+export * from './external';
