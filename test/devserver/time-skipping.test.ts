@@ -393,3 +393,37 @@ describe('dev server: time skipping', () => {
     }
   });
 });
+
+describe('dev server: started with --enable-time-skipping', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    env = await createTimeSkippingTestEnvironment({ sdkLogLevel: 'ERROR', extraArgs: ['--enable-time-skipping'] });
+  });
+
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  it('skips time from the start, without any result wait unlocking it', async () => {
+    const workflowBundle = await bundleTestWorkflows();
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle });
+    await worker.runUntil(async () => {
+      // GIVEN a workflow with a 10-day sleep, started but not waited for
+      const workflowId = uniqueId('unlocked-from-start');
+      const handle = await env.client.workflow.start(longSleep, { workflowId, taskQueue: TASK_QUEUE, args: [10 * DAY] });
+
+      // WHEN the test only watches it (describe does not touch the locks)
+      const status = await waitFor(async () => {
+        const { status } = await handle.describe();
+        return status.name === 'RUNNING' ? undefined : status.name;
+      });
+
+      // THEN it completed on its own, 10 virtual days in
+      expect(status).toBe('COMPLETED');
+      const history = await handle.fetchHistory();
+      const fired = eventsOfType(history, 'TIMER_FIRED')[0];
+      expect(eventTimeMs(fired) - eventTimeMs(eventsOfType(history, 'TIMER_STARTED')[0])).toBeGreaterThanOrEqual(10 * DAY);
+    });
+  });
+});
