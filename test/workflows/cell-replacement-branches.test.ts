@@ -6,6 +6,7 @@
  * a backup).
  */
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { AlreadyInRecoveryError } from '../../client/start-procedure';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -90,6 +91,23 @@ describe('cellReplacement branches', () => {
     expect(report.recommendations.join('\n')).toContain('Emergency cells cell-001-e1 serve traffic at weight 100');
   });
 
+  test('capacity short but emergency capacity rejected: no cells added, the report says the fleet runs short', async () => {
+    const fleet = await createTestFleet(env, { requestsPerSecond: 2_000 });
+    const report = await withWorkers(fleet, async () => {
+      const handle = await startReplacement(env, fleet, 'cell-003');
+      await skipUntil(env, handle, awaitingApproval('emergency-capacity'));
+      await decide(handle, 'emergency-capacity', false, undefined, 'budget freeze');
+      await skipUntil(env, handle, awaitingApproval('decommission'));
+      await decide(handle, 'decommission', true);
+      return (await handle.result()) as CellReplacementReport;
+    });
+
+    expect(report.replacement).toMatchObject({ emergencyCells: [], capacity: { emergencyCells: 1 }, failedCell: { kind: 'decommissioned' } });
+    expect(report.recommendations.join('\n')).toMatch(/without the 1 emergency cell\(s\) \(rejected by bob@example.com: budget freeze\); add capacity or shed load/);
+    expect(fleet.calls.count({ command: 'CreateStack' })).toBe(1);
+    expect(fleet.fleet.weights()).toEqual({ 'cell-001': 100, 'cell-002': 100, 'cell-003-r': 100 });
+  });
+
   test('replacement stack fails: a clear failure, the half-built stack deleted, the failed cell kept drained with its permit and an operator notified', async () => {
     const fleet = await createTestFleet(env);
     fleet.fleet.inject({ kind: 'stack-create-failure', stackName: 'shop-cell-002-r', reason: 'Resource handler returned message: "Not enough capacity"' });
@@ -119,6 +137,32 @@ describe('cellReplacement branches', () => {
     expect(fleet.fleet.stack('shop-cell-002')?.status).toBe('CREATE_COMPLETE');
     expect(fleet.fleet.hooks().notifications.map((n) => `${n.severity}: ${n.subject}`)).toEqual(['critical: Cell replacement of cell-002 failed']);
     expect(guard.map((p) => [p.cellId, p.holder])).toEqual([['cell-002', 'cell-recovery-cell-002']]);
+  });
+
+  test('the fleet guard refuses a second cell out while one is being replaced; a second alarm for the same cell starts nothing', async () => {
+    const fleet = await createTestFleet(env);
+    const outcome = await withWorkers(fleet, async () => {
+      // GIVEN cell-001 being replaced, waiting at its approval gate with the only permit
+      const first = await startReplacement(env, fleet, 'cell-001');
+      await skipUntil(env, first, awaitingApproval('decommission'));
+      // WHEN another alarm asks for cell-001 again, and one asks for cell-003
+      const again = await startReplacement(env, fleet, 'cell-001').catch((err: unknown) => err);
+      const refused = await failureOf(await startReplacement(env, fleet, 'cell-003'));
+      await decide(first, 'decommission', false);
+      await first.result();
+      return { again, refused };
+    });
+
+    // THEN the same cell is already in recovery
+    expect(outcome.again).toBeInstanceOf(AlreadyInRecoveryError);
+    expect((outcome.again as AlreadyInRecoveryError).workflowId).toBe('cell-recovery-cell-001');
+    // AND cell-003 was refused before anything was touched
+    expect(outcome.refused.failure.type).toBe('DrainPermitRefused');
+    expect(outcome.refused.failure.message).toContain('1 of at most 1 cells already out (cell-001)');
+    expect(outcome.refused.report).toMatchObject({ outcome: 'failed', cellEndState: 'in-service', customersAffected: 0, replacement: { replacementInService: false } });
+    expect(outcome.refused.report.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['acquire-drain-permit:failed', 'notify-operator:done']);
+    expect(fleet.fleet.weights()).toMatchObject({ 'cell-003': 100 });
+    expect(fleet.fleet.stack('shop-cell-003-r')).toBeUndefined();
   });
 
   test('data not accessible: customers restored from the last backup, the data-loss window reported; without a fresh backup the cell is not decommissioned', async () => {
