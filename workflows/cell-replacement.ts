@@ -1,5 +1,5 @@
 import { ApplicationFailure, CancellationScope } from '@temporalio/workflow';
-import { newCell, replacementCellId, type CellReplacementInput, type CellReplacementReport } from '../domain/procedures/replacement';
+import { newCell, replacementCellId, writesStoppedAt, type CellReplacementInput, type CellReplacementReport } from '../domain/procedures/replacement';
 import {
   ReplacementState,
   addEmergencyCapacity,
@@ -42,7 +42,7 @@ export async function cellReplacement(input: CellReplacementInput): Promise<Cell
     // 2. Drain the failed cell at once
     state.stage = 'drained';
     await run.step('drain-at-once', () => drainAtOnce(ctx, { step: 'replace-drain' }));
-    state.drainedAt = new Date().toISOString();
+    state.drainedAt = writesStoppedAt(input.escalatedFrom, new Date().toISOString());
     // 3. Check the remaining cells' capacity against the load; add emergency cells if short
     state.capacity = await run.step('check-capacity', () => checkCapacity(ctx, input.maxUtilizationPercent));
     if (state.capacity.emergencyCells > 0) await run.step('add-emergency-capacity', () => addEmergencyCapacity(ctx, state));

@@ -185,3 +185,12 @@ export function dataLossWindow(backupTakenAt: string, writesStoppedAt: string): 
   const durationMs = Math.max(0, Date.parse(writesStoppedAt) - Date.parse(backupTakenAt));
   return { from: backupTakenAt, to: writesStoppedAt, durationMs };
 }
+
+/**
+ * When the failed cell stopped taking writes: when a procedure that handed over drained it (its
+ * `drain-traffic` step), or else when this replacement drained it.
+ */
+export function writesStoppedAt(escalatedFrom: EscalatedFrom | undefined, drainedAt: string): string {
+  const handedOverDrain = escalatedFrom?.report.steps.find((s) => s.name === 'drain-traffic' && s.status === 'done')?.endedAt;
+  return handedOverDrain !== undefined && handedOverDrain < drainedAt ? handedOverDrain : drainedAt;
+}

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import {
   cellMetricsDimension,
   dataLossWindow,
+  writesStoppedAt,
   emergencyCellId,
   newCell,
   newCellStackName,
@@ -102,4 +103,13 @@ describe('safeNewCellWeight', () => {
 it('dataLossWindow runs from the backup to when writes stopped, never negative', () => {
   expect(dataLossWindow('2026-01-01T00:00:00.000Z', '2026-01-01T01:30:30.000Z')).toEqual({ from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T01:30:30.000Z', durationMs: 5_430_000 });
   expect(dataLossWindow('2026-01-01T02:00:00.000Z', '2026-01-01T01:00:00.000Z').durationMs).toBe(0);
+});
+
+it('writesStoppedAt takes the drain of the procedure that handed over, when there was one', () => {
+  const step = (name: string, endedAt: string, status: 'done' | 'failed' = 'done') => ({ name, status, startedAt: endedAt, endedAt });
+  const escalated = (steps: ReturnType<typeof step>[]) =>
+    ({ workflowId: 'w', runId: 'r', procedure: 'cellRestart', step: 'restart-services', error: 'x', report: { steps } }) as unknown as Parameters<typeof writesStoppedAt>[0];
+  expect(writesStoppedAt(undefined, '2026-01-01T01:00:00.000Z')).toBe('2026-01-01T01:00:00.000Z');
+  expect(writesStoppedAt(escalated([step('drain-traffic', '2026-01-01T00:10:00.000Z')]), '2026-01-01T01:00:00.000Z')).toBe('2026-01-01T00:10:00.000Z');
+  expect(writesStoppedAt(escalated([step('drain-traffic', '2026-01-01T00:10:00.000Z', 'failed')]), '2026-01-01T01:00:00.000Z')).toBe('2026-01-01T01:00:00.000Z');
 });

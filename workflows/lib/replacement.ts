@@ -46,6 +46,7 @@ export type ReplacementStage = 'before-drain' | 'drained' | 'provisioning' | 'cu
 export class ReplacementState {
   stage: ReplacementStage = 'before-drain';
   permitHeld = false;
+  /** When the failed cell stopped taking writes (drained here, or by the procedure that handed over). */
   drainedAt?: string;
   capacity?: CapacityPlan;
   emergencyCells: string[] = [];
