@@ -13,6 +13,7 @@ import { newCellTags } from '../domain/procedures/replacement';
 import { aws, route53Sync, stackWait } from './lib/proxies';
 import { stepToken } from './lib/context';
 
+/** Input of `provisionEmergencyCell`. */
 export interface ProvisionEmergencyCellInput {
   /** The cell to build (from `newCell`). */
   cell: Cell;
@@ -22,6 +23,7 @@ export interface ProvisionEmergencyCellInput {
   requestedBy: string;
 }
 
+/** The cell built, and the weight it serves at. */
 export interface ProvisionEmergencyCellResult {
   cellId: string;
   stackName: string;
@@ -29,7 +31,7 @@ export interface ProvisionEmergencyCellResult {
   weight: number;
 }
 
-/** The `provisionEmergencyCell` workflow. */
+/** The `provisionEmergencyCell` workflow: one emergency cell, stack then routing (see the module comment). */
 export async function provisionEmergencyCell(input: ProvisionEmergencyCellInput): Promise<ProvisionEmergencyCellResult> {
   const { cell, weight } = input;
   const tags = { ...newCellTags(cell.id), 'cellops:purpose': 'emergency-capacity', 'cellops:requested-by': input.requestedBy };

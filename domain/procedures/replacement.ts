@@ -31,6 +31,7 @@ export interface CellReplacementInput extends ProcedureInput {
   maxUtilizationPercent?: number;
 }
 
+/** Above this share of their capacity, the cells left after a drain get emergency help. */
 export const DEFAULT_MAX_UTILIZATION_PERCENT = 80;
 
 const MAX_ID_LENGTH = 63;
