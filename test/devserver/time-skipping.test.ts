@@ -13,6 +13,7 @@ import { createTimeSkippingTestEnvironment } from '../helpers/test-environment';
 import { bundleTestWorkflows, eventsOfType, uniqueId, waitFor } from './helpers';
 import {
   conditionWithTimeout,
+  dailyContinueAsNew,
   dailyTimers,
   heartbeatTimesOut,
   longSleep,
@@ -384,6 +385,21 @@ describe('dev server: time skipping', () => {
     const childCompleted = only(history, 'CHILD_WORKFLOW_EXECUTION_COMPLETED');
     expect(Number(childCompleted.eventId)).toBeLessThan(Number(only(history, 'TIMER_FIRED').eventId));
     await keepHistory(`${workflowId}-child`);
+  });
+
+  it('skips the timers of every run of a continue-as-new chain', async () => {
+    // GIVEN a workflow that sleeps a day per run, over 5 runs
+    const workflowId = uniqueId('continue-as-new');
+
+    // WHEN the result is awaited (following the chain)
+    const starts = await withWorker(() =>
+      env.client.workflow.execute(dailyContinueAsNew, { workflowId, taskQueue: TASK_QUEUE, args: [5] }),
+    );
+
+    // THEN each run started a virtual day after the previous one
+    expect(starts).toHaveLength(5);
+    for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(DAY);
+    await keepHistory(workflowId);
   });
 
   it('produces histories that replay cleanly', async () => {

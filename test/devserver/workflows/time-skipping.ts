@@ -6,6 +6,7 @@
 import {
   ActivityFailure,
   condition,
+  continueAsNew,
   defineSignal,
   executeChild,
   proxyActivities,
@@ -111,4 +112,15 @@ export async function parentAndSleepyChild(childDays: number): Promise<{ start: 
   const childDone = Date.now();
   await week;
   return { start, childDone, end: Date.now(), child: after };
+}
+
+/**
+ * Sleeps a day per run and continues as new until `runs` runs are done; returns the clock of
+ * each run's start, carried through the chain.
+ */
+export async function dailyContinueAsNew(runs: number, starts: number[] = []): Promise<number[]> {
+  const now = [...starts, Date.now()];
+  await sleep('1 day');
+  if (now.length >= runs) return now;
+  return await continueAsNew<typeof dailyContinueAsNew>(runs, now);
 }
