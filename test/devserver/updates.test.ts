@@ -452,16 +452,27 @@ describe('engine: workflow update protocol', () => {
     const before = historyTypes(engine, 'wf-unprocessed');
     const answer = sendUpdate(engine, 'wf-unprocessed', 'u2');
 
-    // WHEN the worker completes the speculative task without answering the update
+    // (and a query made meanwhile, which rides the same task)
+    const queried = engine.queryWorkflow({ namespace: 'default', execution: { workflowId: 'wf-unprocessed' }, query: { queryType: 'state' } }, call);
+
+    // WHEN the worker completes the speculative task without answering the update, answering the query
     const task = await poll(engine);
-    const completion = engine.respondWorkflowTaskCompleted({ taskToken: task.taskToken });
+    const [queryId] = Object.keys(task.queries ?? {});
+    const completion = engine.respondWorkflowTaskCompleted({
+      taskToken: task.taskToken,
+      queryResults: {
+        [queryId]: { resultType: enums.QueryResultType.QUERY_RESULT_TYPE_ANSWERED, answer: { payloads: [{ data: Buffer.from('"idle"') }] } },
+      },
+    });
     const response = await answer;
 
-    // THEN the server rejects it, nothing was written, and the worker is told where to roll back to
+    // THEN the server rejects it, nothing was written, the worker is told where to roll back to,
+    // and the query got its answer
     expect(response.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
     expect(response.outcome?.failure?.applicationFailureInfo?.type).toBe('UnprocessedUpdate');
     expect(historyTypes(engine, 'wf-unprocessed')).toEqual(before);
     expect(Number(completion.resetHistoryEventId)).toBe(3);
+    expect(Buffer.from((await queried).queryResult?.payloads?.[0].data ?? []).toString()).toBe('"idle"');
   });
 
   it('writes a failing speculative task out and delivers its update again with the retry', async () => {
