@@ -38,7 +38,7 @@ import { decodeToken } from './tokens';
 import { fireTimer } from './timers';
 import type { ExecutionState, NamespaceState } from './types';
 import { UpdateWaiters } from './update-waiters';
-import { admitUpdate, reachedStatus, updateStatus, validateUpdateRequest, type UpdateStatus } from './updates';
+import { admitUpdate, findUpdate, reachedStatus, updateStatus, validateUpdateRequest, type UpdateStatus } from './updates';
 import { countExecutions, listExecutions } from './visibility';
 import {
   failWorkflowTask,
@@ -649,7 +649,7 @@ export class Engine implements EngineContext {
     const updateId = req.updateRef?.updateId ?? '';
     if (!updateId) throw invalidArgument('UpdateRef.UpdateId is not set on request.');
     const exec = this.runFor(ns, req.updateRef?.workflowExecution);
-    if (!exec.updates[updateId]) throw notFound(`update "${updateId}" not found`);
+    if (!findUpdate(exec, updateId)) throw notFound(`update "${updateId}" not found`);
     const waitStage = req.waitPolicy?.lifecycleStage ?? enums.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_UNSPECIFIED;
     const status = await this.waitForUpdate(exec, updateId, waitStage, call);
     return {

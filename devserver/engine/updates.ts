@@ -78,6 +78,19 @@ function workflowNotReady(message: string): ServiceError {
   ]);
 }
 
+/**
+ * The run's update with this id. Update ids come from callers, so lookups and inserts never
+ * touch inherited properties ("constructor", "__proto__" are ordinary ids here).
+ */
+export function findUpdate(exec: ExecutionState, updateId: string): UpdateState | undefined {
+  return Object.hasOwn(exec.updates, updateId) ? exec.updates[updateId] : undefined;
+}
+
+function putUpdate(exec: ExecutionState, update: UpdateState): UpdateState {
+  Object.defineProperty(exec.updates, update.updateId, { value: update, enumerable: true, writable: true, configurable: true });
+  return update;
+}
+
 // -----------------------------------------------------------------------------------------------
 // Admission (UpdateWorkflowExecution)
 
@@ -106,7 +119,7 @@ export function admitUpdate(ctx: EngineContext, exec: ExecutionState, req: wsv.I
   if (req.firstExecutionRunId && req.firstExecutionRunId !== exec.firstExecutionRunId) {
     throw notFound('workflow execution not found');
   }
-  const existing = exec.updates[updateId];
+  const existing = findUpdate(exec, updateId);
   if (!isRunning(exec)) {
     // Repeated requests for an update the run accepted see its result; anything else is refused.
     if (existing && (existing.phase === 'accepted' || existing.phase === 'completed')) return { update: existing, needsWorkflowTask: false };
@@ -124,7 +137,7 @@ export function admitUpdate(ctx: EngineContext, exec: ExecutionState, req: wsv.I
     acceptedEventId: 0,
     completedEventId: 0,
   };
-  exec.updates[updateId] = update;
+  putUpdate(exec, update);
   txn.touched.add(exec);
   return { update, needsWorkflowTask: exec.wft === null };
 }
@@ -261,7 +274,7 @@ export function planUpdateMessages(
   // Phases as they will be while the messages are applied one after another.
   const phases = new Map<string, UpdateState['phase'] | 'gone'>();
   for (const msg of applyOrder) {
-    const before = phases.get(msg.updateId) ?? exec.updates[msg.updateId]?.phase;
+    const before = phases.get(msg.updateId) ?? findUpdate(exec, msg.updateId)?.phase;
     let phase = before;
     if (phase === undefined || phase === 'gone') {
       if (!carriedRequest(msg)) {
@@ -305,7 +318,7 @@ export function planUpdateMessages(
 export function applyUpdateMessage(ctx: EngineContext, exec: ExecutionState, msg: UpdateMessage, decisions: UpdateDecisions, txn: Txn): void {
   txn.touched.add(exec);
   if (msg.kind === 'rejection') {
-    const upd = exec.updates[msg.updateId];
+    const upd = findUpdate(exec, msg.updateId);
     if (upd && (upd.phase === 'admitted' || upd.phase === 'sent')) delete exec.updates[msg.updateId];
     decisions.decide(exec.runId, msg.updateId, {
       stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
@@ -315,9 +328,11 @@ export function applyUpdateMessage(ctx: EngineContext, exec: ExecutionState, msg
   }
   if (!isRunning(exec)) return;
   if (msg.kind === 'acceptance') {
+    // An update the server no longer knows (e.g. lost in a restart) is revived from the request
+    // the Acceptance carries, as the real server does.
     const upd =
-      exec.updates[msg.updateId] ??
-      (exec.updates[msg.updateId] = {
+      findUpdate(exec, msg.updateId) ??
+      putUpdate(exec, {
         updateId: msg.updateId,
         phase: 'admitted',
         request: msg.body.acceptedRequest ?? null,
@@ -342,7 +357,8 @@ export function applyUpdateMessage(ctx: EngineContext, exec: ExecutionState, msg
     upd.request = null;
     return;
   }
-  const upd = exec.updates[msg.updateId];
+  const upd = findUpdate(exec, msg.updateId);
+  if (!upd) return; // planUpdateMessages only lets a Response through for an accepted update
   upd.completedEventId = appendEvent(
     ctx,
     exec,
@@ -406,7 +422,7 @@ export function updateStatus(
   updateId: string,
   waitStage: enums.UpdateWorkflowExecutionLifecycleStage,
 ): UpdateDecision | undefined {
-  const upd = exec.updates[updateId];
+  const upd = findUpdate(exec, updateId);
   if (!upd) return notFound(`update "${updateId}" not found`);
   if (upd.phase === 'completed') {
     return { stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED, outcome: completedOutcome(exec, upd) };
@@ -430,7 +446,7 @@ export function updateStatus(
 
 /** The stage an update has reached, for a caller whose wait ran out (the client asks again). */
 export function reachedStatus(exec: ExecutionState, updateId: string): UpdateStatus {
-  const upd = exec.updates[updateId];
+  const upd = findUpdate(exec, updateId);
   return {
     stage:
       upd?.phase === 'accepted'

@@ -570,6 +570,36 @@ describe('engine: workflow update protocol', () => {
     expect((unknown as ServiceError).code).toBe(grpcStatus.NOT_FOUND);
   });
 
+  it('treats update ids such as "constructor" and "__proto__" as ordinary ids', async () => {
+    // GIVEN an idle run
+    const engine = newEngine();
+    await idleRun(engine, 'wf-odd-ids');
+
+    // WHEN updates with those ids are sent, delivered on one task and both accepted and completed
+    const answers = ['constructor', '__proto__'].map((id) => sendUpdate(engine, 'wf-odd-ids', id));
+    const task = await poll(engine);
+    const ids = (task.messages ?? []).map((m) => m.protocolInstanceId);
+    const pack = (type: string, value: Uint8Array) => ({ type_url: `type.googleapis.com/temporal.api.update.v1.${type}`, value });
+    const messages = ['constructor', '__proto__'].flatMap((id) => [
+      { id: `${id}/accept`, protocolInstanceId: id, body: pack('Acceptance', temporal.api.update.v1.Acceptance.encode({}).finish()) },
+      {
+        id: `${id}/complete`,
+        protocolInstanceId: id,
+        body: pack('Response', temporal.api.update.v1.Response.encode({ meta: { updateId: id }, outcome: { success: {} } }).finish()),
+      },
+    ]);
+    engine.respondWorkflowTaskCompleted({ taskToken: task.taskToken, messages });
+    const responses = await Promise.all(answers);
+
+    // THEN both were ordinary updates that completed
+    expect(ids).toEqual(['constructor', '__proto__']);
+    expect(responses.map((r) => [r.updateRef?.updateId, r.stage])).toEqual([
+      ['constructor', Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED],
+      ['__proto__', Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED],
+    ]);
+    expect(historyTypes(engine, 'wf-odd-ids').filter((t) => t.startsWith('WORKFLOW_EXECUTION_UPDATE'))).toHaveLength(4);
+  });
+
   it('fails updates not yet accepted when the run closes, and refuses new ones on a failing task', async () => {
     // GIVEN a run whose task is started when an update arrives
     const engine = newEngine();
