@@ -18,6 +18,8 @@ import {
   approveUpdate,
   closeSignal,
   handledQuery,
+  handoffGate,
+  handoffSignal,
   holdUpdate,
   releaseSignal,
   slowFirstTaskGate,
@@ -304,6 +306,33 @@ describe('dev server: workflow updates', () => {
     }
   });
 
+  it('fails an update accepted by a run that continues as new, and runs later updates on the new run', async () => {
+    // GIVEN a gate that completed one update and holds another when it is handed off to a new run
+    const workflowId = uniqueId('update-continue-as-new');
+    const first = await env.client.workflow.start(handoffGate, { taskQueue: TASK_QUEUE, workflowId, args: [[]] });
+    const observed = await withWorker(async () => {
+      await first.executeUpdate(approveUpdate, { args: ['lena'] });
+      const hold = await first.startUpdate(holdUpdate, { args: ['h5'], waitForStage: WorkflowUpdateStage.ACCEPTED });
+
+      // WHEN the gate continues as new, then an update is sent to the workflow id
+      await first.signal(handoffSignal);
+      const orphaned = await hold.result().catch((err: unknown) => err);
+      const latest = env.client.workflow.getHandle<typeof handoffGate>(workflowId);
+      const onNewRun = await latest.executeUpdate(approveUpdate, { args: ['mike'] });
+      await latest.signal(closeSignal);
+      return { orphaned, onNewRun, result: await latest.result() };
+    });
+
+    // THEN the held update failed as the run closed, and the next update ran on the new run
+    expect(((observed.orphaned as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('AcceptedUpdateCompletedWorkflow');
+    expect(observed.onNewRun).toBe('approved by mike');
+    expect(observed.result).toEqual(['approve:lena', 'hold:h5', 'approve:mike']);
+    const firstRunTypes = eventTypes(await env.client.workflow.getHandle(workflowId, first.firstExecutionRunId).fetchHistory());
+    expect(firstRunTypes.at(-1)).toBe('WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
+    expect(firstRunTypes.filter((t) => t === 'WORKFLOW_EXECUTION_UPDATE_ACCEPTED')).toHaveLength(2);
+    expect(firstRunTypes.filter((t) => t === 'WORKFLOW_EXECUTION_UPDATE_COMPLETED')).toHaveLength(1);
+  });
+
   it('starts a workflow and runs an update on it in one call (update-with-start)', async () => {
     // GIVEN no workflow with this id
     const workflowId = uniqueId('update-with-start');
@@ -568,6 +597,33 @@ describe('engine: workflow update protocol', () => {
     expect(response.outcome).toBeNull();
     expect(polled.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED);
     expect((unknown as ServiceError).code).toBe(grpcStatus.NOT_FOUND);
+  });
+
+  it('answers UNAVAILABLE (which the client retries) for an update not yet accepted when the run continues as new', async () => {
+    // GIVEN a run whose task is started when an update arrives
+    const engine = newEngine();
+    start(engine, 'wf-continue');
+    const task = await poll(engine);
+    const answer = sendUpdate(engine, 'wf-continue', 'u8').catch((err: unknown) => err);
+
+    // WHEN the workflow continues as new in that task
+    engine.respondWorkflowTaskCompleted({
+      taskToken: task.taskToken,
+      commands: [
+        {
+          commandType: enums.CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+          continueAsNewWorkflowExecutionCommandAttributes: { workflowType: { name: 'wf' }, taskQueue: { name: 'tq' } },
+        },
+      ],
+    });
+
+    // THEN the caller is told to retry, and a retry lands on the new run
+    const error = (await answer) as ServiceError;
+    expect(error.code).toBe(grpcStatus.UNAVAILABLE);
+    const retried = sendUpdate(engine, 'wf-continue', 'u8', Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_UNSPECIFIED);
+    const response = await retried;
+    expect(response.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED);
+    expect(response.updateRef?.workflowExecution?.runId).not.toBe(task.workflowExecution?.runId);
   });
 
   it('treats update ids such as "constructor" and "__proto__" as ordinary ids', async () => {

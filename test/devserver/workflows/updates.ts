@@ -5,6 +5,7 @@
 import {
   ApplicationFailure,
   condition,
+  continueAsNew,
   defineQuery,
   defineSignal,
   defineUpdate,
@@ -17,6 +18,7 @@ export const approveUpdate = defineUpdate<string, [string]>('approve');
 export const holdUpdate = defineUpdate<string, [string]>('hold');
 export const releaseSignal = defineSignal('release');
 export const closeSignal = defineSignal('close');
+export const handoffSignal = defineSignal('handoff');
 export const handledQuery = defineQuery<string[]>('handled');
 
 /**
@@ -62,4 +64,31 @@ export async function slowFirstTaskGate(ms: number): Promise<string[]> {
   const { sleepFor } = proxyLocalActivities<TestActivities>({ startToCloseTimeout: '10s' });
   await sleepFor(ms);
   return await approvalGate();
+}
+
+/**
+ * Like {@link approvalGate}, but `handoff` continues the gate as a new run (carrying the list
+ * of handled updates), without waiting for a `hold` still in progress.
+ */
+export async function handoffGate(carried: string[] = []): Promise<string[]> {
+  const handled = [...carried];
+  let released = false;
+  let closed = false;
+  let handoff = false;
+  setHandler(approveUpdate, (approver) => {
+    handled.push(`approve:${approver}`);
+    return Promise.resolve(`approved by ${approver}`);
+  });
+  setHandler(holdUpdate, async (tag) => {
+    handled.push(`hold:${tag}`);
+    await condition(() => released);
+    return `released ${tag}`;
+  });
+  setHandler(releaseSignal, () => void (released = true));
+  setHandler(closeSignal, () => void (closed = true));
+  setHandler(handoffSignal, () => void (handoff = true));
+  setHandler(handledQuery, () => handled);
+  await condition(() => closed || handoff);
+  if (handoff) await continueAsNew<typeof handoffGate>(handled);
+  return handled;
 }
