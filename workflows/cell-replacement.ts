@@ -49,8 +49,8 @@ export async function cellReplacement(input: CellReplacementInput): Promise<Cell
     // 4. Provision the replacement stack and register it in routing at weight 0
     state.stage = 'provisioning';
     await run.step('provision-replacement', () => deployStackAndWait(replacement.cell, 'replace-provision', state.replacementTags()));
+    state.registered = true; // from here on the record may exist: compensation removes it (a repeat is harmless)
     await run.step('register-replacement', () => setRecordWeight(replacement.cell.route53, 0, 'replace-register'));
-    state.registered = true;
     // 5. Move the customers: migrate them when the failed cell's data is readable, else restore from backup
     state.customers = await run.step('move-customers', () => moveCustomers(ctx, replacement.cell, state));
     state.stage = 'customers-moved';

@@ -50,6 +50,7 @@ export class ReplacementState {
   drainedAt?: string;
   capacity?: CapacityPlan;
   emergencyCells: string[] = [];
+  /** The replacement's record may exist (set before it is written, so a failed write is cleaned up too). */
   registered = false;
   customers?: CustomerMove;
   alarms: string[] = [];
