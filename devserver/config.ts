@@ -157,7 +157,6 @@ function applyFlag(
       return;
     case 'db-filename':
       config.dbFilename = value;
-      warnings.push(`--db-filename ${value}: persistence is not implemented yet; state is kept in memory`);
       return;
     case 'ui-port':
       config.uiPort = parsePort(value);

@@ -1,4 +1,5 @@
 import { parseArgs, UsageError } from './config';
+import { PersistenceOpenError } from './engine/persist';
 import { createLogger } from './log';
 import { startDevServer } from './server';
 
@@ -23,7 +24,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on('uncaughtException', (err) => log.error('uncaught exception', { error: err.stack ?? err.message }));
   process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { error: String(reason) }));
   for (const warning of warnings) log.warn(warning);
-  const server = await startDevServer(config, log);
+  let server;
+  try {
+    server = await startDevServer(config, log);
+  } catch (err) {
+    if (!(err instanceof PersistenceOpenError)) throw err;
+    process.stderr.write(`temporal-dev: ${err.message}\n`);
+    process.exit(1);
+  }
   log.info(`Temporal-compatible dev server listening on ${server.addresses.join(', ')}`, {
     namespaces: config.namespaces.join(','),
   });

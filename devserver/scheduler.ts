@@ -8,6 +8,9 @@ interface Entry<T> {
   live: boolean;
 }
 
+/** Told of every change of the deadline set: `at`/`task` undefined when a deadline went (cancelled or fired). */
+export type DeadlineObserver<T> = (key: string, at: number | undefined, task: T | undefined) => void;
+
 /** Longest delay `setTimeout` accepts; longer deadlines re-arm when it fires. */
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
@@ -30,6 +33,7 @@ export class DeadlineScheduler<T> {
   private armedAt = Number.POSITIVE_INFINITY;
   private running = false;
   private firing = false;
+  private observer: DeadlineObserver<T> | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -42,6 +46,7 @@ export class DeadlineScheduler<T> {
     const entry: Entry<T> = { key, at, seq: this.seq++, task, live: true };
     this.byKey.set(key, entry);
     this.push(entry);
+    this.observer?.(key, at, task);
     this.arm();
   }
 
@@ -51,6 +56,7 @@ export class DeadlineScheduler<T> {
     if (!entry) return;
     entry.live = false;
     this.byKey.delete(key);
+    this.observer?.(key, undefined, undefined);
     this.dead++;
     if (this.dead > 1024 && this.dead > this.byKey.size * 2) this.compact();
   }
@@ -58,6 +64,16 @@ export class DeadlineScheduler<T> {
   /** The clock time of the deadline with this key, if scheduled. */
   get(key: string): number | undefined {
     return this.byKey.get(key)?.at;
+  }
+
+  /** Every live deadline, in no particular order. */
+  *entries(): IterableIterator<{ key: string; at: number; task: T }> {
+    for (const { key, at, task } of this.byKey.values()) yield { key, at, task };
+  }
+
+  /** Installs (or, with undefined, removes) the one observer of changes; persistence journals them. */
+  observe(observer: DeadlineObserver<T> | undefined): void {
+    this.observer = observer;
   }
 
   /** The earliest live deadline, or undefined when none is scheduled. */
@@ -87,6 +103,7 @@ export class DeadlineScheduler<T> {
         this.pop();
         this.byKey.delete(top.key);
         top.live = false;
+        this.observer?.(top.key, undefined, undefined);
         fired++;
         this.onDue(top.task, top.key);
       }

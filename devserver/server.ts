@@ -4,6 +4,7 @@ import { SystemClock, type Clock } from './clock';
 import type { DevServerConfig } from './config';
 import { Engine, type CallContext } from './engine/engine';
 import { ServiceError, unimplemented } from './engine/errors';
+import { openEnginePersistence, type EnginePersistence } from './engine/persist';
 import type { Logger } from './log';
 import { handlersByService, type Handler } from './rpc/handlers';
 import { reflectedServices } from './rpc/services';
@@ -15,6 +16,8 @@ export interface RunningDevServer {
   engine: Engine;
   /** The time-skipping controller (time-skipping mode only). */
   timeSkipping?: TimeSkipping;
+  /** The write-ahead log with `--db-filename`. */
+  persistence?: EnginePersistence;
   /** The port actually bound (useful with `--port 0`). */
   port: number;
   /** Every `host:port` the server listens on. */
@@ -84,11 +87,22 @@ function toStatus(err: unknown, method: string, log: Logger): Partial<grpc.Statu
 /** Wraps an engine handler so every outcome, including a thrown bug, becomes a gRPC answer. */
 function unaryHandler(engine: Engine, log: Logger, method: string, handler: Handler): grpc.handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
-    const fail = (err: unknown): void => callback(toStatus(err, method, log));
+    const reject = (err: unknown): void => callback(toStatus(err, method, log));
+    // With persistence, nothing is answered before the changes it reflects are durable.
+    const answer = (value: unknown): void => {
+      const durable = engine.durable();
+      if (durable) durable.then(() => callback(null, value), reject);
+      else callback(null, value);
+    };
+    const fail = (err: unknown): void => {
+      const durable = engine.durable();
+      if (durable) durable.then(() => reject(err), reject);
+      else reject(err);
+    };
     try {
       const result = handler(engine, call.request as never, callContext(call));
-      if (result instanceof Promise) result.then((value) => callback(null, value), fail);
-      else callback(null, result);
+      if (result instanceof Promise) result.then(answer, fail);
+      else answer(result);
     } catch (err) {
       fail(err);
     }
@@ -129,6 +143,9 @@ export async function startDevServer(config: DevServerConfig, log: Logger, clock
     ? new TimeSkipping(engine, virtualClock, log, { locked: !config.enableTimeSkipping })
     : undefined;
   if (timeSkipping) engine.onCommit((txn) => timeSkipping.onCommit(txn));
+  const persistence = config.dbFilename
+    ? await openEnginePersistence(engine, config.dbFilename, log, { searchAttributes: config.searchAttributes })
+    : undefined;
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
@@ -162,15 +179,18 @@ export async function startDevServer(config: DevServerConfig, log: Logger, clock
   return {
     engine,
     timeSkipping,
+    persistence,
     port,
     addresses,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    stop: async () => {
+      await new Promise<void>((resolve) => {
         timeSkipping?.stop();
         engine.stop();
         server.tryShutdown(() => resolve());
         // Long polls would hold a graceful shutdown open; end them after a moment.
         setTimeout(() => server.forceShutdown(), 1000).unref();
-      }),
+      });
+      await persistence?.close();
+    },
   };
 }

@@ -35,6 +35,7 @@ import {
 } from './search-attributes';
 import { currentRun, startWorkflow, type StartRequest } from './start';
 import { decodeToken } from './tokens';
+import type { WriteAhead } from './persist';
 import { fireTimer } from './timers';
 import type { ExecutionState, NamespaceState } from './types';
 import { UpdateWaiters } from './update-waiters';
@@ -96,7 +97,9 @@ export class Engine implements EngineContext {
   readonly activityMatching = new Matching<ActivityTaskRef>();
   readonly queries = new QueryRegistry();
   readonly updateWaiters = new UpdateWaiters();
-  private taskIdSeq = 0;
+  /** The last history event taskId handed out (persistence restores it). */
+  taskIdSeq = 0;
+  private writeAhead: WriteAhead | undefined;
   private readonly longPollMs: number;
   private readonly queryTimeoutMs: number;
   /** Runs with callers waiting for history changes (GetWorkflowExecutionHistory long polls). */
@@ -155,10 +158,35 @@ export class Engine implements EngineContext {
   }
 
   /**
-   * The commit point. Persistence will append `txn` to a write-ahead log here, before anything
-   * below makes the change observable.
+   * The commit point. With persistence, the write-ahead hook appends a record of `txn` and the
+   * change is published (waiters woken, tasks handed out) only once that record is durable; the
+   * RPC layer awaits {@link durable} before answering.
    */
   private commit(txn: Txn): void {
+    const durable = this.writeAhead?.commit(txn);
+    if (!durable) {
+      this.publish(txn);
+      return;
+    }
+    void durable
+      .then(() => this.publish(txn), () => undefined)
+      .catch((err: unknown) => this.log.error('publishing a commit failed', { error: String(err) }));
+  }
+
+  /** Installs the write-ahead hook (engine/persist.ts); without one, state is in memory only. */
+  attachWriteAhead(writeAhead: WriteAhead): void {
+    this.writeAhead = writeAhead;
+  }
+
+  /**
+   * Settles once everything committed so far is durable (rejects if persistence failed);
+   * undefined when nothing is pending or state is in memory only.
+   */
+  durable(): Promise<void> | undefined {
+    return this.writeAhead?.flushed();
+  }
+
+  private publish(txn: Txn): void {
     for (const exec of txn.touched) {
       // Queries waiting for a workflow task that will not come are served directly.
       if (!isRunning(exec) || !exec.wft) this.dispatchBufferedQueries(exec);

@@ -10,3 +10,4 @@ export * from './time-skipping';
 export * from './children';
 export * from './continue-as-new';
 export * from './external';
+export * from './durable';
