@@ -54,18 +54,23 @@ describe('cellReplacement', () => {
     const fleet = await createTestFleet(env);
     fleet.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-002' });
 
-    const { report, refused, held } = await withWorkers(fleet, async () => {
+    const { report, refused, held, atGate, listed } = await withWorkers(fleet, async () => {
       // WHEN its replacement runs and, at the gate, the requester then another operator approve
       const handle = await startReplacement(env, fleet, 'cell-002');
-      await skipUntil(env, handle, awaitingApproval('decommission'));
+      const atGate = await skipUntil(env, handle, awaitingApproval('decommission'));
+      const listed: string[] = [];
+      for await (const w of env.client.workflow.list({ query: 'CellId = "cell-002" AND Procedure = "cellReplacement" AND Step = "approve-decommission"' })) listed.push(w.workflowId);
       const refused = await decide(handle, 'decommission', true, 'alice@example.com').catch((err: unknown) => err);
       await expect(decide(handle, 'decommission', true)).resolves.toMatchObject({ accepted: true });
       const report = await result(handle);
       await saveHistoryIfAsked(handle, 'cellReplacement-happy-path');
-      return { report, refused, held: await permits() };
+      return { report, refused, held: await permits(), atGate, listed };
     });
 
-    // THEN the four-eyes policy refused the requester's own approval
+    // THEN at the gate the procedure said what it waits for, and the Step search attribute was current
+    expect(atGate).toMatchObject({ procedure: 'cellReplacement', cellId: 'cell-002', state: 'awaiting-approval', pendingApproval: { step: 'decommission', onTimeout: 'abort' } });
+    expect(listed).toEqual(['cell-recovery-cell-002']);
+    // AND the four-eyes policy refused the requester's own approval
     expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(String((refused as Error).cause)).toContain('four-eyes policy');
     // AND the report tells the whole story
