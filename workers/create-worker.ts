@@ -41,7 +41,7 @@ export interface CellopsWorkers {
 
 /** Creates the workers (connects and bundles, but does not poll until `run`). */
 export async function createCellopsWorker(options: CellopsWorkerOptions): Promise<CellopsWorkers> {
-  const common = { connection: options.connection, namespace: options.namespace ?? 'default', identity: options.identity };
+  const common = { connection: options.connection, namespace: options.namespace ?? 'default', ...(options.identity ? { identity: options.identity } : {}) };
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
   const main = await Worker.create({
     ...common,

@@ -1,5 +1,6 @@
 /** Every cellops workflow: the worker's single `workflowsPath`. Workflows only, no activities. */
 export { cellReplacement } from './cell-replacement';
+export { cellRestart } from './cell-restart';
 export { fleetGuard } from './fleet-guard';
 export { provisionEmergencyCell } from './provision-emergency-cell';
 export { stabilityWatch } from './stability-watch';

@@ -14,6 +14,18 @@ import { stepToken, type ProcedureContext } from './context';
 export const TRAFFIC_CHECKS = 3;
 /** Metrics are per minute: a reading needs a fresh complete minute. */
 const CHECK_INTERVAL_MS = 60_000;
+/** CloudWatch publishes a minute's datapoints shortly after it ends. */
+const METRICS_DELAY_MS = 5_000;
+
+/**
+ * How long to wait after a weight change in sync before its first reading: the policy's pause,
+ * and at least until the first whole minute after the change has been published (a minute that
+ * straddles the change would show a mix of the old and the new share).
+ */
+export function firstReadingDelayMs(syncedAtMs: number, pauseMs: number): number {
+  const firstWholeMinuteEnd = Math.ceil(syncedAtMs / CHECK_INTERVAL_MS) * CHECK_INTERVAL_MS + CHECK_INTERVAL_MS;
+  return Math.max(pauseMs, firstWholeMinuteEnd + METRICS_DELAY_MS - syncedAtMs);
+}
 
 /** Options of the traffic steps. */
 export interface TrafficStepOptions {
@@ -98,7 +110,7 @@ export async function drainGradually(ctx: ProcedureContext, options: TrafficStep
   for (const [i, weight] of schedule.entries()) {
     const token = `${options.step}-${i + 1}-w${weight}`;
     await setWeight(ctx, weight, token);
-    await wait(ctx, policy.pauseSeconds * 1000, abortable);
+    await wait(ctx, firstReadingDelayMs(Date.now(), policy.pauseSeconds * 1000), abortable);
     await verifyShare(ctx, weight, others, token, abortable);
   }
   return schedule;
@@ -111,6 +123,7 @@ export async function drainAtOnce(ctx: ProcedureContext, options: TrafficStepOpt
   ctx.traffic.currentWeight = own;
   if (own === 0) return;
   await setWeight(ctx, 0, `${options.step}-w0`);
+  await wait(ctx, firstReadingDelayMs(Date.now(), 0), abortable);
   await verifyShare(ctx, 0, others, `${options.step}-w0`, abortable);
 }
 
