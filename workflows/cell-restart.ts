@@ -1,8 +1,11 @@
 import { ApplicationFailure, makeContinueAsNewFunc, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { AwsActivities } from '../activities';
 import type { CellRestartInput } from '../domain/procedures/input';
+import type { CellReplacementInput } from '../domain/procedures/replacement';
 import { buildReport, type CellEndState, type ProcedureOutcome, type ProcedureReport } from '../domain/procedures/report';
+import type { cellReplacement } from './cell-replacement';
 import { quickAwsCall, stackWait } from './lib/proxies';
+import { failureMessage, failureType } from './lib/failures';
 import { procedureContext, stepToken, type ProcedureContext } from './lib/context';
 import { acquireDrainPermit, releaseDrainPermit } from './lib/fleet-guard';
 import { checkRestOfFleetHealthy, fullHealthCheck } from './lib/health';
@@ -68,8 +71,8 @@ export async function cellRestart(input: CellRestartInput): Promise<ProcedureRep
 /** The one place the cell is put back after an abort or a failure. */
 async function putCellBack(ctx: ProcedureContext, input: CellRestartInput, stage: Stage, permitHeld: boolean, err: unknown): Promise<ProcedureReport> {
   const { run, cell } = ctx;
-  const error = err instanceof Error ? err.message : String(err);
-  const aborted = err instanceof ApplicationFailure && err.type === ABORTED;
+  const error = failureMessage(err);
+  const aborted = failureType(err) === ABORTED;
   const failedStep = [...run.progress.steps].reverse().find((s) => s.status === 'failed')?.name ?? run.progress.currentStep ?? 'unknown';
   const notify = (what: string, severity: 'warning' | 'critical', subject: string, message: string) =>
     run.compensate(`notify-${what}`, () => notifyOperator(ctx, what, severity, subject, message));
@@ -84,7 +87,7 @@ async function putCellBack(ctx: ProcedureContext, input: CellRestartInput, stage
     await notify('escalation', 'critical', `Cell restart of ${cell.id} failed: replacing it`, `${failedStep} failed (${error}); ${ctx.workflowId} hands ${cell.id} over to cell replacement.`);
     run.finish('failed', error);
     const escalation = report(ctx, input, 'escalated', 'handed-over', error);
-    const replace = makeContinueAsNewFunc<(arg: unknown) => Promise<unknown>>({ workflowType: 'cellReplacement' });
+    const replace = makeContinueAsNewFunc<typeof cellReplacement>({ workflowType: 'cellReplacement' });
     return await replace(replacementInput(input, ctx, failedStep, error, escalation));
   }
   if (stage === 'restarting') {
@@ -104,7 +107,7 @@ async function putCellBack(ctx: ProcedureContext, input: CellRestartInput, stage
   const result = report(ctx, input, aborted ? 'aborted' : 'failed', 'in-service', error);
   if (aborted) return result;
   throw ApplicationFailure.create({
-    type: err instanceof ApplicationFailure && err.type ? err.type : 'CellRestartFailed',
+    type: failureType(err) ?? 'CellRestartFailed',
     nonRetryable: true,
     message: error,
     details: [result],
@@ -126,17 +129,13 @@ function report(ctx: ProcedureContext, input: CellRestartInput, outcome: Procedu
   });
 }
 
-/** The input of `cellReplacement` (shape owned by domain/procedures/replacement.ts). */
-function replacementInput(input: CellRestartInput, ctx: ProcedureContext, step: string, error: string, escalation: ProcedureReport): unknown {
-  const { health, approvals, blastRadius } = input.registry.policies;
+/** The input of `cellReplacement`: the same cell and registry, with what happened here. */
+function replacementInput(input: CellRestartInput, ctx: ProcedureContext, step: string, error: string, escalation: ProcedureReport): CellReplacementInput {
   return {
     cellId: input.cellId,
     reason: `cell restart failed at ${step}: ${error}`,
     requestedBy: input.requestedBy,
-    escalatedFrom: { workflowId: ctx.workflowId, runId: workflowInfo().runId, procedure: 'cellRestart', step, error, report: escalation },
-    cells: input.registry.cells,
-    cellTemplate: input.registry.cellTemplate,
-    policies: { health, approvals, blastRadius },
     registry: input.registry,
+    escalatedFrom: { workflowId: ctx.workflowId, runId: workflowInfo().runId, procedure: 'cellRestart', step, error, report: escalation },
   };
 }

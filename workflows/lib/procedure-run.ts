@@ -14,6 +14,7 @@ import type { Duration } from '@temporalio/common';
 import type { AbortRequest, ApprovalDecision } from '../../domain/procedures/messages-types';
 import type { ProcedureName, ProcedureProgress, StepRecord } from '../../domain/procedures/progress';
 import { CellIdAttribute, ProcedureAttribute, StepAttribute } from '../../domain/search-attributes';
+import { failureMessage } from './failures';
 import { abortSignal, approveUpdate, pauseSignal, progressQuery, resumeSignal } from '../messages';
 
 /** The failure type a procedure ends with when an operator aborted it. */
@@ -98,7 +99,7 @@ export class ProcedureRun {
       return result;
     } catch (err) {
       record.status = 'failed';
-      this.progress.lastError = err instanceof Error ? err.message : String(err);
+      this.progress.lastError = failureMessage(err);
       throw err;
     } finally {
       record.endedAt = new Date().toISOString();

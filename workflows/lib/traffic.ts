@@ -123,7 +123,6 @@ export async function drainAtOnce(ctx: ProcedureContext, options: TrafficStepOpt
   ctx.traffic.currentWeight = own;
   if (own === 0) return;
   await setWeight(ctx, 0, `${options.step}-w0`);
-  await wait(ctx, firstReadingDelayMs(Date.now(), 0), abortable);
   await verifyShare(ctx, 0, others, `${options.step}-w0`, abortable);
 }
 
