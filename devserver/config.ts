@@ -160,7 +160,7 @@ function applyFlag(
       return;
     case 'ui-port':
       config.uiPort = parsePort(value);
-      warnings.push('--ui-port: the Web UI is not served by the cellops dev server yet');
+      warnings.push('--ui-port is accepted and ignored: the Web UI is a separate program (the Temporal UI server); see devserver/README.md');
       return;
     case 'log-format':
       if (value !== 'json' && value !== 'pretty') throw new UsageError(`--log-format must be json or pretty, got "${value}"`);

@@ -18,12 +18,13 @@ import {
 import { completeWorkflowTask } from './commands';
 import { Txn, type ActivityTaskRef, type DeadlineTask, type EngineContext, type WorkflowTaskRef } from './context';
 import { describeExecution } from './describe';
+import { decodeReverseToken, reverseHistoryPage } from './history-reverse';
 import { withHistory, type WithPreEncodedHistory } from './encoded';
 import { invalidArgument, notFound, queryFailed, ServiceError } from './errors';
 import { CLOSE_EVENT_TYPES } from './history';
 import { requestCancelRun, signalRun, startDelayedRun, terminateRun, timeoutRun } from './lifecycle';
 import { Matching, type Poller } from './matching';
-import { describeNamespace, newNamespace, requireNamespace } from './namespaces';
+import { CLUSTER_NAME, describeNamespace, newNamespace, requireNamespace } from './namespaces';
 import { enums, i64, opsv, wsv, type common } from './proto';
 import { QueryRegistry, type QueryOutcome } from './queries';
 import {
@@ -34,6 +35,7 @@ import {
   type SearchAttributeTypeName,
 } from './search-attributes';
 import { currentRun, startWorkflow, type StartRequest } from './start';
+import { describeTaskQueue } from './task-queues';
 import { decodeToken } from './tokens';
 import type { WriteAhead } from './persist';
 import { fireTimer } from './timers';
@@ -72,6 +74,18 @@ export interface EngineOptions {
 
 /** Server identity reported by GetSystemInfo. */
 export const SERVER_VERSION = '1.29.0-cellops-dev';
+
+/** Client versions the server accepts, reported by GetClusterInfo as the real server does. */
+const SUPPORTED_CLIENTS: Record<string, string> = {
+  'temporal-cli': '<2.0.0',
+  'temporal-go': '<2.0.0',
+  'temporal-java': '<2.0.0',
+  'temporal-php': '<2.0.0',
+  'temporal-python': '<2.0.0',
+  'temporal-typescript': '<2.0.0',
+  'temporal-server': '<2.0.0',
+  'temporal-ui': '<3.0.0',
+};
 
 /** Field number of `history` in GetWorkflowExecutionHistoryResponse. */
 const HISTORY_RESPONSE_FIELD = 1;
@@ -301,8 +315,39 @@ export class Engine implements EngineContext {
     return describeNamespace(requireNamespace(this, req.namespace));
   }
 
-  listNamespaces(): wsv.IListNamespacesResponse {
-    return { namespaces: [...this.namespaces.values()].map(describeNamespace), nextPageToken: Buffer.alloc(0) };
+  /** ListNamespaces, `pageSize` at a time (all when 0); the token is the index of the next namespace. */
+  listNamespaces(req: wsv.IListNamespacesRequest = {}): wsv.IListNamespacesResponse {
+    const all = [...this.namespaces.values()];
+    let from = 0;
+    if (req.nextPageToken && req.nextPageToken.length > 0) {
+      from = Number(Buffer.from(req.nextPageToken).toString('utf8'));
+      if (!Number.isInteger(from) || from < 0) throw invalidArgument('Invalid NextPageToken.');
+    }
+    const to = (req.pageSize ?? 0) > 0 ? Math.min(all.length, from + (req.pageSize as number)) : all.length;
+    return {
+      namespaces: all.slice(from, to).map(describeNamespace),
+      nextPageToken: to < all.length ? Buffer.from(String(to)) : Buffer.alloc(0),
+    };
+  }
+
+  /** GetClusterInfo, as the Web UI reads it (server version, stores, cluster name). */
+  getClusterInfo(): wsv.IGetClusterInfoResponse {
+    return {
+      supportedClients: SUPPORTED_CLIENTS,
+      serverVersion: SERVER_VERSION,
+      clusterId: 'cellops-dev',
+      clusterName: CLUSTER_NAME,
+      historyShardCount: 1,
+      persistenceStore: 'memory',
+      visibilityStore: 'memory',
+      failoverVersionIncrement: i64(10),
+      initialFailoverVersion: i64(1),
+    };
+  }
+
+  /** DescribeTaskQueue: pollers seen in the last 5 minutes, optionally the backlog. */
+  describeTaskQueue(req: wsv.IDescribeTaskQueueRequest): wsv.IDescribeTaskQueueResponse {
+    return describeTaskQueue(this, requireNamespace(this, req.namespace), req);
   }
 
   getSearchAttributes(): wsv.IGetSearchAttributesResponse {
@@ -418,6 +463,7 @@ export class Engine implements EngineContext {
       this.workflowMatching,
       ns.name,
       queue,
+      identity,
       call,
       (ref) => this.startWorkflowTaskRef(ref, identity),
       () => ({}),
@@ -455,6 +501,7 @@ export class Engine implements EngineContext {
     matching: Matching<Ref>,
     namespace: string,
     queue: string,
+    identity: string,
     call: CallContext,
     start: (ref: Ref) => Res | undefined,
     empty: () => Res,
@@ -483,7 +530,7 @@ export class Engine implements EngineContext {
           return true;
         },
       };
-      if (matching.poll(namespace, queue, poller, this.clock.now())) return;
+      if (matching.poll(namespace, queue, poller, this.clock.now(), identity)) return;
       timer = setTimeout(() => {
         finish(empty());
         matching.prune(namespace, queue);
@@ -734,6 +781,7 @@ export class Engine implements EngineContext {
       this.activityMatching,
       ns.name,
       queue,
+      identity,
       call,
       (ref) => {
         const exec = this.executions.get(ref.runId);
@@ -871,6 +919,18 @@ export class Engine implements EngineContext {
       HISTORY_RESPONSE_FIELD,
       [{ events: exec.log.encoded, start, end }],
     );
+  }
+
+  /** GetWorkflowExecutionHistoryReverse: newest events first, page by page. */
+  getWorkflowExecutionHistoryReverse(
+    req: wsv.IGetWorkflowExecutionHistoryReverseRequest,
+  ): WithPreEncodedHistory<wsv.IGetWorkflowExecutionHistoryReverseResponse> {
+    const ns = requireNamespace(this, req.namespace);
+    const token = decodeReverseToken(req.nextPageToken);
+    const exec = token
+      ? this.runFor(ns, { workflowId: req.execution?.workflowId, runId: token.runId })
+      : this.runFor(ns, req.execution);
+    return reverseHistoryPage(exec, token, req.maximumPageSize ?? 0);
   }
 
   private waitForHistory(exec: ExecutionState, call: CallContext, ready: () => boolean): Promise<void> {

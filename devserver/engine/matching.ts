@@ -51,6 +51,14 @@ class TaskQueue<T> {
   readonly backlog = new Fifo<T>();
   readonly pollers = new Fifo<Poller<T>>();
   lastPollTimeMs = 0;
+  /** Worker identity → time of its latest poll, for DescribeTaskQueue. */
+  readonly pollerHistory = new Map<string, number>();
+}
+
+/** A worker seen polling a task queue. */
+export interface PollerSeen {
+  identity: string;
+  lastAccessTimeMs: number;
 }
 
 /** All task queues of one task type (workflow or activity). */
@@ -86,9 +94,14 @@ export class Matching<T> {
    * Serves a poll from the backlog, skipping stale entries; registers the poller to wait when
    * the backlog has nothing startable. Returns true when the poller got a task right away.
    */
-  poll(namespace: string, taskQueue: string, poller: Poller<T>, nowMs: number): boolean {
+  poll(namespace: string, taskQueue: string, poller: Poller<T>, nowMs: number, identity = ''): boolean {
     const queue = this.queue(namespace, taskQueue);
     queue.lastPollTimeMs = nowMs;
+    if (identity) {
+      // Re-inserting keeps the map ordered by last access, oldest first.
+      queue.pollerHistory.delete(identity);
+      queue.pollerHistory.set(identity, nowMs);
+    }
     for (;;) {
       const task = queue.backlog.shift();
       if (task === undefined) break;
@@ -106,6 +119,20 @@ export class Matching<T> {
   /** Number of backlog entries (including stale ones not yet skipped). */
   backlogSize(namespace: string, taskQueue: string): number {
     return this.queues.get(`${namespace}\u0000${taskQueue}`)?.backlog.length ?? 0;
+  }
+
+  /**
+   * The workers that polled the queue since `sinceMs`, most recent first; older entries are
+   * forgotten (the real server keeps poller history for 5 minutes).
+   */
+  pollersSince(namespace: string, taskQueue: string, sinceMs: number): PollerSeen[] {
+    const history = this.queues.get(`${namespace}\u0000${taskQueue}`)?.pollerHistory;
+    if (!history) return [];
+    for (const [identity, at] of history) {
+      if (at >= sinceMs) break;
+      history.delete(identity);
+    }
+    return [...history].reverse().map(([identity, lastAccessTimeMs]) => ({ identity, lastAccessTimeMs }));
   }
 
   /** When a worker last polled this queue (0 = never). */

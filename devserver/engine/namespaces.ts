@@ -4,6 +4,9 @@ import { invalidArgument, namespaceNotFound } from './errors';
 import { duration, enums, wsv } from './proto';
 import type { NamespaceState } from './types';
 
+/** The cluster name the server reports (GetClusterInfo, namespace replication config), as a real dev server does. */
+export const CLUSTER_NAME = 'active';
+
 const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /** A new, empty namespace. */
@@ -41,6 +44,11 @@ export function describeNamespace(ns: NamespaceState): wsv.IDescribeNamespaceRes
       workflowExecutionRetentionTtl: duration(ns.retentionMs),
       historyArchivalState: enums.ArchivalState.ARCHIVAL_STATE_DISABLED,
       visibilityArchivalState: enums.ArchivalState.ARCHIVAL_STATE_DISABLED,
+    },
+    replicationConfig: {
+      activeClusterName: CLUSTER_NAME,
+      clusters: [{ clusterName: CLUSTER_NAME }],
+      state: enums.ReplicationState.REPLICATION_STATE_NORMAL,
     },
     isGlobalNamespace: false,
   };

@@ -1,4 +1,4 @@
-import { SERVER_VERSION, type CallContext, type Engine } from '../engine/engine';
+import type { CallContext, Engine } from '../engine/engine';
 import type { opsv, wsv } from '../engine/proto';
 
 /** One RPC's implementation: the decoded request in, a response (or its promise) out. */
@@ -12,17 +12,9 @@ type Handlers = Record<string, Handler>;
  */
 export const workflowServiceHandlers: Handlers = {
   GetSystemInfo: (engine) => engine.getSystemInfo(),
-  GetClusterInfo: () => ({
-    supportedClients: {},
-    serverVersion: SERVER_VERSION,
-    clusterId: 'cellops-dev',
-    clusterName: 'active',
-    historyShardCount: 1,
-    persistenceStore: 'memory',
-    visibilityStore: 'memory',
-  }),
+  GetClusterInfo: (engine) => engine.getClusterInfo(),
   DescribeNamespace: (engine, req: wsv.IDescribeNamespaceRequest) => engine.describeNamespace(req),
-  ListNamespaces: (engine) => engine.listNamespaces(),
+  ListNamespaces: (engine, req: wsv.IListNamespacesRequest) => engine.listNamespaces(req),
   GetSearchAttributes: (engine) => engine.getSearchAttributes(),
   ShutdownWorker: (engine, req: wsv.IShutdownWorkerRequest) => engine.shutdownWorker(req),
   // Sticky queues are declined, so there is nothing to reset.
@@ -65,6 +57,9 @@ export const workflowServiceHandlers: Handlers = {
   DescribeWorkflowExecution: (engine, req: wsv.IDescribeWorkflowExecutionRequest) => engine.describeWorkflowExecution(req),
   GetWorkflowExecutionHistory: (engine, req: wsv.IGetWorkflowExecutionHistoryRequest, call) =>
     engine.getWorkflowExecutionHistory(req, call),
+  GetWorkflowExecutionHistoryReverse: (engine, req: wsv.IGetWorkflowExecutionHistoryReverseRequest) =>
+    engine.getWorkflowExecutionHistoryReverse(req),
+  DescribeTaskQueue: (engine, req: wsv.IDescribeTaskQueueRequest) => engine.describeTaskQueue(req),
   ListWorkflowExecutions: (engine, req: wsv.IListWorkflowExecutionsRequest) => engine.listWorkflowExecutions(req),
   CountWorkflowExecutions: (engine, req: wsv.ICountWorkflowExecutionsRequest) => engine.countWorkflowExecutions(req),
 };
