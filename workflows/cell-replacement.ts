@@ -5,7 +5,6 @@ import {
   addEmergencyCapacity,
   checkCapacity,
   decommissionFailedCell,
-  explainFailure,
   moveCustomers,
   putReplacementAlarms,
   replacementReport,
@@ -15,6 +14,7 @@ import { approvalGate } from './lib/approval';
 import { deleteStackAndWait, deployStackAndWait, removeRecords, setRecordWeight } from './lib/cell-lifecycle';
 import { procedureContext, type ProcedureContext } from './lib/context';
 import { acquireDrainPermit, releaseDrainPermit } from './lib/fleet-guard';
+import { failureMessage, failureType } from './lib/failures';
 import { fullHealthCheck } from './lib/health';
 import { notifyOperator } from './lib/notify';
 import { ABORTED, ProcedureRun } from './lib/procedure-run';
@@ -87,9 +87,9 @@ export async function cellReplacement(input: CellReplacementInput): Promise<Cell
  */
 async function putFleetBack(ctx: ProcedureContext, replacement: ProcedureContext, state: ReplacementState, err: unknown): Promise<CellReplacementReport> {
   const { run } = ctx;
-  const failure = explainFailure(err);
-  const aborted = failure.type === ABORTED;
-  const error = failure.message;
+  const type = failureType(err);
+  const aborted = type === ABORTED;
+  const error = failureMessage(err);
   await CancellationScope.nonCancellable(async () => {
     try {
       if (state.stage === 'customers-moved' || state.stage === 'in-service') {
@@ -112,7 +112,7 @@ async function putFleetBack(ctx: ProcedureContext, replacement: ProcedureContext
   const report = replacementReport(ctx, state, aborted ? 'aborted' : 'failed', error);
   if (aborted) return report;
   throw ApplicationFailure.create({
-    type: failure.type ?? 'CellReplacementFailed',
+    type: type ?? 'CellReplacementFailed',
     nonRetryable: true,
     message: `cell replacement of ${ctx.cell.id} failed: ${error}; ${state.endStateSentence()}`,
     details: [report],

@@ -2,7 +2,7 @@
  * The steps of cell replacement that are its own (the shared ones are in the other lib files),
  * and what the procedure remembers on the way for its compensation and its report.
  */
-import { ActivityFailure, ApplicationFailure, executeChild, proxyActivities } from '@temporalio/workflow';
+import { executeChild, proxyActivities } from '@temporalio/workflow';
 import type { PostRecoveryAlarm } from '../../activities';
 import type { ApplicationHooks, HookErrorType } from '../../activities/hooks';
 import { buildReport, type CellEndState, type ProcedureOutcome, type TimelineEntry } from '../../domain/procedures/report';
@@ -26,6 +26,7 @@ import { aws } from './proxies';
 import { approvalGate, type ApprovalResult } from './approval';
 import { deleteStackAndWait, removeRecords } from './cell-lifecycle';
 import { stepToken, type ProcedureContext } from './context';
+import { failureMessage, failureType } from './failures';
 import { notifyOperator } from './notify';
 
 const nonRetryableHooks: HookErrorType[] = ['HookRejected', 'HookResponseInvalid'];
@@ -182,21 +183,7 @@ export async function putReplacementAlarms(replacement: ProcedureContext): Promi
   return (await aws.putPostRecoveryAlarms({ requestToken: stepToken('replace-alarms'), cellId: id, alarms })).alarmNames;
 }
 
-/**
- * The failure behind `err`: activity and child workflow failures wrap what actually went wrong
- * ("Activity task failed"), so this follows the causes down to the first application failure.
- */
-export function explainFailure(err: unknown): { type?: string; message: string } {
-  let current: unknown = err;
-  for (let depth = 0; depth < 10 && current instanceof Error; depth++) {
-    if (current instanceof ApplicationFailure) return { type: current.type ?? undefined, message: current.message };
-    current = current.cause;
-  }
-  return { message: err instanceof Error ? err.message : String(err) };
-}
-
-const isHookRejected = (err: unknown): boolean =>
-  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === ('HookRejected' satisfies HookErrorType);
+const isHookRejected = (err: unknown): boolean => failureType(err) === ('HookRejected' satisfies HookErrorType);
 
 /**
  * Backs up the failed cell's data, then deletes its stack and removes its record. A backup the
@@ -210,7 +197,7 @@ export async function decommissionFailedCell(ctx: ProcedureContext, state: Repla
     backupId = (await dataHooks.backupCellData({ requestToken: stepToken('replace-decommission-backup'), cellId: cell.id })).backupId;
   } catch (err) {
     if (!isHookRejected(err)) throw err;
-    const why = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+    const why = failureMessage(err);
     state.keepFailedCell(undefined, 'backup-failed', `its data could not be backed up (${why}); its stack is kept for data recovery`);
     await notifyOperator(ctx, 'replace-backup-failed', 'critical', `${cell.id} not decommissioned: no backup`, `${ctx.workflowId} could not back up ${cell.id} (${why}); its stack ${cell.stack.name} is kept, drained, until its data is recovered.`);
     return;
