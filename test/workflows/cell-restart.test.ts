@@ -18,6 +18,7 @@ import type { RecordedCall } from '../../simulator';
 import { abortSignal, drainPermitsQuery, progressQuery } from '../../workflows/messages';
 import { bundleCellopsWorkflows, createFleetWorkers, createTestFleet, PROCEDURE_SEARCH_ATTRIBUTES, terminateRunning, type TestFleet } from '../helpers/procedures-environment';
 import { createTimeSkippingTestEnvironment } from '../helpers/test-environment';
+import { saveHistoryIfAsked } from './cell-replacement.helpers';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -75,6 +76,7 @@ describe('cell restart', () => {
     const { report, handle, firstRunId, permitsAfter } = await workers.runUntil(async () => {
       const handle = await startProcedure(env.client, { procedure: 'cellRestart', input: fleet.input('cell-002') });
       const report = (await handle.result()) as ProcedureReport;
+      await saveHistoryIfAsked(handle, 'cellRestart-happy-path');
       return { report, handle, firstRunId: (await handle.describe()).runId, permitsAfter: await permits() };
     });
 
@@ -125,10 +127,12 @@ describe('cell restart', () => {
     const fleet = await createTestFleet(env);
     fleet.fleet.inject({ kind: 'traffic-stuck', cellId: 'cell-002' });
     const workers = await createFleetWorkers(env, fleet, { bundle });
-    const { failure, permitsAfter } = await workers.runUntil(async () => ({
-      failure: await failureOf(await startProcedure(env.client, { procedure: 'cellRestart', input: fleet.input('cell-002') })),
-      permitsAfter: await permits(),
-    }));
+    const { failure, permitsAfter } = await workers.runUntil(async () => {
+      const handle = await startProcedure(env.client, { procedure: 'cellRestart', input: fleet.input('cell-002') });
+      const failure = await failureOf(handle);
+      await saveHistoryIfAsked(handle, 'cellRestart-traffic-stuck');
+      return { failure, permitsAfter: await permits() };
+    });
 
     expect(failure.type).toBe('TrafficDidNotMove');
     expect(failure.message).toMatch(/traffic of cell-002 did not follow weight 75: expected 27\.3% ± 5%, observed 3\d\.\d% after 3 readings/);
@@ -163,6 +167,7 @@ describe('cell restart', () => {
         if (latest.runId !== firstRun) break;
         await env.sleep(10_000);
       }
+      await saveHistoryIfAsked(env.client.workflow.getHandle(handle.workflowId, firstRun), 'cellRestart-escalated');
       return { history: await env.client.workflow.getHandle(handle.workflowId, firstRun).fetchHistory(), firstRun, permitsAfter: await permits() };
     });
     const last = history.events?.[history.events.length - 1];
@@ -196,7 +201,9 @@ describe('cell restart', () => {
       const progress: ProcedureProgress = await handle.query(progressQuery);
       expect(progress.currentStep).toBe('drain-traffic');
       await handle.signal(abortSignal, { requestedBy: 'bob@example.com', reason: 'wrong cell' });
-      return { report: (await handle.result()) as ProcedureReport, permitsAfter: await permits() };
+      const report = (await handle.result()) as ProcedureReport;
+      await saveHistoryIfAsked(handle, 'cellRestart-abort-mid-drain');
+      return { report, permitsAfter: await permits() };
     });
     expect(report).toMatchObject({ outcome: 'aborted', cellEndState: 'in-service', error: 'aborted by bob@example.com: wrong cell' });
     expect(report.steps.map((s) => [s.name, s.status])).toEqual([
