@@ -175,7 +175,11 @@ function applyFlag(
     case 'dynamic-config-value': {
       const eq = value.indexOf('=');
       if (eq <= 0) throw new UsageError(`--dynamic-config-value must be KEY=VALUE, got "${value}"`);
-      config.dynamicConfig[value.slice(0, eq)] = value.slice(eq + 1);
+      const key = value.slice(0, eq);
+      if (DURATION_SETTINGS.has(key) && parseDurationMs(value.slice(eq + 1)) === undefined) {
+        throw new UsageError(`--dynamic-config-value ${key} must be a duration such as "500ms" or "20s", got "${value.slice(eq + 1)}"`);
+      }
+      config.dynamicConfig[key] = value.slice(eq + 1);
       return;
     }
     case 'search-attribute': {
@@ -200,4 +204,25 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`Invalid port "${value}"`);
   return port;
+}
+
+/** Dynamic config settings the dev server honours, all durations. */
+const DURATION_SETTINGS: ReadonlySet<string> = new Set([
+  // How long UpdateWorkflowExecution / PollWorkflowExecutionUpdate wait before answering the
+  // stage reached so far (the real server's history long poll; default 20 s).
+  'history.longPollExpirationInterval',
+]);
+
+/** A Go-style duration as dynamic config values spell it ("500ms", "20s", "1m", "1h", maybe quoted). */
+function parseDurationMs(text: string): number | undefined {
+  const match = /^\s*"?(\d+(?:\.\d+)?)(ms|s|m|h)"?\s*$/.exec(text);
+  if (!match) return undefined;
+  const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * unitMs;
+}
+
+/** The value of a duration dynamic config setting in milliseconds, if it was given. */
+export function dynamicConfigDurationMs(config: DevServerConfig, key: string): number | undefined {
+  const value = config.dynamicConfig[key];
+  return value === undefined ? undefined : parseDurationMs(value);
 }

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { google } from '@temporalio/proto';
 import { SystemClock, type Clock } from './clock';
-import type { DevServerConfig } from './config';
+import { dynamicConfigDurationMs, type DevServerConfig } from './config';
 import { Engine, type CallContext } from './engine/engine';
 import { ServiceError, unimplemented } from './engine/errors';
 import { openEnginePersistence, type EnginePersistence } from './engine/persist';
@@ -138,6 +138,7 @@ export async function startDevServer(config: DevServerConfig, log: Logger, clock
     log,
     namespaces: config.namespaces,
     searchAttributes: config.searchAttributes,
+    updateLongPollMs: dynamicConfigDurationMs(config, 'history.longPollExpirationInterval'),
   });
   const timeSkipping = virtualClock
     ? new TimeSkipping(engine, virtualClock, log, { locked: !config.enableTimeSkipping })

@@ -70,6 +70,11 @@ export interface EngineOptions {
   longPollMs?: number;
   /** Longest time a query waits for a worker (default 60 s). */
   queryTimeoutMs?: number;
+  /**
+   * Longest time an update call waits for its stage before answering the stage reached (default
+   * 20 s, the real server's `history.longPollExpirationInterval`); the SDK client then asks again.
+   */
+  updateLongPollMs?: number;
 }
 
 /** Server identity reported by GetSystemInfo. */
@@ -116,6 +121,7 @@ export class Engine implements EngineContext {
   private writeAhead: WriteAhead | undefined;
   private readonly longPollMs: number;
   private readonly queryTimeoutMs: number;
+  private readonly updateLongPollMs: number;
   /** Runs with callers waiting for history changes (GetWorkflowExecutionHistory long polls). */
   private readonly historyWaiters = new Map<string, Set<() => boolean>>();
   /** Sticky-queue pollers to release on ShutdownWorker, by sticky queue name. */
@@ -128,6 +134,7 @@ export class Engine implements EngineContext {
     this.log = options.log;
     this.longPollMs = options.longPollMs ?? 60_000;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 60_000;
+    this.updateLongPollMs = options.updateLongPollMs ?? 20_000;
     this.scheduler = new DeadlineScheduler<DeadlineTask>(this.clock, (task) => this.onDeadline(task));
     for (const name of options.namespaces) this.namespaces.set(name, newNamespace(name));
     for (const ns of this.namespaces.values()) {
@@ -763,7 +770,7 @@ export class Engine implements EngineContext {
         this.updateWaiters.remove(waiter);
         resolve(reachedStatus(exec, updateId));
       };
-      const timer = setTimeout(giveUp, this.pollWaitMs(call));
+      const timer = setTimeout(giveUp, Math.min(this.updateLongPollMs, this.pollWaitMs(call)));
       this.updateWaiters.add(waiter);
       call.onCancel(giveUp);
     });

@@ -1,12 +1,13 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, WithStartWorkflowOperation } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import Long from 'long';
 import { ManualClock } from '../../devserver/clock';
+import { dynamicConfigDurationMs, parseArgs, UsageError } from '../../devserver/config';
 import { Engine, type CallContext } from '../../devserver/engine/engine';
 import { ServiceError } from '../../devserver/engine/errors';
 import { createLogger } from '../../devserver/log';
@@ -359,6 +360,56 @@ describe('dev server: workflow updates', () => {
   });
 });
 
+describe('dev server: update calls that outlast the long poll', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    // Update calls answer "not there yet" after 300 ms instead of the real server's 20 s.
+    env = await createLocalTestEnvironment({
+      sdkLogLevel: 'ERROR',
+      extraArgs: ['--dynamic-config-value', 'history.longPollExpirationInterval="300ms"'],
+    });
+  });
+
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  it('keeps the caller waiting across long-poll answers until a worker completes the update', async () => {
+    // GIVEN a gate with no worker, and an update sent to it
+    const workflowId = uniqueId('update-long-poll');
+    const handle = await env.client.workflow.start(approvalGate, { taskQueue: TASK_QUEUE, workflowId });
+    const pending = handle.executeUpdate(approveUpdate, { args: ['nina'], updateId: 'long-poll-1' });
+
+    // WHEN several long polls expire before a worker comes (the client asks again each time; a
+    // raw call for the same update id shows what each of those answers is)
+    const raw = await env.connection.workflowService.updateWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId },
+      waitPolicy: { lifecycleStage: temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
+      // The same request as the client's, whichever of the two reaches the server first.
+      request: { meta: { updateId: 'long-poll-1' }, input: { name: 'approve', args: { payloads: [defaultPayloadConverter.toPayload('nina')] } } },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const workflowBundle = await bundleTestWorkflows();
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle });
+    const result = await worker.runUntil(async () => {
+      const answer = await pending;
+      await handle.signal(closeSignal);
+      await handle.result();
+      return answer;
+    });
+
+    // THEN each long poll answered ADMITTED without an outcome, the original call got the
+    // result, and the update ran once
+    expect(raw.stage).toBe(temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED);
+    expect(raw.outcome).toBeFalsy();
+    expect(raw.updateRef?.updateId).toBe('long-poll-1');
+    expect(result).toBe('approved by nina');
+    expect(eventsOfType(await handle.fetchHistory(), 'WORKFLOW_EXECUTION_UPDATE_ACCEPTED')).toHaveLength(1);
+  });
+});
+
 /**
  * Engine-level checks of what the SDK cannot provoke on purpose: a worker that ignores an
  * update, a failing speculative task, bad messages, the long-poll answer, closing with an
@@ -369,8 +420,8 @@ describe('engine: workflow update protocol', () => {
   const Stage = enums.UpdateWorkflowExecutionLifecycleStage;
   const call: CallContext = { deadlineMs: Number.POSITIVE_INFINITY, onCancel: () => undefined };
 
-  function newEngine(longPollMs = 60_000): Engine {
-    return new Engine({ clock: new ManualClock(1_700_000_000_000), log: createLogger('never'), namespaces: ['default'], longPollMs });
+  function newEngine(updateLongPollMs?: number): Engine {
+    return new Engine({ clock: new ManualClock(1_700_000_000_000), log: createLogger('never'), namespaces: ['default'], updateLongPollMs });
   }
 
   function start(engine: Engine, workflowId: string): void {
@@ -574,7 +625,7 @@ describe('engine: workflow update protocol', () => {
   });
 
   it('answers the stage reached when the long poll runs out, and PollWorkflowExecutionUpdate the same', async () => {
-    // GIVEN an engine whose long polls last 50 ms and no worker
+    // GIVEN an engine whose update long polls last 50 ms and no worker
     const engine = newEngine(50);
     start(engine, 'wf-long-poll');
 
@@ -624,6 +675,16 @@ describe('engine: workflow update protocol', () => {
     const response = await retried;
     expect(response.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED);
     expect(response.updateRef?.workflowExecution?.runId).not.toBe(task.workflowExecution?.runId);
+  });
+
+  it('takes the update long poll from --dynamic-config-value history.longPollExpirationInterval', () => {
+    // WHEN the setting is given as the Temporal CLI takes it, and with a value that is no duration
+    const { config } = parseArgs(['server', 'start-dev', '--dynamic-config-value', 'history.longPollExpirationInterval="1.5s"']);
+    const bad = () => parseArgs(['server', 'start-dev', '--dynamic-config-value', 'history.longPollExpirationInterval=soon']);
+
+    // THEN the duration is read, and the bad value is a usage error
+    expect(dynamicConfigDurationMs(config, 'history.longPollExpirationInterval')).toBe(1500);
+    expect(bad).toThrow(UsageError);
   });
 
   it('treats update ids such as "constructor" and "__proto__" as ordinary ids', async () => {
