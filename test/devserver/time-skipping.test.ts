@@ -9,6 +9,7 @@ import { defineSearchAttributeKey, SearchAttributeType, TimeoutType } from '@tem
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import Long from 'long';
 import { createTimeSkippingTestEnvironment } from '../helpers/test-environment';
 import { bundleTestWorkflows, eventsOfType, uniqueId, waitFor } from './helpers';
 import {
@@ -352,6 +353,24 @@ describe('dev server: time skipping', () => {
       expect((await env.currentTimeMs()) - timerStart).toBeGreaterThanOrEqual(HOUR - 1000);
       await keepHistory(workflowId);
     });
+  });
+
+  it('answers Sleep and SleepUntil on the virtual clock without unlocking, and refuses bad requests', async () => {
+    const testService = env.connection.testService;
+    if (!testService) throw new Error('the time-skipping environment has no TestService');
+    // GIVEN the locked server's current time
+    const before = await env.currentTimeMs();
+
+    // WHEN the test sleeps 200 ms, sleeps until a time already past, and sends a Sleep without duration
+    await testService.sleep({ duration: { seconds: Long.fromNumber(0), nanos: 200_000_000 } });
+    const afterSleep = await env.currentTimeMs();
+    await testService.sleepUntil({ timestamp: { seconds: Long.fromNumber(Math.floor(before / 1000) - 60), nanos: 0 } });
+    const bad = testService.sleep({});
+
+    // THEN time moved at real pace (locked: no skipping) and the bad request is INVALID_ARGUMENT
+    expect(afterSleep - before).toBeGreaterThanOrEqual(200);
+    expect(afterSleep - before).toBeLessThan(HOUR);
+    await expect(bad).rejects.toMatchObject({ code: 3, details: 'Duration is not set on request.' });
   });
 
   it('reports the virtual time: env.currentTimeMs moves by what env.sleep skipped', async () => {
