@@ -93,6 +93,9 @@ describe('dev server: time skipping', () => {
       taskQueue: TASK_QUEUE,
       workflowBundle,
       activities,
+      // Heartbeats reach the server within 200 ms instead of 80% of the heartbeat timeout, so a
+      // loaded machine cannot make a heartbeating activity time out.
+      maxHeartbeatThrottleInterval: 200,
     });
     return await worker.runUntil(fn);
   }
@@ -132,7 +135,8 @@ describe('dev server: time skipping', () => {
     expect(await env.currentTimeMs()).toBeGreaterThanOrEqual(result.startTime + 30 * DAY);
     // and visibility recorded the same virtual start and close times
     const description = await env.client.workflow.getHandle(workflowId).describe();
-    expect(description.startTime.getTime()).toBe(result.startTime);
+    // (the engine reads the clock once for the run and once for its Started event: a ms may pass)
+    expect(Math.abs(description.startTime.getTime() - result.startTime)).toBeLessThan(1000);
     expect((description.closeTime?.getTime() ?? 0) - description.startTime.getTime()).toBeGreaterThanOrEqual(30 * DAY);
     // (found through the search attribute the helper registered)
     const closedLate = `CellId = "${workflowId}" AND CloseTime > "${new Date(result.startTime + 29 * DAY).toISOString()}"`;
@@ -326,8 +330,10 @@ describe('dev server: time skipping', () => {
       // GIVEN a running workflow with a one-hour timer, and two extra locks on top of the initial one
       const workflowId = uniqueId('lock-counting');
       const handle = await env.client.workflow.start(longSleep, { workflowId, taskQueue: TASK_QUEUE, args: [HOUR] });
-      await waitFor(async () => (eventsOfType(await handle.fetchHistory(), 'TIMER_STARTED').length > 0 ? true : undefined));
-      const timerStart = await env.currentTimeMs();
+      const timerStart = await waitFor(async () => {
+        const [started] = eventsOfType(await handle.fetchHistory(), 'TIMER_STARTED');
+        return started ? eventTimeMs(started) : undefined;
+      });
       await testService.lockTimeSkipping({});
       await testService.lockTimeSkipping({});
 
@@ -350,7 +356,7 @@ describe('dev server: time skipping', () => {
       });
       await testService.lockTimeSkipping({});
       expect(status).toBe('COMPLETED');
-      expect((await env.currentTimeMs()) - timerStart).toBeGreaterThanOrEqual(HOUR - 1000);
+      expect((await env.currentTimeMs()) - timerStart).toBeGreaterThanOrEqual(HOUR);
       await keepHistory(workflowId);
     });
   });
