@@ -140,13 +140,14 @@ export async function startDevServer(config: DevServerConfig, log: Logger, clock
     searchAttributes: config.searchAttributes,
     updateLongPollMs: dynamicConfigDurationMs(config, 'history.longPollExpirationInterval'),
   });
+  const persistence = config.dbFilename
+    ? await openEnginePersistence(engine, config.dbFilename, log, { searchAttributes: config.searchAttributes })
+    : undefined;
+  // After the restore: time skipping derives its locks and its starting time from the state.
   const timeSkipping = virtualClock
     ? new TimeSkipping(engine, virtualClock, log, { locked: !config.enableTimeSkipping })
     : undefined;
   if (timeSkipping) engine.onCommit((txn) => timeSkipping.onCommit(txn));
-  const persistence = config.dbFilename
-    ? await openEnginePersistence(engine, config.dbFilename, log, { searchAttributes: config.searchAttributes })
-    : undefined;
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,

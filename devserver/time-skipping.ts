@@ -61,6 +61,18 @@ export function hasOutstandingTask(exec: ExecutionState): boolean {
   return false;
 }
 
+/** The latest clock time recorded in run state (0 when there is none). */
+export function latestRecordedTime(executions: Iterable<ExecutionState>): number {
+  let latest = 0;
+  for (const exec of executions) {
+    latest = Math.max(latest, exec.startTimeMs, exec.closeTimeMs, exec.wft?.scheduledTimeMs ?? 0, exec.wft?.startedTimeMs ?? 0);
+    for (const act of Object.values(exec.activities)) {
+      latest = Math.max(latest, act.currentAttemptScheduledTimeMs, act.startedTimeMs, act.lastHeartbeatTimeMs, act.lastAttemptCompleteTimeMs);
+    }
+  }
+  return latest;
+}
+
 /** What the controller needs from the engine. */
 export interface TimeSkippingHost {
   readonly scheduler: Pick<DeadlineScheduler<unknown>, 'nextDeadline' | 'fireDue' | 'rearm'>;
@@ -111,6 +123,8 @@ export class TimeSkipping {
   ) {
     this.externalLocks = options.locked ? 1 : 0;
     for (const exec of host.executions.values()) if (hasOutstandingTask(exec)) this.busyRuns.add(exec.runId);
+    // Restored state may be ahead of real time (time was skipped before a restart).
+    clock.jumpTo(latestRecordedTime(host.executions.values()));
     this.schedule();
   }
 

@@ -126,7 +126,7 @@ export class Engine implements EngineContext {
   private readonly historyWaiters = new Map<string, Set<() => boolean>>();
   /** Sticky-queue pollers to release on ShutdownWorker, by sticky queue name. */
   private readonly stickyPollers = new Map<string, Set<() => void>>();
-  /** Told about every commit, after its effects (time skipping derives its locks here). */
+  /** Told about every commit, as soon as its state changes are made (time skipping derives its locks here). */
   private readonly commitObservers: ((txn: Txn) => void)[] = [];
 
   constructor(options: EngineOptions) {
@@ -160,7 +160,7 @@ export class Engine implements EngineContext {
     this.scheduler.stop();
   }
 
-  /** Registers `observer` to run at the end of every commit. */
+  /** Registers `observer` to run at every commit, synchronously, before it is durable or published. */
   onCommit(observer: (txn: Txn) => void): void {
     this.commitObservers.push(observer);
   }
@@ -184,6 +184,9 @@ export class Engine implements EngineContext {
    * RPC layer awaits {@link durable} before answering.
    */
   private commit(txn: Txn): void {
+    // Observers read state, which is final here; they must not wait for durability (time
+    // skipping decides from them, synchronously, whether the clock may jump again).
+    for (const observe of this.commitObservers) observe(txn);
     const durable = this.writeAhead?.commit(txn);
     if (!durable) {
       this.publish(txn);
@@ -221,7 +224,6 @@ export class Engine implements EngineContext {
     this.updateWaiters.endCommit();
     for (const { namespace, taskQueue, ref } of txn.workflowTasks) this.workflowMatching.add(namespace, taskQueue, ref);
     for (const { namespace, taskQueue, ref } of txn.activityTasks) this.activityMatching.add(namespace, taskQueue, ref);
-    for (const observe of this.commitObservers) observe(txn);
   }
 
   private dispatchBufferedQueries(exec: ExecutionState): void {

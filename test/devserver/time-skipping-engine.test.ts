@@ -6,6 +6,7 @@
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
 import { parseArgs } from '../../devserver/config';
+import { ManualClock } from '../../devserver/clock';
 import { Engine, type CallContext } from '../../devserver/engine/engine';
 import { createLogger } from '../../devserver/log';
 import { TimeSkipping, VirtualClock } from '../../devserver/time-skipping';
@@ -282,5 +283,21 @@ describe('TimeSkipping', () => {
     // THEN the count is back where it was
     expect(duringSleep).toBe(0);
     expect(skipping.state()).toMatchObject({ externalLocks: 1, sleepers: [] });
+  });
+
+  it('starts from the state it is given: its busy runs, and no earlier than its latest recorded time', () => {
+    // GIVEN an engine whose state was written 10 days ahead of real time (as after a restart
+    // from a --db-filename of a server that had skipped time), with a workflow task pending
+    const engine = new Engine({ clock: new ManualClock(T0 + 10 * DAY), log: createLogger('never'), namespaces: ['default'] });
+    const runId = start(engine, 'wf-restored');
+
+    // WHEN time skipping starts on it with a clock at real time
+    const clock = new VirtualClock(() => T0);
+    const skipping = new TimeSkipping(engine, clock, createLogger('never'), { locked: true });
+    skipping.stop();
+
+    // THEN the run holds the clock, and the clock resumed at the state's time
+    expect(skipping.state().busyRuns).toEqual([runId]);
+    expect(clock.now()).toBe(T0 + 10 * DAY);
   });
 });

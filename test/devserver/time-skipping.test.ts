@@ -4,6 +4,9 @@
  * assertion is on virtual time (the workflow clock, history event times, `env.currentTimeMs()`),
  * never on wall time; wall time is only printed.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { defineSearchAttributeKey, SearchAttributeType, TimeoutType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
@@ -18,6 +21,7 @@ import {
   dailyTimers,
   heartbeatTimesOut,
   longSleep,
+  parallelTimers,
   parentAndSleepyChild,
   proceed,
   slowRetries,
@@ -466,5 +470,37 @@ describe('dev server: started with --enable-time-skipping', () => {
       const fired = eventsOfType(history, 'TIMER_FIRED')[0];
       expect(eventTimeMs(fired) - eventTimeMs(eventsOfType(history, 'TIMER_STARTED')[0])).toBeGreaterThanOrEqual(10 * DAY);
     });
+  });
+});
+
+describe('dev server: time skipping with --db-filename', () => {
+  let env: TestWorkflowEnvironment;
+  const dir = mkdtempSync(path.join(tmpdir(), 'cellops-time-skipping-'));
+
+  beforeAll(async () => {
+    env = await createTimeSkippingTestEnvironment({ sdkLogLevel: 'ERROR', extraArgs: ['--db-filename', path.join(dir, 'state.db')] });
+  });
+
+  afterAll(async () => {
+    await env?.teardown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('skips the same way when every change is published only once durable', async () => {
+    const workflowBundle = await bundleTestWorkflows();
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle });
+    // GIVEN a workflow with a one-day and a two-day timer running at once, on a persisted server
+    const workflowId = uniqueId('persisted-parallel');
+
+    // WHEN it runs
+    const { start, first, second } = await worker.runUntil(() =>
+      env.client.workflow.execute(parallelTimers, { workflowId, taskQueue: TASK_QUEUE, args: [DAY, 2 * DAY] }),
+    );
+
+    // THEN the first timer's workflow task ran at day one: the clock did not jump on to day two
+    // while that task was outstanding (not yet durable, hence not yet handed out)
+    expect(first - start).toBeGreaterThanOrEqual(DAY);
+    expect(first - start).toBeLessThan(DAY + 60_000);
+    expect(second - start).toBeGreaterThanOrEqual(2 * DAY);
   });
 });

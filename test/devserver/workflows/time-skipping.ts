@@ -124,3 +124,12 @@ export async function dailyContinueAsNew(runs: number, starts: number[] = []): P
   if (now.length >= runs) return now;
   return await continueAsNew<typeof dailyContinueAsNew>(runs, now);
 }
+
+/** Two timers running at once, of `firstMs` and `secondMs`; returns the start and each one's wake-up. */
+export async function parallelTimers(firstMs: number, secondMs: number): Promise<{ start: number; first: number; second: number }> {
+  const start = Date.now();
+  let first = 0;
+  let second = 0;
+  await Promise.all([sleep(firstMs).then(() => (first = Date.now())), sleep(secondMs).then(() => (second = Date.now()))]);
+  return { start, first, second };
+}
