@@ -198,7 +198,7 @@ export interface ExecutionState {
   cancelRequested: boolean;
   signalRequestIds: Record<string, true>;
   stateTransitionCount: number;
-  /** Workflow updates by update id (admitted, in flight, accepted or completed). */
+  /** Workflow updates (admitted, in flight, accepted or completed), keyed `u/<update id>` (see updates.ts). */
   updates: Record<string, UpdateState>;
   /** Set on child runs (and kept across continue-as-new). */
   parent: ParentRef | null;

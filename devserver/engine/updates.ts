@@ -79,16 +79,27 @@ function workflowNotReady(message: string): ServiceError {
 }
 
 /**
- * The run's update with this id. Update ids come from callers, so lookups and inserts never
- * touch inherited properties ("constructor", "__proto__" are ordinary ids here).
+ * Key of an update in `ExecutionState.updates`. Update ids come from callers; the prefix keeps
+ * every key an ordinary property name ("constructor", "__proto__", "$x" are ordinary ids here,
+ * also for the persistence codec, which skips `$` keys).
  */
+function updateKey(updateId: string): string {
+  return `u/${updateId}`;
+}
+
+/** The run's update with this id. */
 export function findUpdate(exec: ExecutionState, updateId: string): UpdateState | undefined {
-  return Object.hasOwn(exec.updates, updateId) ? exec.updates[updateId] : undefined;
+  const key = updateKey(updateId);
+  return Object.hasOwn(exec.updates, key) ? exec.updates[key] : undefined;
 }
 
 function putUpdate(exec: ExecutionState, update: UpdateState): UpdateState {
-  Object.defineProperty(exec.updates, update.updateId, { value: update, enumerable: true, writable: true, configurable: true });
+  exec.updates[updateKey(update.updateId)] = update;
   return update;
+}
+
+function forgetUpdate(exec: ExecutionState, updateId: string): void {
+  delete exec.updates[updateKey(updateId)];
 }
 
 // -----------------------------------------------------------------------------------------------
@@ -181,7 +192,7 @@ export function requeueSentUpdates(exec: ExecutionState): void {
 export function abortSentUpdates(exec: ExecutionState, decisions: UpdateDecisions): void {
   for (const u of Object.values(exec.updates)) {
     if (u.phase !== 'sent') continue;
-    delete exec.updates[u.updateId];
+    forgetUpdate(exec, u.updateId);
     decisions.decide(
       exec.runId,
       u.updateId,
@@ -319,7 +330,7 @@ export function applyUpdateMessage(ctx: EngineContext, exec: ExecutionState, msg
   txn.touched.add(exec);
   if (msg.kind === 'rejection') {
     const upd = findUpdate(exec, msg.updateId);
-    if (upd && (upd.phase === 'admitted' || upd.phase === 'sent')) delete exec.updates[msg.updateId];
+    if (upd && (upd.phase === 'admitted' || upd.phase === 'sent')) forgetUpdate(exec, msg.updateId);
     decisions.decide(exec.runId, msg.updateId, {
       stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
       outcome: { failure: msg.body.failure ?? { message: 'update rejected' } },
@@ -382,7 +393,7 @@ export function rejectUnprocessedUpdates(exec: ExecutionState, heartbeat: boolea
   if (heartbeat || !isRunning(exec)) return;
   for (const u of Object.values(exec.updates)) {
     if (u.phase !== 'sent') continue;
-    delete exec.updates[u.updateId];
+    forgetUpdate(exec, u.updateId);
     decisions.decide(exec.runId, u.updateId, {
       stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
       outcome: { failure: UNPROCESSED_UPDATE },

@@ -1,10 +1,17 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, WithStartWorkflowOperation } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
+  WithStartWorkflowOperation,
+} from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import Long from 'long';
 import { ManualClock } from '../../devserver/clock';
 import { dynamicConfigDurationMs, parseArgs, UsageError } from '../../devserver/config';
@@ -12,6 +19,8 @@ import { Engine, type CallContext } from '../../devserver/engine/engine';
 import { ServiceError } from '../../devserver/engine/errors';
 import { createLogger } from '../../devserver/log';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
+import { tempDir } from './persistence/helpers';
+import { freePort, startServer, waitUntilServing, type ServerProcess } from './persistence/server-process';
 import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId, waitFor } from './helpers';
 import type { TestActivities } from './workflows/activity-types';
 import {
@@ -407,6 +416,71 @@ describe('dev server: update calls that outlast the long poll', () => {
     expect(raw.updateRef?.updateId).toBe('long-poll-1');
     expect(result).toBe('approved by nina');
     expect(eventsOfType(await handle.fetchHistory(), 'WORKFLOW_EXECUTION_UPDATE_ACCEPTED')).toHaveLength(1);
+  });
+});
+
+describe('dev server: updates across a restart on --db-filename', () => {
+  const servers: ServerProcess[] = [];
+  let cleanupDir: (() => void) | undefined;
+
+  afterAll(async () => {
+    for (const server of servers) await server.kill();
+    cleanupDir?.();
+  });
+
+  it('answers completed and accepted updates again after SIGKILL and restart, without running them again', async () => {
+    // GIVEN a persisted server where a gate completed two updates (one with an odd id) and holds a third
+    const port = await freePort();
+    const dir = tempDir();
+    cleanupDir = dir.cleanup;
+    const address = `127.0.0.1:${port}`;
+    const serve = async (): Promise<ServerProcess> => {
+      const server = startServer(port, dir.file);
+      servers.push(server);
+      await waitUntilServing(server, port);
+      return server;
+    };
+    const workflowBundle = await bundleTestWorkflows();
+    const workflowId = uniqueId('update-restart');
+    const runPhase = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
+      const connection = await Connection.connect({ address });
+      const nativeConnection = await NativeConnection.connect({ address });
+      try {
+        const worker = await Worker.create({ connection: nativeConnection, taskQueue: TASK_QUEUE, workflowBundle });
+        return await worker.runUntil(fn(new Client({ connection })));
+      } finally {
+        await connection.close();
+        await nativeConnection.close();
+      }
+    };
+    let server = await serve();
+    await runPhase(async (client) => {
+      const handle = await client.workflow.start(approvalGate, { taskQueue: TASK_QUEUE, workflowId });
+      await handle.executeUpdate(approveUpdate, { args: ['pat'], updateId: 'approve-pat' });
+      await handle.executeUpdate(approveUpdate, { args: ['quinn'], updateId: '$quinn' });
+      await handle.startUpdate(holdUpdate, { args: ['h6'], updateId: 'hold-6', waitForStage: WorkflowUpdateStage.ACCEPTED });
+    });
+
+    // WHEN the server is killed and started again on the same file, and the same ids are sent again
+    await server.kill();
+    server = await serve();
+    const after = await runPhase(async (client) => {
+      const handle = client.workflow.getHandle<typeof approvalGate>(workflowId);
+      const again = [
+        await handle.executeUpdate(approveUpdate, { args: ['pat'], updateId: 'approve-pat' }),
+        await handle.executeUpdate(approveUpdate, { args: ['quinn'], updateId: '$quinn' }),
+      ];
+      const hold = handle.getUpdateHandle<string>('hold-6');
+      await handle.signal(releaseSignal);
+      const held = await hold.result();
+      await handle.signal(closeSignal);
+      return { again, held, handled: await handle.result() };
+    });
+
+    // THEN the completed updates answered from history, the held one completed, and no handler ran twice
+    expect(after.again).toEqual(['approved by pat', 'approved by quinn']);
+    expect(after.held).toBe('released h6');
+    expect(after.handled).toEqual(['approve:pat', 'approve:quinn', 'hold:h6']);
   });
 });
 
