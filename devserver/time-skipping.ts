@@ -130,17 +130,12 @@ export class TimeSkipping {
 
   /** The engine committed `txn`: re-derive the internal locks of the runs it touched. */
   onCommit(txn: Txn): void {
-    let changed = false;
     for (const exec of txn.touched) {
-      const busy = hasOutstandingTask(exec);
-      if (busy !== this.busyRuns.has(exec.runId)) {
-        changed = true;
-        if (busy) this.busyRuns.add(exec.runId);
-        else this.busyRuns.delete(exec.runId);
-      }
+      if (hasOutstandingTask(exec)) this.busyRuns.add(exec.runId);
+      else this.busyRuns.delete(exec.runId);
     }
-    // New deadlines may also be the next jump target, so evaluate after any commit.
-    if (changed || txn.touched.size > 0) this.schedule();
+    // New deadlines may be the next jump target too, so evaluate after any commit (coalesced).
+    this.schedule();
   }
 
   /** LockTimeSkipping. */
