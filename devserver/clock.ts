@@ -31,3 +31,29 @@ export class ManualClock implements Clock {
     this.current = Math.max(this.current, at);
   }
 }
+
+/**
+ * Reads `source` once per transaction: every time read while a transaction runs is the time it
+ * began, so the events, records and deadlines one change writes agree (a run's start time and its
+ * started event's time, say). Outside a transaction it reads `source` directly.
+ */
+export class TransactionClock implements Clock {
+  private frozenAt: number | undefined;
+
+  constructor(private readonly source: Clock) {}
+
+  now(): number {
+    return this.frozenAt ?? this.source.now();
+  }
+
+  /** Runs `fn` with the time fixed; a nested call keeps the outer transaction's time. */
+  during<T>(fn: () => T): T {
+    if (this.frozenAt !== undefined) return fn();
+    this.frozenAt = this.source.now();
+    try {
+      return fn();
+    } finally {
+      this.frozenAt = undefined;
+    }
+  }
+}

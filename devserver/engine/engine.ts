@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import type { Clock } from '../clock';
+import { TransactionClock, type Clock } from '../clock';
 import type { Logger } from '../log';
 import { DeadlineScheduler } from '../scheduler';
 import {
@@ -107,7 +107,8 @@ interface HistoryPageToken {
  * durable before the RPC answers.
  */
 export class Engine implements EngineContext {
-  readonly clock: Clock;
+  /** Fixed for the length of each transaction (see {@link TransactionClock}). */
+  readonly clock: TransactionClock;
   readonly log: Logger;
   readonly scheduler: DeadlineScheduler<DeadlineTask>;
   readonly namespaces = new Map<string, NamespaceState>();
@@ -130,12 +131,12 @@ export class Engine implements EngineContext {
   private readonly commitObservers: ((txn: Txn) => void)[] = [];
 
   constructor(options: EngineOptions) {
-    this.clock = options.clock;
+    this.clock = new TransactionClock(options.clock);
     this.log = options.log;
     this.longPollMs = options.longPollMs ?? 60_000;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 60_000;
     this.updateLongPollMs = options.updateLongPollMs ?? 20_000;
-    this.scheduler = new DeadlineScheduler<DeadlineTask>(this.clock, (task) => this.onDeadline(task));
+    this.scheduler = new DeadlineScheduler<DeadlineTask>(options.clock, (task) => this.onDeadline(task));
     for (const name of options.namespaces) this.namespaces.set(name, newNamespace(name));
     for (const ns of this.namespaces.values()) {
       for (const { name, type } of options.searchAttributes ?? []) registerSearchAttribute(ns, name, type);
@@ -172,7 +173,7 @@ export class Engine implements EngineContext {
   transact<T>(fn: (txn: Txn) => T): T {
     const txn = new Txn();
     try {
-      return fn(txn);
+      return this.clock.during(() => fn(txn));
     } finally {
       this.commit(txn);
     }
