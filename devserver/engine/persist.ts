@@ -1,12 +1,20 @@
-import { deserialize, serialize } from 'node:v8';
 import { status } from '@grpc/grpc-js';
 import type { Logger } from '../log';
 import { DurableLogError, openDurableLog, type DurableLog } from '../persistence';
 import { decodeValue, encodeValue } from '../persistence/structured';
-import type { DeadlineTask, Txn } from './context';
+import type { Txn } from './context';
 import type { Engine } from './engine';
 import { ServiceError } from './errors';
 import { newNamespace } from './namespaces';
+import {
+  decodeRecord,
+  encodeRecord,
+  frameEvents,
+  unframeEvents,
+  type DeadlineChange,
+  type EngineRecord,
+  type RunEntry,
+} from './persist-record';
 import { registerSearchAttribute, type SearchAttributeTypeName } from './search-attributes';
 import type { ExecutionState, NamespaceState } from './types';
 import { isRunning } from './workflow-tasks';
@@ -16,7 +24,7 @@ import { isRunning } from './workflow-tasks';
  * log (devserver/persistence), replay at start, and snapshot compaction. See devserver/README.md,
  * "Persistence".
  *
- * Record (V8 structured serialization):
+ * Record (layout in persist-record.ts):
  * - `runs`: each touched run's whole state except its history, encoded once with the generic
  *   codec (so fields added to `ExecutionState` persist without changes here), plus the history
  *   events appended since the run's previous record, as the bytes already encoded for serving;
@@ -36,22 +44,11 @@ export interface WriteAhead {
   flushed(): Promise<void> | undefined;
 }
 
-interface RunEntry {
+/** A run as replay collects it: only its last state is decoded, once, at the end. */
+interface ReplayedRun {
   state: Uint8Array;
-  /** Index of the first event in `events` (the number of events in earlier records). */
-  from: number;
-  /** Events, each as `u32 length | bytes`. */
-  events: Uint8Array;
-}
-
-type DeadlineChange = [key: string, at: number, task: DeadlineTask] | [key: string];
-
-interface EngineRecord {
-  v: 1;
-  taskId: number;
-  runs: RunEntry[];
-  namespaces: Uint8Array[];
-  deadlines: DeadlineChange[];
+  events: Uint8Array[];
+  eventBytes: number;
 }
 
 interface PersistedRun {
@@ -124,6 +121,8 @@ export async function openEnginePersistence(
 export class EnginePersistence implements WriteAhead {
   private readonly persisted = new WeakMap<ExecutionState, PersistedRun>();
   private readonly journal = new Map<string, DeadlineChange>();
+  private readonly replayedRuns = new Map<string, ReplayedRun>();
+  private readonly replayedDeadlines = new Map<string, DeadlineChange>();
   private tail: Promise<void> | undefined;
   private failure: ServiceError | undefined;
   private liveBytes = 0;
@@ -154,13 +153,13 @@ export class EnginePersistence implements WriteAhead {
 
   commit(txn: Txn): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure);
-    const record: EngineRecord = { v: 1, taskId: this.engine.taskIdSeq, runs: [], namespaces: [], deadlines: [] };
+    const record: EngineRecord = { taskId: this.engine.taskIdSeq, runs: [], namespaces: [], deadlines: [] };
     for (const exec of txn.touched) record.runs.push(this.runEntry(exec));
     for (const ns of txn.namespaces) record.namespaces.push(encodeNamespace(ns));
     for (const change of this.journal.values()) record.deadlines.push(change);
     this.journal.clear();
     if (record.runs.length === 0 && record.namespaces.length === 0 && record.deadlines.length === 0) return this.tail;
-    const appended = this.log.append(serialize(record)).catch((err: unknown) => {
+    const appended = this.log.append(encodeRecord(record)).catch((err: unknown) => {
       if (!this.failure) {
         this.logger.error('persistence failed: no more changes are accepted', { error: String(err) });
         this.failure = new ServiceError(status.UNAVAILABLE, `persistence failed: ${(err as Error).message}`);
@@ -194,21 +193,20 @@ export class EnginePersistence implements WriteAhead {
     const eventBytes = (previous?.eventBytes ?? 0) + events.length;
     this.liveBytes += state.length - (previous?.state.length ?? 0) + events.length;
     this.persisted.set(exec, { state, events: encoded.length, eventBytes });
-    return { state, from, events };
+    return { runId: exec.runId, state, from, events };
   }
 
   // -----------------------------------------------------------------------------------------------
   // Replay
 
-  /** Applies one record of the file to the (not yet started) engine. */
+  /** Applies one record of the file (runs are only collected; {@link rebuild} decodes them). */
   replay(bytes: Uint8Array, index: number): void {
     let record: EngineRecord;
     try {
-      record = deserialize(bytes) as EngineRecord;
+      record = decodeRecord(bytes);
     } catch (err) {
       throw new Error(`record ${index} is not an engine record (${(err as Error).message})`);
     }
-    if (typeof record !== 'object' || record === null || record.v !== 1) throw new Error(`record ${index} has an unknown version`);
     const engine = this.engine;
     engine.taskIdSeq = Math.max(engine.taskIdSeq, record.taskId);
     for (const bytesOfNs of record.namespaces) {
@@ -216,23 +214,19 @@ export class EnginePersistence implements WriteAhead {
       engine.namespaces.set(ns.name, ns);
     }
     for (const entry of record.runs) {
-      const exec = decodeValue<ExecutionState>(entry.state);
-      const previous = engine.executions.get(exec.runId);
-      const encoded = previous ? previous.log.encoded : [];
-      if (encoded.length !== entry.from) {
-        throw new Error(`record ${index}: run ${exec.runId} continues at event ${entry.from + 1} but has ${encoded.length} events`);
+      let run = this.replayedRuns.get(entry.runId);
+      if (!run) {
+        run = { state: entry.state, events: [], eventBytes: 0 };
+        this.replayedRuns.set(entry.runId, run);
       }
-      unframeEvents(entry.events, encoded);
-      exec.log.encoded = encoded;
-      engine.executions.set(exec.runId, exec);
-      const before = previous ? this.persisted.get(previous) : undefined;
-      this.liveBytes += entry.state.length - (before?.state.length ?? 0) + entry.events.length;
-      this.persisted.set(exec, { state: entry.state, events: encoded.length, eventBytes: (before?.eventBytes ?? 0) + entry.events.length });
+      if (run.events.length !== entry.from) {
+        throw new Error(`record ${index}: run ${entry.runId} continues at event ${entry.from + 1} but has ${run.events.length} events`);
+      }
+      unframeEvents(entry.events, run.events);
+      run.state = entry.state;
+      run.eventBytes += entry.events.length;
     }
-    for (const change of record.deadlines) {
-      if (change.length === 3) engine.scheduler.set(change[0], change[1], change[2]);
-      else engine.scheduler.delete(change[0]);
-    }
+    for (const change of record.deadlines) this.replayedDeadlines.set(change[0], change);
   }
 
   /**
@@ -242,6 +236,21 @@ export class EnginePersistence implements WriteAhead {
    */
   rebuild(searchAttributes: readonly { name: string; type: SearchAttributeTypeName }[]): void {
     const engine = this.engine;
+    for (const [runId, run] of this.replayedRuns) {
+      // A right-sized copy, so that the record it came from can be collected.
+      const state = Uint8Array.prototype.slice.call(run.state);
+      const exec = decodeValue<ExecutionState>(state);
+      if (exec.runId !== runId) throw new Error(`the state recorded for run ${runId} is of run ${exec.runId}`);
+      exec.log.encoded = run.events;
+      engine.executions.set(runId, exec);
+      this.persisted.set(exec, { state, events: run.events.length, eventBytes: run.eventBytes });
+      this.liveBytes += state.length + run.eventBytes;
+    }
+    this.replayedRuns.clear();
+    for (const change of this.replayedDeadlines.values()) {
+      if (change.length === 3) engine.scheduler.set(change[0], change[1], change[2]);
+    }
+    this.replayedDeadlines.clear();
     for (const ns of engine.namespaces.values()) {
       ns.runsByWorkflowId = {};
       ns.startRequestIds = {};
@@ -256,8 +265,6 @@ export class EnginePersistence implements WriteAhead {
         ns = newNamespace(exec.namespace);
         engine.namespaces.set(ns.name, ns);
       }
-      const persisted = this.persisted.get(exec);
-      if (persisted) persisted.state = Uint8Array.prototype.slice.call(persisted.state);
       (ns.runsByWorkflowId[exec.workflowId] ??= []).push(exec.runId);
       ns.startRequestIds[exec.startRequestId] = exec.runId;
       // Queries are not persisted: whoever asked is gone.
@@ -292,9 +299,9 @@ export class EnginePersistence implements WriteAhead {
     });
     engine.attachWriteAhead(this);
     // Namespaces from the command line that the file did not have, and search attributes added.
-    const record: EngineRecord = { v: 1, taskId: engine.taskIdSeq, runs: [], namespaces: [], deadlines: [] };
+    const record: EngineRecord = { taskId: engine.taskIdSeq, runs: [], namespaces: [], deadlines: [] };
     for (const ns of engine.namespaces.values()) record.namespaces.push(encodeNamespace(ns));
-    this.tail = this.log.append(serialize(record));
+    this.tail = this.log.append(encodeRecord(record));
     this.tail.catch(() => undefined);
     let openRuns = 0;
     for (const exec of engine.executions.values()) if (isRunning(exec)) openRuns++;
@@ -351,54 +358,29 @@ export class EnginePersistence implements WriteAhead {
 
   private *snapshotRecords(): Generator<Buffer> {
     const engine = this.engine;
-    const head: EngineRecord = { v: 1, taskId: engine.taskIdSeq, runs: [], namespaces: [], deadlines: [] };
+    const head: EngineRecord = { taskId: engine.taskIdSeq, runs: [], namespaces: [], deadlines: [] };
     for (const ns of engine.namespaces.values()) head.namespaces.push(encodeNamespace(ns));
     for (const { key, at, task } of engine.scheduler.entries()) head.deadlines.push([key, at, task]);
-    yield serialize(head);
+    yield encodeRecord(head);
     let chunk: RunEntry[] = [];
     let chunkBytes = 0;
     for (const exec of engine.executions.values()) {
       const persisted = this.persisted.get(exec);
       if (!persisted) continue;
       const events = frameEvents(exec.log.encoded, 0, persisted.events);
-      chunk.push({ state: persisted.state, from: 0, events });
+      chunk.push({ runId: exec.runId, state: persisted.state, from: 0, events });
       chunkBytes += persisted.state.length + events.length;
       if (chunkBytes >= SNAPSHOT_CHUNK_BYTES) {
-        yield serialize({ v: 1, taskId: engine.taskIdSeq, runs: chunk, namespaces: [], deadlines: [] } satisfies EngineRecord);
+        yield encodeRecord({ taskId: engine.taskIdSeq, runs: chunk, namespaces: [], deadlines: [] });
         chunk = [];
         chunkBytes = 0;
       }
     }
-    if (chunk.length > 0) yield serialize({ v: 1, taskId: engine.taskIdSeq, runs: chunk, namespaces: [], deadlines: [] } satisfies EngineRecord);
+    if (chunk.length > 0) yield encodeRecord({ taskId: engine.taskIdSeq, runs: chunk, namespaces: [], deadlines: [] });
   }
 }
 
 /** A namespace without its run indexes, which replay rebuilds from the runs. */
 function encodeNamespace(ns: NamespaceState): Buffer {
   return encodeValue({ ...ns, runsByWorkflowId: {}, startRequestIds: {} });
-}
-
-function frameEvents(encoded: readonly Uint8Array[], from: number, to: number): Buffer {
-  let size = 0;
-  for (let i = from; i < to; i++) size += 4 + encoded[i].length;
-  const out = Buffer.allocUnsafeSlow(size);
-  let pos = 0;
-  for (let i = from; i < to; i++) {
-    out.writeUInt32LE(encoded[i].length, pos);
-    out.set(encoded[i], pos + 4);
-    pos += 4 + encoded[i].length;
-  }
-  return out;
-}
-
-function unframeEvents(framed: Uint8Array, into: Uint8Array[]): void {
-  const view = Buffer.from(framed.buffer, framed.byteOffset, framed.byteLength);
-  for (let pos = 0; pos < view.length; ) {
-    if (pos + 4 > view.length) throw new Error('truncated event frame');
-    const length = view.readUInt32LE(pos);
-    if (pos + 4 + length > view.length) throw new Error('truncated event frame');
-    // Right-sized copies: a view would keep the whole record (with superseded states) alive.
-    into.push(Uint8Array.prototype.slice.call(view, pos + 4, pos + 4 + length));
-    pos += 4 + length;
-  }
 }
