@@ -5,7 +5,7 @@
  * workflows, after a SIGKILL. Goals: persisted throughput at least half the in-memory figure;
  * restart under 2 s.
  *
- *   npx tsx bench/devserver-persisted.bench.ts [--workflows N] [--closed N] [--open N] [--restarts N]
+ *   npx tsx bench/devserver-persisted.bench.ts [--workflows N (0: restart only)] [--closed N] [--open N] [--restarts N]
  *
  * Files go to $BENCH_DIR or the OS temp directory (put it on the disk the server will use).
  */
@@ -63,13 +63,15 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'cellops-devserver-persisted-'));
   try {
     const workflows = Number(opts.workflows);
-    console.log(`dev server throughput: ${workflows} workflows x 3 activities, 50 at a time, one worker`);
-    const memory = await throughput(workflows, []);
-    console.log(line('in memory', memory));
-    const persisted = await throughput(workflows, ['--db-filename', join(dir, 'throughput.db')]);
-    console.log(line('persisted', persisted));
-    const ratio = persisted.workflowsPerSecond / memory.workflowsPerSecond;
-    console.log(`  persisted/in-memory ${(ratio * 100).toFixed(0)}% (goal >= 50%)`);
+    if (workflows > 0) {
+      console.log(`dev server throughput: ${workflows} workflows x 3 activities, 50 at a time, one worker`);
+      const memory = await throughput(workflows, []);
+      console.log(line('in memory', memory));
+      const persisted = await throughput(workflows, ['--db-filename', join(dir, 'throughput.db')]);
+      console.log(line('persisted', persisted));
+      const ratio = persisted.workflowsPerSecond / memory.workflowsPerSecond;
+      console.log(`  persisted/in-memory ${(ratio * 100).toFixed(0)}% (goal >= 50%)`);
+    }
 
     const file = join(dir, 'restart.db');
     const closed = Number(opts.closed);

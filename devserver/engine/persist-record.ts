@@ -115,14 +115,35 @@ export function frameEvents(encoded: readonly Uint8Array[], from: number, to: nu
   return out;
 }
 
-/** Appends the events of a frame to `into`, as right-sized copies (a view would keep the whole record alive). */
-export function unframeEvents(framed: Uint8Array, into: Uint8Array[]): void {
-  const view = Buffer.from(framed.buffer, framed.byteOffset, framed.byteLength);
-  for (let pos = 0; pos < view.length; ) {
-    if (pos + 4 > view.length) throw new Error('truncated event frame');
-    const length = view.readUInt32LE(pos);
-    if (pos + 4 + length > view.length) throw new Error('truncated event frame');
-    into.push(Uint8Array.prototype.slice.call(view, pos + 4, pos + 4 + length));
+/** The number of events in a frame (validating its lengths), without allocating. */
+export function countEvents(framed: Uint8Array): number {
+  let count = 0;
+  for (let pos = 0; pos < framed.length; count++) {
+    if (pos + 4 > framed.length) throw new Error('truncated event frame');
+    const length = (framed[pos] | (framed[pos + 1] << 8) | (framed[pos + 2] << 16)) + framed[pos + 3] * 0x1000000;
     pos += 4 + length;
+    if (pos > framed.length) throw new Error('truncated event frame');
   }
+  return count;
+}
+
+/**
+ * The events of frames (already validated by {@link countEvents}) as views into one right-sized
+ * buffer, so the records they came from, with the superseded states they hold, can be collected.
+ */
+export function unframeEvents(frames: readonly Uint8Array[], count: number, framedBytes: number): Uint8Array[] {
+  const own = new Uint8Array(framedBytes - 4 * count);
+  const events = new Array<Uint8Array>(count);
+  let n = 0;
+  let at = 0;
+  for (const framed of frames) {
+    for (let pos = 0; pos < framed.length; ) {
+      const length = (framed[pos] | (framed[pos + 1] << 8) | (framed[pos + 2] << 16)) + framed[pos + 3] * 0x1000000;
+      own.set(framed.subarray(pos + 4, pos + 4 + length), at);
+      events[n++] = new Uint8Array(own.buffer, at, length);
+      at += length;
+      pos += 4 + length;
+    }
+  }
+  return events;
 }

@@ -9,6 +9,7 @@ import { newNamespace } from './namespaces';
 import {
   decodeRecord,
   encodeRecord,
+  countEvents,
   frameEvents,
   unframeEvents,
   type DeadlineChange,
@@ -47,7 +48,9 @@ export interface WriteAhead {
 /** A run as replay collects it: only its last state is decoded, once, at the end. */
 interface ReplayedRun {
   state: Uint8Array;
-  events: Uint8Array[];
+  /** Framed events, views into the records. */
+  frames: Uint8Array[];
+  events: number;
   eventBytes: number;
 }
 
@@ -216,13 +219,14 @@ export class EnginePersistence implements WriteAhead {
     for (const entry of record.runs) {
       let run = this.replayedRuns.get(entry.runId);
       if (!run) {
-        run = { state: entry.state, events: [], eventBytes: 0 };
+        run = { state: entry.state, frames: [], events: 0, eventBytes: 0 };
         this.replayedRuns.set(entry.runId, run);
       }
-      if (run.events.length !== entry.from) {
-        throw new Error(`record ${index}: run ${entry.runId} continues at event ${entry.from + 1} but has ${run.events.length} events`);
+      if (run.events !== entry.from) {
+        throw new Error(`record ${index}: run ${entry.runId} continues at event ${entry.from + 1} but has ${run.events} events`);
       }
-      unframeEvents(entry.events, run.events);
+      run.events += countEvents(entry.events);
+      if (entry.events.length > 0) run.frames.push(entry.events);
       run.state = entry.state;
       run.eventBytes += entry.events.length;
     }
@@ -241,9 +245,9 @@ export class EnginePersistence implements WriteAhead {
       const state = Uint8Array.prototype.slice.call(run.state);
       const exec = decodeValue<ExecutionState>(state);
       if (exec.runId !== runId) throw new Error(`the state recorded for run ${runId} is of run ${exec.runId}`);
-      exec.log.encoded = run.events;
+      exec.log.encoded = unframeEvents(run.frames, run.events, run.eventBytes);
       engine.executions.set(runId, exec);
-      this.persisted.set(exec, { state, events: run.events.length, eventBytes: run.eventBytes });
+      this.persisted.set(exec, { state, events: run.events, eventBytes: run.eventBytes });
       this.liveBytes += state.length + run.eventBytes;
     }
     this.replayedRuns.clear();
