@@ -12,7 +12,8 @@ import Long from 'long';
  * - int64 fields are `Long` instances, whose methods the engine calls (`toNumber`); they are tagged
  *   on the way in and revived as `Long` on the way out.
  *
- * Keys starting with `$` are not data (protobufjs's `$type`) and are dropped.
+ * Keys of plain objects are kept whatever they are; on class instances, keys starting with `$`
+ * are not data (protobufjs's `$type`) and are dropped.
  *
  * New fields of any state type are covered without changes here, as long as they are plain data.
  */
@@ -36,14 +37,26 @@ function toPlain(value: unknown): unknown {
   if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, toPlain(v)]));
   if (value instanceof Set) return new Set([...value].map(toPlain));
   const out: Record<string, unknown> = {};
-  // for-in on purpose: protobufjs keeps default field values on the prototype. It also puts the
-  // reflected `$type` there (a cyclic graph); no field name starts with `$`.
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto === Object.prototype || proto === null) {
+    // Plain data: every own key, whatever it is ("$x", "__proto__" as an own key).
+    for (const key of Object.keys(value)) setOwn(out, key, toPlain((value as Record<string, unknown>)[key]));
+    return out;
+  }
+  // A class instance (protobufjs message): for-in on purpose, since protobufjs keeps default field
+  // values on the prototype. It also puts the reflected `$type` there (a cyclic graph); no proto
+  // field name starts with `$`.
   for (const key in value) {
     if (key.charCodeAt(0) === 36 /* $ */) continue;
     const v = (value as Record<string, unknown>)[key];
-    if (typeof v !== 'function') out[key] = toPlain(v);
+    if (typeof v !== 'function') setOwn(out, key, toPlain(v));
   }
   return out;
+}
+
+function setOwn(target: Record<string, unknown>, key: string, v: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value: v, enumerable: true, writable: true, configurable: true });
+  else target[key] = v;
 }
 
 function revive(value: unknown): unknown {
@@ -61,6 +74,10 @@ function revive(value: unknown): unknown {
   const record = value as Record<string, unknown>;
   const bits = record[LONG_TAG];
   if (Array.isArray(bits)) return Long.fromBits(bits[0] as number, bits[1] as number, bits[2] as boolean);
-  for (const key of Object.keys(record)) record[key] = revive(record[key]);
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    const revived = revive(v);
+    if (revived !== v) setOwn(record, key, revived);
+  }
   return record;
 }
