@@ -36,12 +36,15 @@ function choice<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed:
   return value as T;
 }
 
+const definedOnly = (env: NodeJS.ProcessEnv): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+
 /** Reads the configuration; throws on an invalid value. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): WorkerConfig {
   const profileConfigured = env.TEMPORAL_ADDRESS || env.TEMPORAL_PROFILE || env.TEMPORAL_CONFIG_FILE;
   let temporal: TemporalTarget;
   if (profileConfigured) {
-    const { connectionOptions, namespace } = loadClientConnectConfig({ profile: env.TEMPORAL_PROFILE });
+    const { connectionOptions, namespace } = loadClientConnectConfig({ profile: env.TEMPORAL_PROFILE, overrideEnvVars: definedOnly(env) });
     temporal = { kind: 'configured', connectionOptions, namespace: namespace ?? 'default' };
   } else {
     const port = Number(env.CELLOPS_DEV_SERVER_PORT ?? 7233);

@@ -72,7 +72,8 @@ export async function cellRestart(input: CellRestartInput): Promise<ProcedureRep
 async function putCellBack(ctx: ProcedureContext, input: CellRestartInput, stage: Stage, permitHeld: boolean, err: unknown): Promise<ProcedureReport> {
   const { run, cell } = ctx;
   const error = failureMessage(err);
-  const aborted = failureType(err) === ABORTED;
+  // An abort asked for while a step was failing is still the operator's decision to stop.
+  const aborted = failureType(err) === ABORTED || run.abortRequested !== undefined;
   const failedStep = [...run.progress.steps].reverse().find((s) => s.status === 'failed')?.name ?? run.progress.currentStep ?? 'unknown';
   const notify = (what: string, severity: 'warning' | 'critical', subject: string, message: string) =>
     run.compensate(`notify-${what}`, () => notifyOperator(ctx, what, severity, subject, message));

@@ -1,6 +1,6 @@
 /**
- * Saved cell restart histories (recorded on the dev server by cell-restart.test.ts with
- * `CELLOPS_SAVE_HISTORIES=1`) replay cleanly against today's workflow code, and a deliberately
+ * Saved cell restart, stability watch and fleet guard histories (recorded on the dev server by
+ * their tests with `CELLOPS_SAVE_HISTORIES=1`) replay cleanly against today's workflow code, and a deliberately
  * changed workflow fails the replay of the same history.
  */
 import { readFile } from 'node:fs/promises';
@@ -11,7 +11,16 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle
 import { bundleCellopsWorkflows } from '../helpers/procedures-environment';
 import { HISTORIES_DIR } from './cell-replacement.helpers';
 
-const HISTORIES = ['cellRestart-happy-path', 'cellRestart-traffic-stuck', 'cellRestart-abort-mid-drain', 'cellRestart-escalated'];
+/** Each saved history and the workflow id it ran under. */
+const HISTORIES: [name: string, workflowId: string][] = [
+  ['cellRestart-happy-path', 'cell-recovery-cell-002'],
+  ['cellRestart-traffic-stuck', 'cell-recovery-cell-002'],
+  ['cellRestart-abort-mid-drain', 'cell-recovery-cell-002'],
+  ['cellRestart-escalated', 'cell-recovery-cell-002'],
+  // The helpers of every procedure: a long watch's child at its continue-as-new, the guard's permits.
+  ['stabilityWatch-continued', 'cell-recovery-cell-002-stability-watch'],
+  ['fleetGuard-permits', 'cellops-fleet-guard'],
+];
 
 let bundle: WorkflowBundleWithSourceMap;
 let changed: WorkflowBundleWithSourceMap;
@@ -34,8 +43,8 @@ async function load(name: string): Promise<unknown> {
 }
 
 describe('cellRestart replay', () => {
-  test.each(HISTORIES)('%s replays cleanly', async (name) => {
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, historyFromJSON(await load(name)), 'cell-recovery-cell-002')).resolves.toBeUndefined();
+  test.each(HISTORIES)('%s replays cleanly', async (name, workflowId) => {
+    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, historyFromJSON(await load(name)), workflowId)).resolves.toBeUndefined();
   });
 
   test('the same happy-path history fails against a changed workflow (steps 1 and 2 swapped)', async () => {

@@ -3,7 +3,9 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createFleetGuardActivities } from '../../activities/fleet-guard';
 import type { BlastRadius } from '../../domain/procedures/drain-permits';
 import { FLEET_GUARD_WORKFLOW_ID } from '../../domain/workflow-ids';
+import { GUARD_REQUESTS_PER_RUN } from '../../workflows/fleet-guard';
 import { drainPermitsQuery } from '../../workflows/messages';
+import { saveHistoryIfAsked } from './cell-replacement.helpers';
 import { bundleCellopsWorkflows, createFleetWorkers, createTestFleet, PROCEDURE_SEARCH_ATTRIBUTES } from '../helpers/procedures-environment';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
 
@@ -54,7 +56,27 @@ describe('the fleet guard', () => {
       const guards = [];
       for await (const w of env.client.workflow.list({ query: `WorkflowType = "fleetGuard"` })) guards.push(w.workflowId);
       expect(guards).toEqual([FLEET_GUARD_WORKFLOW_ID]);
+      await saveHistoryIfAsked(env.client.workflow.getHandle(FLEET_GUARD_WORKFLOW_ID), 'fleetGuard-permits');
       await env.client.workflow.getHandle(FLEET_GUARD_WORKFLOW_ID).terminate('test done');
+    });
+  });
+
+  test('after 500 requests the guard continues as new, carrying the permits held; requests keep working across the hand-over', async () => {
+    const fleet = await createTestFleet(env);
+    const workers = await createFleetWorkers(env, fleet, { bundle });
+    const guard = createFleetGuardActivities({ client: env.client });
+    await workers.runUntil(async () => {
+      const handle = env.client.workflow.getHandle(FLEET_GUARD_WORKFLOW_ID);
+      expect(await guard.requestDrainPermit(request('cell-recovery-cell-001', 'cell-001'))).toEqual({ granted: true, alreadyHeld: false });
+      const firstRun = (await handle.describe()).runId;
+      // A holder re-asking (a retried activity) counts as a request too.
+      for (let i = 1; i < GUARD_REQUESTS_PER_RUN; i++) await guard.requestDrainPermit(request('cell-recovery-cell-001', 'cell-001'));
+      const after = await guard.requestDrainPermit(request('cell-recovery-cell-002', 'cell-002'));
+      expect(after).toEqual({ granted: false, reason: '1 of at most 1 cells already out (cell-001)' });
+      const described = await handle.describe();
+      expect(described.runId).not.toBe(firstRun);
+      expect(await handle.query(drainPermitsQuery)).toEqual([expect.objectContaining({ holder: 'cell-recovery-cell-001', cellId: 'cell-001' })]);
+      await handle.terminate('test done');
     });
   });
 });

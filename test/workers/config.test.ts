@@ -1,0 +1,26 @@
+import { loadWorkerConfig } from '../../workers/config';
+
+describe('loadWorkerConfig', () => {
+  test('nothing configured: the embedded dev server on 7233, the simulator with its hooks, the example registry', () => {
+    const config = loadWorkerConfig({}, '/nonexistent');
+    expect(config).toMatchObject({ temporal: { kind: 'embedded', port: 7233, namespace: 'default' }, aws: 'simulator', hooks: { kind: 'simulator' } });
+    expect(config.registryPath).toMatch(/cells\.example\.yaml$/);
+  });
+
+  test('TEMPORAL_ADDRESS means a real server (through envconfig); AWS credentials mean real AWS, and then no simulated hooks', () => {
+    const config = loadWorkerConfig({ TEMPORAL_ADDRESS: 'temporal.example.com:7233', TEMPORAL_NAMESPACE: 'prod', AWS_PROFILE: 'ops', CELLOPS_REGISTRY: '/etc/cellops/cells.yaml' });
+    expect(config.temporal).toMatchObject({ kind: 'configured', namespace: 'prod', connectionOptions: { address: 'temporal.example.com:7233' } });
+    expect(config).toMatchObject({ aws: 'aws', hooks: { kind: 'none' }, registryPath: '/etc/cellops/cells.yaml' });
+  });
+
+  test('bad values fail at start, naming the variable', () => {
+    expect(() => loadWorkerConfig({ CELLOPS_AWS: 'azure' })).toThrow('CELLOPS_AWS must be one of aws, simulator, got "azure"');
+    expect(() => loadWorkerConfig({ CELLOPS_DEV_SERVER_PORT: 'x' })).toThrow(/CELLOPS_DEV_SERVER_PORT must be a port number/);
+    expect(() => loadWorkerConfig({ CELLOPS_HOOKS: 'webhook' })).toThrow('CELLOPS_HOOKS=webhook needs CELLOPS_HOOKS_URL');
+    expect(() => loadWorkerConfig({ CELLOPS_AWS: 'aws', CELLOPS_HOOKS: 'simulator' })).toThrow(/needs the simulated fleet/);
+  });
+
+  test('a webhook URL selects the webhook hooks', () => {
+    expect(loadWorkerConfig({ CELLOPS_HOOKS_URL: 'https://app.example.com/hooks', CELLOPS_HOOKS_TOKEN: 's3cret' }).hooks).toEqual({ kind: 'webhook', baseUrl: 'https://app.example.com/hooks', authToken: 's3cret' });
+  });
+});
