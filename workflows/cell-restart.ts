@@ -46,8 +46,10 @@ export async function cellRestart(input: CellRestartInput): Promise<ProcedureRep
     stage = 'draining';
     await run.step('drain-traffic', () => drainGradually(ctx, { step: 'drain' }));
     // 4. Restart the cell's services (restart-nonce update of its stack)
-    stage = 'restarting';
-    await run.step('restart-services', () => stacks.restartCellServices({ requestToken: stepToken('restart'), stackName: cell.stack.name, restartParameter: cell.stack.restartParameter }));
+    await run.step('restart-services', () => {
+      stage = 'restarting'; // inside the step: an abort held before it (paused) still finds the services untouched
+      return stacks.restartCellServices({ requestToken: stepToken('restart'), stackName: cell.stack.name, restartParameter: cell.stack.restartParameter });
+    });
     // 5. Wait for the stack to be stable
     await run.step('wait-stack-stable', () => stackWait.waitForStack({ requestToken: stepToken('restart-wait'), stackName: cell.stack.name, until: 'stable' }));
     // 6. Full health check

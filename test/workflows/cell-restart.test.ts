@@ -15,7 +15,7 @@ import type { ProcedureReport } from '../../domain/procedures/report';
 import { CellIdAttribute, ProcedureAttribute, StepAttribute } from '../../domain/search-attributes';
 import { FLEET_GUARD_WORKFLOW_ID } from '../../domain/workflow-ids';
 import type { RecordedCall } from '../../simulator';
-import { abortSignal, drainPermitsQuery, progressQuery } from '../../workflows/messages';
+import { abortSignal, drainPermitsQuery, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import { bundleCellopsWorkflows, createFleetWorkers, createTestFleet, PROCEDURE_SEARCH_ATTRIBUTES, terminateRunning, type TestFleet } from '../helpers/procedures-environment';
 import { createTimeSkippingTestEnvironment } from '../helpers/test-environment';
 import { saveHistoryIfAsked } from './cell-replacement.helpers';
@@ -217,6 +217,45 @@ describe('cell restart', () => {
     expect(fleet.fleet.weights()['cell-002']).toBe(100);
     expect(fleet.calls.count({ service: 'cloudformation' })).toBe(0);
     expect(permitsAfter).toEqual([]);
+  });
+
+  test('pause holds the procedure before its next step however long it waits; resume carries on to the end', async () => {
+    const fleet = await createTestFleet(env);
+    const workers = await createFleetWorkers(env, fleet, { bundle });
+    const { held, report } = await workers.runUntil(async () => {
+      const handle = await startProcedure(env.client, { procedure: 'cellRestart', input: fleet.input('cell-002') });
+      while ((fleet.fleet.weights()['cell-002'] ?? 100) > 50) await env.sleep(20_000);
+      await handle.signal(pauseSignal, { requestedBy: 'bob@example.com', reason: 'checking a dashboard' });
+      // The drain step runs to its end, then nothing starts for two hours.
+      await env.sleep(2 * 3600_000);
+      const held: ProcedureProgress = await handle.query(progressQuery);
+      const updatesWhileHeld = fleet.calls.count({ command: 'UpdateStack' });
+      const weightWhileHeld = fleet.fleet.weights()['cell-002'];
+      await handle.signal(resumeSignal);
+      return { held: { ...held, updatesWhileHeld, weightWhileHeld }, report: (await handle.result()) as ProcedureReport };
+    });
+    expect(held).toMatchObject({ state: 'paused', updatesWhileHeld: 0, weightWhileHeld: 0 });
+    expect(held.steps.map((s) => s.name)).toEqual(['check-eligibility', 'acquire-drain-permit', 'drain-traffic']);
+    expect(report).toMatchObject({ outcome: 'completed', cellEndState: 'in-service' });
+    expect(fleet.calls.count({ command: 'UpdateStack' })).toBe(1);
+    expect(fleet.fleet.weights()['cell-002']).toBe(100);
+  });
+
+  test('an abort while paused before the restart: the services were never touched, so the drained cell goes back into service', async () => {
+    const fleet = await createTestFleet(env);
+    const workers = await createFleetWorkers(env, fleet, { bundle });
+    const report = await workers.runUntil(async () => {
+      const handle = await startProcedure(env.client, { procedure: 'cellRestart', input: fleet.input('cell-002') });
+      while ((fleet.fleet.weights()['cell-002'] ?? 100) > 50) await env.sleep(20_000);
+      await handle.signal(pauseSignal, { requestedBy: 'bob@example.com', reason: 'hold on' });
+      await env.sleep(30 * 60_000);
+      await handle.signal(abortSignal, { requestedBy: 'bob@example.com', reason: 'not today' });
+      return (await handle.result()) as ProcedureReport;
+    });
+    expect(report).toMatchObject({ outcome: 'aborted', cellEndState: 'in-service' });
+    expect(report.steps.map((s) => s.name)).toEqual(['check-eligibility', 'acquire-drain-permit', 'drain-traffic', 'restore-traffic-back', 'release-drain-permit']);
+    expect(weightsWritten(fleet, 'cell-002')).toEqual([75, 50, 25, 0, 25, 50, 75, 100]);
+    expect(fleet.calls.count({ service: 'cloudformation' })).toBe(0);
   });
 
   test('a second alarm for a cell already in recovery starts nothing and names the running workflow; the first run is not disturbed', async () => {
