@@ -129,6 +129,7 @@ export class EnginePersistence implements WriteAhead {
   private tail: Promise<void> | undefined;
   private failure: ServiceError | undefined;
   private liveBytes = 0;
+  private closed = false;
   private compaction: Promise<void> | undefined;
   private lastReport: RecoveryReport | undefined;
   private readonly compactMinBytes: number;
@@ -181,6 +182,7 @@ export class EnginePersistence implements WriteAhead {
 
   /** Waits for pending records and a running compaction, then closes the file. */
   async close(): Promise<void> {
+    this.closed = true;
     this.engine.scheduler.observe(undefined);
     await this.compaction;
     await this.log.close();
@@ -318,7 +320,8 @@ export class EnginePersistence implements WriteAhead {
       truncatedBytes,
       ms: Math.round(performance.now() - t0),
     };
-    this.maybeCompact();
+    // Not before the server answers: building the snapshot holds the event loop briefly.
+    setTimeout(() => this.maybeCompact(), 1_000).unref();
     return this.lastReport;
   }
 
@@ -326,7 +329,7 @@ export class EnginePersistence implements WriteAhead {
   // Compaction
 
   private maybeCompact(): void {
-    if (this.compaction || this.failure) return;
+    if (this.compaction || this.failure || this.closed) return;
     const bytes = this.log.stats.bytes;
     if (bytes < this.compactMinBytes || bytes < this.compactRatio * this.liveBytes) return;
     this.compactNow().catch(() => undefined);
