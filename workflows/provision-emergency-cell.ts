@@ -12,6 +12,7 @@ import type { Cell } from '../domain/registry/schema';
 import { newCellTags } from '../domain/procedures/replacement';
 import { aws, route53Sync, stackWait } from './lib/proxies';
 import { stepToken } from './lib/context';
+import { failureMessage } from './lib/failures';
 
 /** Input of `provisionEmergencyCell`. */
 export interface ProvisionEmergencyCellInput {
@@ -46,7 +47,7 @@ export async function provisionEmergencyCell(input: ProvisionEmergencyCellInput)
     throw ApplicationFailure.create({
       type: 'EmergencyCellFailed',
       nonRetryable: true,
-      message: `emergency cell ${cell.id} could not be created (its stack ${cell.stack.name} was deleted again): ${err instanceof Error ? err.message : String(err)}`,
+      message: `emergency cell ${cell.id} could not be created (its stack ${cell.stack.name} was deleted again): ${failureMessage(err)}`,
       cause: err instanceof Error ? err : undefined,
     });
   }

@@ -108,6 +108,27 @@ describe('cellReplacement branches', () => {
     expect(fleet.fleet.weights()).toEqual({ 'cell-001': 100, 'cell-002': 100, 'cell-003-r': 100 });
   });
 
+  test('an emergency cell that cannot be built: its stack is deleted again, the procedure fails before building the replacement, the cell stays drained', async () => {
+    const fleet = await createTestFleet(env, { requestsPerSecond: 2_000 });
+    fleet.fleet.inject({ kind: 'stack-create-failure', stackName: 'shop-cell-002-e1', reason: 'Resource limit exceeded' });
+    const { failure, report } = await withWorkers(fleet, async () => {
+      const handle = await startReplacement(env, fleet, 'cell-002');
+      await skipUntil(env, handle, awaitingApproval('emergency-capacity'));
+      await decide(handle, 'emergency-capacity', true);
+      return await failureOf(handle);
+    });
+
+    expect(failure.type).toBe('EmergencyCellFailed');
+    expect(failure.message).toContain('emergency cell cell-002-e1 could not be created (its stack shop-cell-002-e1 was deleted again)');
+    expect(failure.message).toContain('Resource limit exceeded');
+    expect(failure.message).toContain('cell-002 is kept drained, no replacement was built, the drain permit stays held');
+    expect(report).toMatchObject({ outcome: 'failed', cellEndState: 'drained-operator-notified', replacement: { emergencyCells: [], replacementInService: false, permitReleased: false } });
+    expect(report.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['acquire-drain-permit:done', 'drain-at-once:done', 'check-capacity:done', 'add-emergency-capacity:failed', 'notify-operator:done']);
+    expect(fleet.fleet.stacks().find((s) => s.stackName === 'shop-cell-002-e1')?.status).toBe('DELETE_COMPLETE');
+    expect(fleet.calls.count({ service: 'cloudformation', command: 'CreateStack' })).toBe(1);
+    expect(fleet.fleet.weights()).toEqual({ 'cell-001': 100, 'cell-002': 0, 'cell-003': 100 });
+  });
+
   test('replacement stack fails: a clear failure, the half-built stack deleted, the failed cell kept drained with its permit and an operator notified', async () => {
     const fleet = await createTestFleet(env);
     fleet.fleet.inject({ kind: 'stack-create-failure', stackName: 'shop-cell-002-r', reason: 'Resource handler returned message: "Not enough capacity"' });

@@ -93,7 +93,12 @@ export class ReplacementState {
   endStateSentence(): string {
     const failed = this.ctx.cell.id;
     if (this.stage === 'before-drain') return `${failed} was not touched and still serves traffic`;
-    const replacement = this.stage === 'in-service' ? `${this.replacement.id} serves its traffic` : `no replacement is in service (${this.replacement.id} was removed)`;
+    const replacement =
+      this.stage === 'in-service'
+        ? `${this.replacement.id} serves its traffic`
+        : this.stage === 'drained'
+          ? 'no replacement was built'
+          : `no replacement is in service (${this.replacement.id} was removed)`;
     const permit = this.permitHeld ? 'the drain permit stays held' : 'the drain permit was released';
     const broken = this.compensationError ? `; putting things back failed too: ${this.compensationError}` : '';
     return `${failed} is kept drained, ${replacement}, ${permit}${broken}`;
