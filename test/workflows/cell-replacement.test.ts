@@ -225,4 +225,25 @@ describe('cellReplacement', () => {
     expect(fleet.fleet.hooks().notifications.map((n) => n.subject)).toContain('Cell replacement of cell-002 aborted');
     expect(report.held).toEqual([]);
   });
+  test('abort before the replacement is built: nothing to undo, the failed cell stays drained and keeps its permit, an operator is told', async () => {
+    const fleet = await createTestFleet(env);
+    const report = await withWorkers(fleet, async () => {
+      const handle = await startReplacement(env, fleet, 'cell-003');
+      await skipUntil(env, handle, (p) => p.currentStep === 'drain-at-once');
+      await handle.signal(abortSignal, { requestedBy: 'carol@example.com', reason: 'wrong cell' });
+      return { ...(await result(handle)), held: await permits() };
+    });
+
+    expect(report).toMatchObject({
+      outcome: 'aborted',
+      cellEndState: 'drained-operator-notified',
+      replacement: { replacementInService: false, failedCell: { kind: 'kept', because: 'aborted' }, permitReleased: false },
+    });
+    expect(report.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['acquire-drain-permit:done', 'drain-at-once:failed', 'notify-operator:done']);
+    expect(report.recommendations.join('\n')).toContain('still holds the drain permit of cell-003');
+    expect(report.held).toEqual(['cell-003 by cell-recovery-cell-003']);
+    expect(fleet.fleet.weights()).toEqual({ 'cell-001': 100, 'cell-002': 100, 'cell-003': 0 });
+    expect(fleet.calls.count({ command: 'CreateStack' })).toBe(0);
+    expect(fleet.fleet.hooks().notifications.map((n) => `${n.severity}: ${n.subject}`)).toEqual(['critical: Cell replacement of cell-003 aborted']);
+  });
 });
