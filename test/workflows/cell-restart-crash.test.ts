@@ -10,6 +10,7 @@
  * was started by it): a task held by a dead worker waits out its timeout in real time, as time
  * skipping stays locked while a task is outstanding, which would make the test take minutes.
  */
+import { unlink } from 'node:fs/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -35,6 +36,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env?.teardown();
+  if (bundlePath) await unlink(bundlePath);
 });
 
 const STEPS = ['check-eligibility', 'acquire-drain-permit', 'drain-traffic', 'restart-services', 'wait-stack-stable', 'health-check', 'restore-traffic', 'watch-stability', 'release-drain-permit'];
