@@ -1,9 +1,5 @@
-import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createLocalTestEnvironment } from '../helpers/test-environment';
-import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId, waitFor } from './helpers';
+import { useTestWorkflows, eventsOfType, eventTypes, uniqueId, waitFor } from './helpers';
 import { childWaits, finishSignal, lineage, parentOfChild, parentWithPolicies } from './workflows';
 
 type History = temporal.api.history.v1.IHistory;
@@ -17,36 +13,11 @@ function nonTaskEventTypes(history: History): string[] {
 }
 
 describe('dev server: child workflows', () => {
-  let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    env = await createLocalTestEnvironment({ sdkLogLevel: 'ERROR' });
-    workflowBundle = await bundleTestWorkflows();
-  });
-
-  afterAll(async () => {
-    await env?.teardown();
-  });
-
-  async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle });
-    return await worker.runUntil(fn);
-  }
-
-  async function history(workflowId: string): Promise<History> {
-    return await env.client.workflow.getHandle(workflowId).fetchHistory();
-  }
-
-  async function expectReplays(...workflowIds: string[]): Promise<void> {
-    for (const workflowId of workflowIds) {
-      const saved = historyFromJSON(JSON.parse(historyToJSON(await history(workflowId))));
-      await Worker.runReplayHistory({ workflowBundle }, saved, workflowId);
-    }
-  }
+  const wf = useTestWorkflows(TASK_QUEUE);
+  const { withWorker, history, expectReplays } = wf;
 
   async function describe(workflowId: string) {
-    return await env.connection.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId } });
+    return await wf.env.connection.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId } });
   }
 
   it('runs nested children to completion and tells each its parent and root', async () => {
@@ -56,7 +27,7 @@ describe('dev server: child workflows', () => {
     const grandchild = `${child}-1`;
 
     // WHEN it runs
-    const result = await withWorker(() => env.client.workflow.execute(lineage, { taskQueue: TASK_QUEUE, workflowId: top, args: [2] }));
+    const result = await withWorker(() => wf.env.client.workflow.execute(lineage, { taskQueue: TASK_QUEUE, workflowId: top, args: [2] }));
 
     // THEN each workflow saw its parent and the root of the chain (a top-level workflow has neither)
     const topRunId = (await describe(top)).workflowExecutionInfo?.execution?.runId;
@@ -126,7 +97,7 @@ describe('dev server: child workflows', () => {
   it('reports a failed child to its parent as ChildWorkflowExecutionFailed', async () => {
     const workflowId = uniqueId('child-fails');
     const outcome = await withWorker(() =>
-      env.client.workflow.execute(parentOfChild, { taskQueue: TASK_QUEUE, workflowId, args: ['fails'] }),
+      wf.env.client.workflow.execute(parentOfChild, { taskQueue: TASK_QUEUE, workflowId, args: ['fails'] }),
     );
     expect(outcome).toEqual({ failure: 'ChildWorkflowFailure', cause: 'ApplicationFailure', causeMessage: 'child gave up' });
     const parentHistory = await history(workflowId);
@@ -146,7 +117,7 @@ describe('dev server: child workflows', () => {
   it('reports a child that hit its execution timeout as ChildWorkflowExecutionTimedOut', async () => {
     const workflowId = uniqueId('child-times-out');
     const outcome = await withWorker(() =>
-      env.client.workflow.execute(parentOfChild, { taskQueue: TASK_QUEUE, workflowId, args: ['times-out'] }),
+      wf.env.client.workflow.execute(parentOfChild, { taskQueue: TASK_QUEUE, workflowId, args: ['times-out'] }),
     );
     expect(outcome).toMatchObject({ failure: 'ChildWorkflowFailure', cause: 'TimeoutFailure' });
     const timedOut = eventsOfType(await history(workflowId), 'CHILD_WORKFLOW_EXECUTION_TIMED_OUT')[0];
@@ -162,7 +133,7 @@ describe('dev server: child workflows', () => {
 
     // WHEN it runs
     const outcome = await withWorker(() =>
-      env.client.workflow.execute(parentOfChild, { taskQueue: TASK_QUEUE, workflowId, args: ['is-cancelled'] }),
+      wf.env.client.workflow.execute(parentOfChild, { taskQueue: TASK_QUEUE, workflowId, args: ['is-cancelled'] }),
     );
 
     // THEN the parent saw the child canceled, after the server relayed its cancel request
@@ -198,9 +169,9 @@ describe('dev server: child workflows', () => {
     const workflowId = uniqueId('child-terminated');
     const childId = `${workflowId}-child`;
     const outcome = await withWorker(async () => {
-      const parent = await env.client.workflow.start(parentOfChild, { taskQueue: TASK_QUEUE, workflowId, args: ['is-terminated'] });
+      const parent = await wf.env.client.workflow.start(parentOfChild, { taskQueue: TASK_QUEUE, workflowId, args: ['is-terminated'] });
       await waitFor(async () => (eventsOfType(await history(workflowId), 'CHILD_WORKFLOW_EXECUTION_STARTED').length > 0 ? true : undefined));
-      await env.client.workflow.getHandle(childId).terminate('test terminates the child');
+      await wf.env.client.workflow.getHandle(childId).terminate('test terminates the child');
       return await parent.result();
     });
     expect(outcome).toMatchObject({ failure: 'ChildWorkflowFailure', cause: 'TerminatedFailure' });
@@ -216,11 +187,11 @@ describe('dev server: child workflows', () => {
     const takenId = uniqueId('taken');
     const workflowId = uniqueId('child-conflict');
     const outcome = await withWorker(async () => {
-      await env.client.workflow.start(childWaits, { taskQueue: TASK_QUEUE, workflowId: takenId });
+      await wf.env.client.workflow.start(childWaits, { taskQueue: TASK_QUEUE, workflowId: takenId });
       // WHEN a parent starts a child with the same id
-      return await env.client.workflow.execute(parentOfChild, { taskQueue: TASK_QUEUE, workflowId, args: ['conflicts', takenId] });
+      return await wf.env.client.workflow.execute(parentOfChild, { taskQueue: TASK_QUEUE, workflowId, args: ['conflicts', takenId] });
     });
-    await env.client.workflow.getHandle(takenId).terminate('test done');
+    await wf.env.client.workflow.getHandle(takenId).terminate('test done');
 
     // THEN the SDK surfaced WorkflowExecutionAlreadyStartedError from StartChildWorkflowExecutionFailed
     expect(outcome).toMatchObject({ failure: 'WorkflowExecutionAlreadyStartedError' });
@@ -244,7 +215,7 @@ describe('dev server: child workflows', () => {
     const workflowId = uniqueId('policies');
     const ids = { terminate: `${workflowId}-terminate`, cancel: `${workflowId}-request-cancel`, abandon: `${workflowId}-abandon` };
     await withWorker(async () => {
-      const parent = await env.client.workflow.start(parentWithPolicies, { taskQueue: TASK_QUEUE, workflowId });
+      const parent = await wf.env.client.workflow.start(parentWithPolicies, { taskQueue: TASK_QUEUE, workflowId });
       const pending = await waitFor(async () => {
         const children = (await describe(workflowId)).pendingChildren ?? [];
         return children.length === 3 ? children : undefined;
@@ -273,7 +244,7 @@ describe('dev server: child workflows', () => {
     expect(terminated.workflowExecutionTerminatedEventAttributes?.reason).toBe('by parent close policy');
     expect(eventTypes(await history(ids.cancel))).toContain('WORKFLOW_EXECUTION_CANCEL_REQUESTED');
     expect((await describe(ids.abandon)).workflowExecutionInfo?.status).toBe(Status.WORKFLOW_EXECUTION_STATUS_RUNNING);
-    await env.client.workflow.getHandle(ids.abandon).terminate('test done');
+    await wf.env.client.workflow.getHandle(ids.abandon).terminate('test done');
     await expectReplays(workflowId, ids.cancel);
   });
 });

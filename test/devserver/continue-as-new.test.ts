@@ -1,9 +1,7 @@
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createLocalTestEnvironment } from '../helpers/test-environment';
-import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId } from './helpers';
+import { Worker } from '@temporalio/worker';
+import { useTestWorkflows, eventsOfType, eventTypes, uniqueId } from './helpers';
 import { continuesAsNew, parentOfContinuingChild } from './workflows';
 
 type History = temporal.api.history.v1.IHistory;
@@ -11,31 +9,17 @@ const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
 const TASK_QUEUE = 'devserver-continue-as-new';
 
 describe('dev server: continue-as-new', () => {
-  let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    env = await createLocalTestEnvironment({ sdkLogLevel: 'ERROR' });
-    workflowBundle = await bundleTestWorkflows();
-  });
-
-  afterAll(async () => {
-    await env?.teardown();
-  });
-
-  async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle });
-    return await worker.runUntil(fn);
-  }
+  const wf = useTestWorkflows(TASK_QUEUE);
+  const { withWorker } = wf;
 
   async function runHistory(workflowId: string, runId: string): Promise<History> {
-    return await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    return await wf.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
   }
 
   async function expectReplays(histories: History[]): Promise<void> {
     for (const h of histories) {
       const workflowId = h.events?.[0].workflowExecutionStartedEventAttributes?.workflowId ?? '';
-      await Worker.runReplayHistory({ workflowBundle }, historyFromJSON(JSON.parse(historyToJSON(h))), workflowId);
+      await Worker.runReplayHistory({ workflowBundle: wf.workflowBundle }, historyFromJSON(JSON.parse(historyToJSON(h))), workflowId);
     }
   }
 
@@ -56,7 +40,7 @@ describe('dev server: continue-as-new', () => {
     // GIVEN a workflow that continues as new twice, started with a memo and an execution timeout
     const workflowId = uniqueId('continues');
     const { report, firstRunId, resultFromFirstRun } = await withWorker(async () => {
-      const handle = await env.client.workflow.start(continuesAsNew, {
+      const handle = await wf.env.client.workflow.start(continuesAsNew, {
         taskQueue: TASK_QUEUE,
         workflowId,
         args: [2],
@@ -66,7 +50,7 @@ describe('dev server: continue-as-new', () => {
       });
       // WHEN the client waits for the result, from the first run's handle
       const report = await handle.result();
-      const resultFromFirstRun = await env.client.workflow.getHandle<typeof continuesAsNew>(workflowId, handle.firstExecutionRunId).result();
+      const resultFromFirstRun = await wf.env.client.workflow.getHandle<typeof continuesAsNew>(workflowId, handle.firstExecutionRunId).result();
       return { report, firstRunId: handle.firstExecutionRunId, resultFromFirstRun };
     });
 
@@ -112,7 +96,7 @@ describe('dev server: continue-as-new', () => {
 
     // AND Describe shows the closed runs as ContinuedAsNew and the current run as Completed
     const describe = (runId?: string) =>
-      env.connection.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId, runId } });
+      wf.env.connection.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId, runId } });
     expect((await describe(firstRunId)).workflowExecutionInfo?.status).toBe(Status.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW);
     const current = (await describe()).workflowExecutionInfo;
     expect(current?.execution?.runId).toBe(runIds[2]);
@@ -129,11 +113,11 @@ describe('dev server: continue-as-new', () => {
     const childId = `${workflowId}-child`;
 
     // WHEN it runs
-    const report = await withWorker(() => env.client.workflow.execute(parentOfContinuingChild, { taskQueue: TASK_QUEUE, workflowId }));
+    const report = await withWorker(() => wf.env.client.workflow.execute(parentOfContinuingChild, { taskQueue: TASK_QUEUE, workflowId }));
 
     // THEN the child's last run still knew its parent, and the parent saw one child start and one completion
     expect(report).toMatchObject({ runs: 3, parentWorkflowId: workflowId });
-    const parentHistory = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const parentHistory = await wf.env.client.workflow.getHandle(workflowId).fetchHistory();
     const nonTask = eventTypes(parentHistory).filter((t) => !t.startsWith('WORKFLOW_TASK_'));
     expect(nonTask).toEqual([
       'WORKFLOW_EXECUTION_STARTED',

@@ -1,11 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createLocalTestEnvironment } from '../helpers/test-environment';
-import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId } from './helpers';
+import { useTestWorkflows, eventsOfType, eventTypes, uniqueId } from './helpers';
 import { cancelsExternal, collector, finishSignal, signalsExternal, waitForCancel } from './workflows';
 
 type History = temporal.api.history.v1.IHistory;
@@ -17,41 +13,17 @@ function nonTaskEventTypes(history: History): string[] {
 }
 
 describe('dev server: signalling and cancelling other workflows', () => {
-  let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    env = await createLocalTestEnvironment({ sdkLogLevel: 'ERROR' });
-    workflowBundle = await bundleTestWorkflows();
-  });
-
-  afterAll(async () => {
-    await env?.teardown();
-  });
-
-  async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle });
-    return await worker.runUntil(fn);
-  }
-
-  async function history(workflowId: string): Promise<History> {
-    return await env.client.workflow.getHandle(workflowId).fetchHistory();
-  }
-
-  async function expectReplays(...workflowIds: string[]): Promise<void> {
-    for (const workflowId of workflowIds) {
-      await Worker.runReplayHistory({ workflowBundle }, historyFromJSON(JSON.parse(historyToJSON(await history(workflowId)))), workflowId);
-    }
-  }
+  const wf = useTestWorkflows(TASK_QUEUE);
+  const { withWorker, history, expectReplays } = wf;
 
   it('delivers a signal to another workflow: Initiated, then Signaled in the target and ExternalWorkflowExecutionSignaled in the sender', async () => {
     // GIVEN a running collector
     const targetId = uniqueId('signal-target');
     const senderId = uniqueId('signal-sender');
     const { outcome, items } = await withWorker(async () => {
-      const target = await env.client.workflow.start(collector, { taskQueue: TASK_QUEUE, workflowId: targetId });
+      const target = await wf.env.client.workflow.start(collector, { taskQueue: TASK_QUEUE, workflowId: targetId });
       // WHEN another workflow signals it by id
-      const outcome = await env.client.workflow.execute(signalsExternal, { taskQueue: TASK_QUEUE, workflowId: senderId, args: [targetId, 'from-sender'] });
+      const outcome = await wf.env.client.workflow.execute(signalsExternal, { taskQueue: TASK_QUEUE, workflowId: senderId, args: [targetId, 'from-sender'] });
       await target.signal(finishSignal);
       return { outcome, items: await target.result() };
     });
@@ -83,7 +55,7 @@ describe('dev server: signalling and cancelling other workflows', () => {
   it('fails a signal to a workflow that does not exist with EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND', async () => {
     const senderId = uniqueId('signal-nobody');
     const outcome = await withWorker(() =>
-      env.client.workflow.execute(signalsExternal, { taskQueue: TASK_QUEUE, workflowId: senderId, args: [uniqueId('nobody'), 'x'] }),
+      wf.env.client.workflow.execute(signalsExternal, { taskQueue: TASK_QUEUE, workflowId: senderId, args: [uniqueId('nobody'), 'x'] }),
     );
     expect(outcome.ok).toBe(false);
     const sender = await history(senderId);
@@ -105,9 +77,9 @@ describe('dev server: signalling and cancelling other workflows', () => {
     const targetId = uniqueId('cancel-target');
     const senderId = uniqueId('cancel-sender');
     const { outcome, targetError } = await withWorker(async () => {
-      const target = await env.client.workflow.start(waitForCancel, { taskQueue: TASK_QUEUE, workflowId: targetId });
+      const target = await wf.env.client.workflow.start(waitForCancel, { taskQueue: TASK_QUEUE, workflowId: targetId });
       // WHEN another workflow cancels it by id
-      const outcome = await env.client.workflow.execute(cancelsExternal, { taskQueue: TASK_QUEUE, workflowId: senderId, args: [targetId] });
+      const outcome = await wf.env.client.workflow.execute(cancelsExternal, { taskQueue: TASK_QUEUE, workflowId: senderId, args: [targetId] });
       const targetError = await target.result().catch((err: unknown) => err);
       return { outcome, targetError };
     });
@@ -136,10 +108,10 @@ describe('dev server: signalling and cancelling other workflows', () => {
     const targetId = uniqueId('cancel-closed');
     const senderId = uniqueId('cancel-late');
     const outcome = await withWorker(async () => {
-      const target = await env.client.workflow.start(collector, { taskQueue: TASK_QUEUE, workflowId: targetId });
+      const target = await wf.env.client.workflow.start(collector, { taskQueue: TASK_QUEUE, workflowId: targetId });
       await target.signal(finishSignal);
       await target.result();
-      return await env.client.workflow.execute(cancelsExternal, { taskQueue: TASK_QUEUE, workflowId: senderId, args: [targetId] });
+      return await wf.env.client.workflow.execute(cancelsExternal, { taskQueue: TASK_QUEUE, workflowId: senderId, args: [targetId] });
     });
     expect(outcome.ok).toBe(false);
     const sender = await history(senderId);

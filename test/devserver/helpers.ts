@@ -2,10 +2,14 @@
  * @module Small helpers shared by the dev server tests.
  */
 import { randomUUID } from 'node:crypto';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createLocalTestEnvironment } from '../helpers/test-environment';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+type History = temporal.api.history.v1.IHistory;
 
 /** A workflow id no other test uses. */
 export function uniqueId(prefix: string): string {
@@ -40,4 +44,58 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs 
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** What a test file running the test workflows on the dev server needs. */
+export interface TestWorkflowsFixture {
+  /** The environment (valid inside tests, after `beforeAll`). */
+  readonly env: TestWorkflowEnvironment;
+  /** The test workflows' bundle (after `beforeAll`). */
+  readonly workflowBundle: WorkflowBundleWithSourceMap;
+  /** Runs `fn` while a worker for the test workflows polls the fixture's task queue. */
+  withWorker<T>(fn: () => Promise<T>): Promise<T>;
+  /** The workflow's history, as the client fetches it. */
+  history(workflowId: string): Promise<History>;
+  /** Replays each workflow's history, through its JSON form, against the test workflows. */
+  expectReplays(...workflowIds: string[]): Promise<void>;
+}
+
+/**
+ * Sets up, for the enclosing `describe`, a dev server environment and the test workflows' bundle
+ * (in `beforeAll`; torn down in `afterAll`), with workers on `taskQueue`.
+ */
+export function useTestWorkflows(taskQueue: string): TestWorkflowsFixture {
+  let env: TestWorkflowEnvironment | undefined;
+  let workflowBundle: WorkflowBundleWithSourceMap;
+  beforeAll(async () => {
+    env = await createLocalTestEnvironment({ sdkLogLevel: 'ERROR' });
+    workflowBundle = await bundleTestWorkflows();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  const ready = (): TestWorkflowEnvironment => {
+    if (!env) throw new Error('the test environment is not set up yet (use it inside tests)');
+    return env;
+  };
+  const history = async (workflowId: string): Promise<History> => await ready().client.workflow.getHandle(workflowId).fetchHistory();
+  return {
+    get env() {
+      return ready();
+    },
+    get workflowBundle() {
+      ready();
+      return workflowBundle;
+    },
+    async withWorker<T>(fn: () => Promise<T>): Promise<T> {
+      const worker = await Worker.create({ connection: ready().nativeConnection, taskQueue, workflowBundle });
+      return await worker.runUntil(fn);
+    },
+    history,
+    async expectReplays(...workflowIds: string[]): Promise<void> {
+      for (const workflowId of workflowIds) {
+        await Worker.runReplayHistory({ workflowBundle }, historyFromJSON(JSON.parse(historyToJSON(await history(workflowId)))), workflowId);
+      }
+    },
+  };
 }
