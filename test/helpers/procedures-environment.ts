@@ -14,6 +14,7 @@ import { CellIdAttribute, ProcedureAttribute, StepAttribute } from '../../domain
 import { createSimulatedFleet, createSimulatedHooks, VirtualClock, type SimulatedFleetOptions, type SimulatedFleetRun } from '../../simulator';
 import { createCellopsWorker, type CellopsWorkers } from '../../workers/create-worker';
 import { readFileSync } from 'node:fs';
+import { createTimeSkippingTestEnvironment } from './test-environment';
 import path from 'node:path';
 
 /** The example fleet (three cells, the example policies). */
@@ -111,4 +112,51 @@ export async function terminateRunning(client: Client): Promise<void> {
   for await (const execution of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) {
     await client.workflow.getHandle(execution.workflowId, execution.runId).terminate('test cleanup').catch(() => undefined);
   }
+}
+
+/** What a procedure test file needs from its environment. */
+export interface ProcedureTestEnvironment {
+  /** The time-skipping environment (valid inside tests, after `beforeAll`). */
+  readonly env: TestWorkflowEnvironment;
+  /** The cellops workflows' bundle (after `beforeAll`). */
+  readonly bundle: WorkflowBundleWithSourceMap;
+  /** Runs `body` with the cellops workers on `fleet` polling. */
+  withWorkers<T>(fleet: TestFleet, body: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Sets up, for the enclosing test file or `describe`, a time-skipping environment with the
+ * procedures' search attributes and the workflows' bundle (`beforeAll`, torn down in
+ * `afterAll`), and terminates whatever a test left running (`afterEach`).
+ */
+export function useProcedureTestEnvironment(): ProcedureTestEnvironment {
+  let env: TestWorkflowEnvironment | undefined;
+  let bundle: WorkflowBundleWithSourceMap | undefined;
+  beforeAll(async () => {
+    env = await createTimeSkippingTestEnvironment({ searchAttributes: PROCEDURE_SEARCH_ATTRIBUTES, sdkLogLevel: 'ERROR' });
+    bundle = await bundleCellopsWorkflows();
+  }, 120_000);
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  afterEach(async () => {
+    if (env) await terminateRunning(env.client);
+  });
+  const ready = (): { env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap } => {
+    if (!env || !bundle) throw new Error('the procedure test environment is not set up yet (use it inside tests)');
+    return { env, bundle };
+  };
+  return {
+    get env() {
+      return ready().env;
+    },
+    get bundle() {
+      return ready().bundle;
+    },
+    async withWorkers<T>(fleet: TestFleet, body: () => Promise<T>): Promise<T> {
+      const { env: current, bundle: workflows } = ready();
+      const workers = await createFleetWorkers(current, fleet, { bundle: workflows });
+      return await workers.runUntil(body);
+    },
+  };
 }

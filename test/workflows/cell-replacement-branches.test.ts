@@ -8,43 +8,15 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { AlreadyInRecoveryError } from '../../client/start-procedure';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { CellReplacementReport } from '../../domain/procedures/replacement';
 import { FLEET_GUARD_WORKFLOW_ID } from '../../domain/workflow-ids';
 import { createSimulatedHooks } from '../../simulator';
 import { drainPermitsQuery } from '../../workflows/messages';
-import { createTimeSkippingTestEnvironment } from '../helpers/test-environment';
-import {
-  PROCEDURE_SEARCH_ATTRIBUTES,
-  bundleCellopsWorkflows,
-  createFleetWorkers,
-  createTestFleet,
-  terminateRunning,
-  type TestFleet,
-} from '../helpers/procedures-environment';
+import { createTestFleet, useProcedureTestEnvironment } from '../helpers/procedures-environment';
 import { awaitingApproval, changeSequence, decide, saveHistoryIfAsked, skipUntil, startReplacement } from './cell-replacement.helpers';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  env = await createTimeSkippingTestEnvironment({ searchAttributes: PROCEDURE_SEARCH_ATTRIBUTES, sdkLogLevel: 'ERROR' });
-  bundle = await bundleCellopsWorkflows();
-}, 120_000);
-
-afterAll(async () => {
-  await env?.teardown();
-});
-
-afterEach(async () => {
-  await terminateRunning(env.client);
-});
-
-async function withWorkers<T>(fleet: TestFleet, body: () => Promise<T>): Promise<T> {
-  const workers = await createFleetWorkers(env, fleet, { bundle });
-  return await workers.runUntil(body);
-}
+const procedures = useProcedureTestEnvironment();
+const { withWorkers } = procedures;
 
 /** The failure a workflow ended with, and the report it carries. */
 async function failureOf(handle: WorkflowHandle): Promise<{ failure: ApplicationFailure; report: CellReplacementReport }> {
@@ -59,16 +31,16 @@ async function failureOf(handle: WorkflowHandle): Promise<{ failure: Application
 describe('cellReplacement branches', () => {
   test('capacity short: one emergency cell per missing 80% of a cell, built by a child workflow after approval, at a safe weight', async () => {
     // GIVEN 2,000 rps on a fleet whose two remaining cells usefully carry 1,600
-    const fleet = await createTestFleet(env, { requestsPerSecond: 2_000 });
+    const fleet = await createTestFleet(procedures.env, { requestsPerSecond: 2_000 });
     const report = await withWorkers(fleet, async () => {
-      const handle = await startReplacement(env, fleet, 'cell-001');
-      await skipUntil(env, handle, awaitingApproval('emergency-capacity'));
+      const handle = await startReplacement(procedures.env, fleet, 'cell-001');
+      await skipUntil(procedures.env, handle, awaitingApproval('emergency-capacity'));
       await decide(handle, 'emergency-capacity', true);
-      await skipUntil(env, handle, awaitingApproval('decommission'));
+      await skipUntil(procedures.env, handle, awaitingApproval('decommission'));
       await decide(handle, 'decommission', true);
       const done = (await handle.result()) as CellReplacementReport;
       await saveHistoryIfAsked(handle, 'cellReplacement-emergency-capacity');
-      await saveHistoryIfAsked(env.client.workflow.getHandle('cell-recovery-cell-001-emergency-cell-1'), 'provisionEmergencyCell-happy-path');
+      await saveHistoryIfAsked(procedures.env.client.workflow.getHandle('cell-recovery-cell-001-emergency-cell-1'), 'provisionEmergencyCell-happy-path');
       return done;
     });
 
@@ -80,7 +52,7 @@ describe('cellReplacement branches', () => {
       failedCell: { kind: 'decommissioned' },
     });
     // The child ran under an id derived from the parent's and the step, and completed.
-    const child = await env.client.workflow.getHandle('cell-recovery-cell-001-emergency-cell-1').describe();
+    const child = await procedures.env.client.workflow.getHandle('cell-recovery-cell-001-emergency-cell-1').describe();
     expect(child).toMatchObject({ type: 'provisionEmergencyCell', status: { name: 'COMPLETED' } });
     expect(fleet.fleet.stack('shop-cell-001-e1')).toMatchObject({ status: 'CREATE_COMPLETE', tags: { 'cellops:cell': 'cell-001-e1', 'cellops:purpose': 'emergency-capacity' } });
     // 2,000 rps over weights 100+100+w: w=100 gives the new cell 667 rps, under its 800.
@@ -92,12 +64,12 @@ describe('cellReplacement branches', () => {
   });
 
   test('capacity short but emergency capacity rejected: no cells added, the report says the fleet runs short', async () => {
-    const fleet = await createTestFleet(env, { requestsPerSecond: 2_000 });
+    const fleet = await createTestFleet(procedures.env, { requestsPerSecond: 2_000 });
     const report = await withWorkers(fleet, async () => {
-      const handle = await startReplacement(env, fleet, 'cell-003');
-      await skipUntil(env, handle, awaitingApproval('emergency-capacity'));
+      const handle = await startReplacement(procedures.env, fleet, 'cell-003');
+      await skipUntil(procedures.env, handle, awaitingApproval('emergency-capacity'));
       await decide(handle, 'emergency-capacity', false, undefined, 'budget freeze');
-      await skipUntil(env, handle, awaitingApproval('decommission'));
+      await skipUntil(procedures.env, handle, awaitingApproval('decommission'));
       await decide(handle, 'decommission', true);
       return (await handle.result()) as CellReplacementReport;
     });
@@ -109,11 +81,11 @@ describe('cellReplacement branches', () => {
   });
 
   test('an emergency cell that cannot be built: its stack is deleted again, the procedure fails before building the replacement, the cell stays drained', async () => {
-    const fleet = await createTestFleet(env, { requestsPerSecond: 2_000 });
+    const fleet = await createTestFleet(procedures.env, { requestsPerSecond: 2_000 });
     fleet.fleet.inject({ kind: 'stack-create-failure', stackName: 'shop-cell-002-e1', reason: 'Resource limit exceeded' });
     const { failure, report } = await withWorkers(fleet, async () => {
-      const handle = await startReplacement(env, fleet, 'cell-002');
-      await skipUntil(env, handle, awaitingApproval('emergency-capacity'));
+      const handle = await startReplacement(procedures.env, fleet, 'cell-002');
+      await skipUntil(procedures.env, handle, awaitingApproval('emergency-capacity'));
       await decide(handle, 'emergency-capacity', true);
       return await failureOf(handle);
     });
@@ -130,13 +102,13 @@ describe('cellReplacement branches', () => {
   });
 
   test('replacement stack fails: a clear failure, the half-built stack deleted, the failed cell kept drained with its permit and an operator notified', async () => {
-    const fleet = await createTestFleet(env);
+    const fleet = await createTestFleet(procedures.env);
     fleet.fleet.inject({ kind: 'stack-create-failure', stackName: 'shop-cell-002-r', reason: 'Resource handler returned message: "Not enough capacity"' });
     const { failure, report, guard } = await withWorkers(fleet, async () => {
-      const handle = await startReplacement(env, fleet, 'cell-002');
+      const handle = await startReplacement(procedures.env, fleet, 'cell-002');
       const failed = await failureOf(handle);
       await saveHistoryIfAsked(handle, 'cellReplacement-replacement-stack-fails');
-      return { ...failed, guard: await env.client.workflow.getHandle(FLEET_GUARD_WORKFLOW_ID).query(drainPermitsQuery) };
+      return { ...failed, guard: await procedures.env.client.workflow.getHandle(FLEET_GUARD_WORKFLOW_ID).query(drainPermitsQuery) };
     });
 
     expect(failure.type).toBe('StackOperationFailed');
@@ -161,14 +133,14 @@ describe('cellReplacement branches', () => {
   });
 
   test('the fleet guard refuses a second cell out while one is being replaced; a second alarm for the same cell starts nothing', async () => {
-    const fleet = await createTestFleet(env);
+    const fleet = await createTestFleet(procedures.env);
     const outcome = await withWorkers(fleet, async () => {
       // GIVEN cell-001 being replaced, waiting at its approval gate with the only permit
-      const first = await startReplacement(env, fleet, 'cell-001');
-      await skipUntil(env, first, awaitingApproval('decommission'));
+      const first = await startReplacement(procedures.env, fleet, 'cell-001');
+      await skipUntil(procedures.env, first, awaitingApproval('decommission'));
       // WHEN another alarm asks for cell-001 again, and one asks for cell-003
-      const again = await startReplacement(env, fleet, 'cell-001').catch((err: unknown) => err);
-      const refused = await failureOf(await startReplacement(env, fleet, 'cell-003'));
+      const again = await startReplacement(procedures.env, fleet, 'cell-001').catch((err: unknown) => err);
+      const refused = await failureOf(await startReplacement(procedures.env, fleet, 'cell-003'));
       await decide(first, 'decommission', false);
       await first.result();
       return { again, refused };
@@ -188,14 +160,14 @@ describe('cellReplacement branches', () => {
 
   test('data not accessible: customers restored from the last backup, the data-loss window reported; without a fresh backup the cell is not decommissioned', async () => {
     // GIVEN last night's backup of cell-003, then its data store failing
-    const fleet = await createTestFleet(env);
+    const fleet = await createTestFleet(procedures.env);
     const backup = await createSimulatedHooks(fleet.fleet).backupCellData({ requestToken: 'nightly-backup', cellId: 'cell-003' });
-    await env.sleep(3 * 3_600_000);
+    await procedures.env.sleep(3 * 3_600_000);
     fleet.fleet.inject({ kind: 'data-inaccessible', cellId: 'cell-003', reason: 'primary and replica volumes lost' });
 
     const report = await withWorkers(fleet, async () => {
-      const handle = await startReplacement(env, fleet, 'cell-003');
-      await skipUntil(env, handle, awaitingApproval('decommission'));
+      const handle = await startReplacement(procedures.env, fleet, 'cell-003');
+      await skipUntil(procedures.env, handle, awaitingApproval('decommission'));
       await decide(handle, 'decommission', true);
       const done = (await handle.result()) as CellReplacementReport;
       await saveHistoryIfAsked(handle, 'cellReplacement-restore-from-backup');

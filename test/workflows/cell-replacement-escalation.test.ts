@@ -3,45 +3,28 @@
  * replacement: continue-as-new under the same workflow id, so "one recovery per cell" and the
  * drain permit carry over, and the replacement finds the cell drained already.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startProcedure } from '../../client/start-procedure';
 import type { CellReplacementReport } from '../../domain/procedures/replacement';
 import { FLEET_GUARD_WORKFLOW_ID } from '../../domain/workflow-ids';
 import { drainPermitsQuery } from '../../workflows/messages';
-import { createTimeSkippingTestEnvironment } from '../helpers/test-environment';
-import { PROCEDURE_SEARCH_ATTRIBUTES, bundleCellopsWorkflows, createFleetWorkers, createTestFleet, terminateRunning } from '../helpers/procedures-environment';
+import { createFleetWorkers, createTestFleet, useProcedureTestEnvironment } from '../helpers/procedures-environment';
 import { awaitingApproval, decide, skipUntil } from './cell-replacement.helpers';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  env = await createTimeSkippingTestEnvironment({ searchAttributes: PROCEDURE_SEARCH_ATTRIBUTES, sdkLogLevel: 'ERROR' });
-  bundle = await bundleCellopsWorkflows();
-}, 120_000);
-
-afterAll(async () => {
-  await env?.teardown();
-});
-
-afterEach(async () => {
-  await terminateRunning(env.client);
-});
+const procedures = useProcedureTestEnvironment();
 
 test('a restart whose stack update fails continues as cellReplacement under the same id, which replaces the cell', async () => {
   // GIVEN cell-002 whose restart (a stack update) will fail and roll back
-  const fleet = await createTestFleet(env);
+  const fleet = await createTestFleet(procedures.env);
   fleet.fleet.inject({ kind: 'failing-stack-update', cellId: 'cell-002', reason: 'CellService failed to stabilize' });
-  const workers = await createFleetWorkers(env, fleet, { bundle });
+  const workers = await createFleetWorkers(procedures.env, fleet, { bundle: procedures.bundle });
 
   const { report, firstRun, lastRun, held } = await workers.runUntil(async () => {
     // WHEN a restart is started, fails, and the replacement it hands over to is approved
-    const handle = await startProcedure(env.client, { procedure: 'cellRestart', input: fleet.input('cell-002') });
+    const handle = await startProcedure(procedures.env.client, { procedure: 'cellRestart', input: fleet.input('cell-002') });
     const firstRun = (await handle.describe()).runId;
-    const latest = env.client.workflow.getHandle(handle.workflowId);
-    await skipUntil(env, latest, awaitingApproval('decommission'), 90);
-    const held = await env.client.workflow.getHandle(FLEET_GUARD_WORKFLOW_ID).query(drainPermitsQuery);
+    const latest = procedures.env.client.workflow.getHandle(handle.workflowId);
+    await skipUntil(procedures.env, latest, awaitingApproval('decommission'), 90);
+    const held = await procedures.env.client.workflow.getHandle(FLEET_GUARD_WORKFLOW_ID).query(drainPermitsQuery);
     await decide(latest, 'decommission', true);
     const report = (await handle.result()) as CellReplacementReport;
     return { report, firstRun, lastRun: await latest.describe(), held };

@@ -4,46 +4,17 @@
  * an abort mid-procedure.
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { CellReplacementReport } from '../../domain/procedures/replacement';
 import { drainPermitsQuery, abortSignal } from '../../workflows/messages';
 import { FLEET_GUARD_WORKFLOW_ID } from '../../domain/workflow-ids';
-import { createTimeSkippingTestEnvironment } from '../helpers/test-environment';
-import {
-  PROCEDURE_SEARCH_ATTRIBUTES,
-  bundleCellopsWorkflows,
-  createFleetWorkers,
-  createTestFleet,
-  terminateRunning,
-  type TestFleet,
-} from '../helpers/procedures-environment';
+import { createTestFleet, useProcedureTestEnvironment } from '../helpers/procedures-environment';
 import { APPROVER, awaitingApproval, changeSequence, decide, saveHistoryIfAsked, skipUntil, startReplacement } from './cell-replacement.helpers';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  env = await createTimeSkippingTestEnvironment({ searchAttributes: PROCEDURE_SEARCH_ATTRIBUTES, sdkLogLevel: 'ERROR' });
-  bundle = await bundleCellopsWorkflows();
-}, 120_000);
-
-afterAll(async () => {
-  await env?.teardown();
-});
-
-afterEach(async () => {
-  await terminateRunning(env.client);
-});
-
-/** Runs `body` with the cellops workers on `fleet` polling. */
-async function withWorkers<T>(fleet: TestFleet, body: () => Promise<T>): Promise<T> {
-  const workers = await createFleetWorkers(env, fleet, { bundle });
-  return await workers.runUntil(body);
-}
+const procedures = useProcedureTestEnvironment();
+const { withWorkers } = procedures;
 
 async function permits(): Promise<string[]> {
-  return (await env.client.workflow.getHandle(FLEET_GUARD_WORKFLOW_ID).query(drainPermitsQuery)).map((p) => `${p.cellId} by ${p.holder}`);
+  return (await procedures.env.client.workflow.getHandle(FLEET_GUARD_WORKFLOW_ID).query(drainPermitsQuery)).map((p) => `${p.cellId} by ${p.holder}`);
 }
 
 const result = (handle: WorkflowHandle) => handle.result() as Promise<CellReplacementReport>;
@@ -51,15 +22,15 @@ const result = (handle: WorkflowHandle) => handle.result() as Promise<CellReplac
 describe('cellReplacement', () => {
   test('happy path: drain, build, migrate, re-route, validate, approve, decommission; the fleet ends as it should, in the right order', async () => {
     // GIVEN cell-002 failing on a fleet with enough capacity for its load
-    const fleet = await createTestFleet(env);
+    const fleet = await createTestFleet(procedures.env);
     fleet.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-002' });
 
     const { report, refused, held, atGate, listed } = await withWorkers(fleet, async () => {
       // WHEN its replacement runs and, at the gate, the requester then another operator approve
-      const handle = await startReplacement(env, fleet, 'cell-002');
-      const atGate = await skipUntil(env, handle, awaitingApproval('decommission'));
+      const handle = await startReplacement(procedures.env, fleet, 'cell-002');
+      const atGate = await skipUntil(procedures.env, handle, awaitingApproval('decommission'));
       const listed: string[] = [];
-      for await (const w of env.client.workflow.list({ query: 'CellId = "cell-002" AND Procedure = "cellReplacement" AND Step = "approve-decommission"' })) listed.push(w.workflowId);
+      for await (const w of procedures.env.client.workflow.list({ query: 'CellId = "cell-002" AND Procedure = "cellReplacement" AND Step = "approve-decommission"' })) listed.push(w.workflowId);
       const refused = await decide(handle, 'decommission', true, 'alice@example.com').catch((err: unknown) => err);
       await expect(decide(handle, 'decommission', true)).resolves.toMatchObject({ accepted: true });
       const report = await result(handle);
@@ -154,10 +125,10 @@ describe('cellReplacement', () => {
   });
 
   test('approval rejected: the failed cell is kept (drained, stack intact), and the report says so', async () => {
-    const fleet = await createTestFleet(env);
+    const fleet = await createTestFleet(procedures.env);
     const report = await withWorkers(fleet, async () => {
-      const handle = await startReplacement(env, fleet, 'cell-003');
-      await skipUntil(env, handle, awaitingApproval('decommission'));
+      const handle = await startReplacement(procedures.env, fleet, 'cell-003');
+      await skipUntil(procedures.env, handle, awaitingApproval('decommission'));
       await expect(decide(handle, 'decommission', false)).resolves.toMatchObject({ accepted: true, approved: false });
       return { ...(await result(handle)), held: await permits() };
     });
@@ -181,9 +152,9 @@ describe('cellReplacement', () => {
   });
 
   test('approval timed out: reminded before the deadline, then the policy default (abort: keep the cell)', async () => {
-    const fleet = await createTestFleet(env);
+    const fleet = await createTestFleet(procedures.env);
     // WHEN nobody answers: the result wait lets the server skip the whole hour
-    const report = await withWorkers(fleet, async () => await result(await startReplacement(env, fleet, 'cell-001')));
+    const report = await withWorkers(fleet, async () => await result(await startReplacement(procedures.env, fleet, 'cell-001')));
 
     expect(report).toMatchObject({
       outcome: 'completed',
@@ -204,10 +175,10 @@ describe('cellReplacement', () => {
   });
 
   test('abort mid re-route: the customers are on the replacement already, so it gets all the traffic; the failed cell is kept', async () => {
-    const fleet = await createTestFleet(env);
+    const fleet = await createTestFleet(procedures.env);
     const report = await withWorkers(fleet, async () => {
-      const handle = await startReplacement(env, fleet, 'cell-002');
-      await skipUntil(env, handle, (p) => p.currentStep === 'reroute-traffic');
+      const handle = await startReplacement(procedures.env, fleet, 'cell-002');
+      await skipUntil(procedures.env, handle, (p) => p.currentStep === 'reroute-traffic');
       await handle.signal(abortSignal, { requestedBy: 'carol@example.com', reason: 'drill' });
       const report = await result(handle);
       await saveHistoryIfAsked(handle, 'cellReplacement-abort-mid-reroute');
@@ -226,10 +197,10 @@ describe('cellReplacement', () => {
     expect(report.held).toEqual([]);
   });
   test('abort before the replacement is built: nothing to undo, the failed cell stays drained and keeps its permit, an operator is told', async () => {
-    const fleet = await createTestFleet(env);
+    const fleet = await createTestFleet(procedures.env);
     const report = await withWorkers(fleet, async () => {
-      const handle = await startReplacement(env, fleet, 'cell-003');
-      await skipUntil(env, handle, (p) => p.currentStep === 'drain-at-once');
+      const handle = await startReplacement(procedures.env, fleet, 'cell-003');
+      await skipUntil(procedures.env, handle, (p) => p.currentStep === 'drain-at-once');
       await handle.signal(abortSignal, { requestedBy: 'carol@example.com', reason: 'wrong cell' });
       return { ...(await result(handle)), held: await permits() };
     });
