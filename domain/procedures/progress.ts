@@ -31,6 +31,36 @@ export interface PendingApproval {
   /** When the policy's default action is taken if nobody answers. */
   deadline: string;
   onTimeout: 'proceed' | 'abort';
+  /** Distinct approvers (other than the requester under four-eyes) needed to open the gate; default 1. */
+  minApprovers?: number;
+  /** Approvals counted so far for this gate, in the order they came. */
+  approvedBy?: { approver: string; at: string; via: DecisionChannel }[];
+}
+
+/** How an operator's decision reached the procedure: the `approve` update or the `approval` signal. */
+export type DecisionChannel = 'update' | 'signal';
+
+/** Every decision an operator sent, whether it counted or not (a signal cannot be refused to its sender). */
+export interface DecisionRecord {
+  step: string;
+  approved: boolean;
+  approver: string;
+  reason: string;
+  via: DecisionChannel;
+  /** Workflow time the decision arrived. */
+  at: string;
+  /** `accepted` counted; `rejected` did not apply (see `rejection`); `late` came after the gate had been decided. */
+  outcome: 'accepted' | 'rejected' | 'late';
+  rejection?: string;
+}
+
+/** One reading of the cell's traffic, taken when a drain or restore step set or checked a weight. */
+export interface TrafficSample {
+  at: string;
+  /** The Route 53 weight set for the cell. */
+  weight: number;
+  /** The share of the group's requests the cell was observed to take, when it was measured. */
+  observedSharePercent?: number;
 }
 
 export type ProcedureState = 'running' | 'paused' | 'awaiting-approval' | 'aborting' | 'completed' | 'failed' | 'aborted';
@@ -44,4 +74,8 @@ export interface ProcedureProgress {
   pendingApproval?: PendingApproval;
   lastError?: string;
   requestedBy: string;
+  /** Decisions received, accepted or not, in arrival order. */
+  decisions?: DecisionRecord[];
+  /** The cell's weight (and observed share) over time, for `cellops watch` and the console's chart. */
+  traffic?: TrafficSample[];
 }
