@@ -40,6 +40,12 @@ export const ErrorType = {
   RequestTokenConflict: 'RequestTokenConflict',
   /** Any other client-side (4xx) AWS error: the request as sent will not succeed. */
   AwsRequestRejected: 'AwsRequestRejected',
+  /**
+   * The endpoint does not speak this service's API: an unknown or unsupported operation, or an
+   * answer in another protocol (an HTML 404, a 405, a 501). A configuration error (wrong
+   * `AWS_ENDPOINT_URL_<SERVICE>`, an emulator without the operation), never fixed by a retry.
+   */
+  EndpointMisconfigured: 'EndpointMisconfigured',
   /** Not an AWS error at all (a bug or an unexpected response). Retryable, as Temporal's default. */
   Unexpected: 'Unexpected',
 } as const;
@@ -64,6 +70,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.AlarmNotFound,
   ErrorType.RequestTokenConflict,
   ErrorType.AwsRequestRejected,
+  ErrorType.EndpointMisconfigured,
 ];
 
 /** The types worth retrying: AWS was busy, slow or unreachable, or something unexpected happened. */

@@ -19,6 +19,8 @@ export interface AwsErrorInfo {
   systemCode?: string;
   /** Route 53 `InvalidChangeBatch` lists one message per rejected change. */
   messages?: string[];
+  /** The response could not be read in the service's protocol (the SDK's "Deserialization error"). */
+  unreadable: boolean;
 }
 
 /** Where the failure happened, for the message and the details. */
@@ -91,6 +93,23 @@ const UNAVAILABLE = new Set([
   'RequestExpired',
   'CredentialsProviderError',
 ]);
+// What an endpoint answers when it does not have the operation: JSON protocols
+// (`UnknownOperationException`), query protocols (`InvalidAction`), emulators (`UnsupportedOperation`).
+const UNKNOWN_OPERATION = new Set([
+  'UnknownOperationException',
+  'UnknownOperation',
+  'InvalidAction',
+  'UnsupportedOperation',
+  'UnsupportedOperationException',
+  'NotImplemented',
+  'NotImplementedException',
+]);
+// Status codes of an endpoint that is not this service's API: no such path, method or
+// operation. Only when the body names no AWS error code (a modelled 404 such as
+// NoSuchHostedZone is mapped by code first).
+const WRONG_ENDPOINT_STATUS = new Set([404, 405, 501]);
+// The names the SDK gives an error whose body carried no code: the status text, `Unknown`, or the status itself.
+const NO_CODE = /^(Unknown|UnknownError|NotFound|MethodNotAllowed|NotImplemented|\d{3})$/;
 const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const ACCESS = new Set([
   'AccessDenied',
@@ -170,7 +189,21 @@ export function awsErrorInfo(err: unknown): AwsErrorInfo | undefined {
     throttlingTrait: retryable?.throttling === true,
     systemCode,
     messages: Array.isArray(err.messages) ? err.messages.filter((m): m is string => typeof m === 'string') : undefined,
+    unreadable: isObject(err.$response) && typeof err.message === 'string' && err.message.includes('Deserialization error'),
   };
+}
+
+/**
+ * An answer that says the endpoint is not this service's API: an unknown or unsupported
+ * operation, or a 404/405/501 whose body is not an AWS error of this service, or any 4xx in
+ * another protocol (HTML, the wrong JSON or XML dialect). A 5xx other than 501 that cannot be
+ * read stays retryable: a load balancer's error page during an outage looks like that.
+ */
+export function isMisconfiguredEndpoint(info: AwsErrorInfo): boolean {
+  if (UNKNOWN_OPERATION.has(info.code)) return true;
+  const status = info.httpStatusCode ?? 0;
+  if (info.unreadable) return status < 500 || status === 501;
+  return WRONG_ENDPOINT_STATUS.has(status) && NO_CODE.test(info.code);
 }
 
 /** True for an AWS error with one of the given codes. */
@@ -216,6 +249,7 @@ function classify(info: AwsErrorInfo): ErrorType {
   if (info.code === 'ValidationError' && STACK_BUSY_MESSAGE.test(info.message)) return ErrorType.ResourceBusy;
   const byCode = BY_CODE[info.code];
   if (byCode !== undefined) return byCode;
+  if (isMisconfiguredEndpoint(info)) return ErrorType.EndpointMisconfigured;
   if (QUOTA.has(info.code)) return ErrorType.QuotaExceeded;
   if (BUSY.has(info.code)) return ErrorType.ResourceBusy;
   if (THROTTLING.has(info.code) || info.throttlingTrait || info.httpStatusCode === 429) return ErrorType.AwsThrottled;
@@ -259,9 +293,13 @@ export function toApplicationFailure(err: unknown, context: FailureContext): App
     messages: info.messages,
   };
   const reasons = info.messages && info.messages.length > 0 ? ` (${info.messages.join('; ')})` : '';
+  const hint =
+    type === ErrorType.EndpointMisconfigured
+      ? ` (HTTP ${info.httpStatusCode ?? '?'}: the endpoint does not serve this operation of the service; check AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL)`
+      : '';
   return ApplicationFailure.create({
     type,
-    message: `${where} failed: ${info.code}: ${info.message}${reasons}`,
+    message: `${where} failed: ${info.code}: ${info.message.split('\n')[0]}${reasons}${hint}`,
     nonRetryable: NON_RETRYABLE.has(type),
     details: [details],
     nextRetryDelay: NEXT_RETRY_DELAY[type],

@@ -7,6 +7,7 @@ import {
   type RRType,
 } from '@aws-sdk/client-route-53';
 import { activityInfo, heartbeat } from '@temporalio/activity';
+import { bareHostedZoneId, normalizeRecordName, weightedGroupKey, weightedRecordKey } from '../domain/registry/records';
 import type { WeightedRecord } from '../domain/registry/schema';
 import { pause } from './aws-call';
 import type { ResolvedDeps } from './deps';
@@ -132,16 +133,10 @@ const MAX_CHANGES = 100;
 const MAX_RECORDS = 1000;
 const MAX_VALUE_CHARS = 32_000;
 
-const zoneId = (id: string): string => id.replace(/^\/hostedzone\//, '');
+const zoneId = bareHostedZoneId;
+const normalizeName = normalizeRecordName;
 const changeId = (id: string): string => id.replace(/^\/change\//, '');
-
-/** Route 53 returns names fully qualified, lower case, with `*` and other specials as octal escapes. */
-function normalizeName(name: string): string {
-  const unescaped = name.replace(/\\(\d{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-  return unescaped.toLowerCase().replace(/\.?$/, '.');
-}
-
-const refKey = (r: RecordRef): string => [zoneId(r.hostedZoneId), normalizeName(r.recordName), r.recordType, r.setIdentifier].join('|');
+const refKey = (r: RecordRef): string => weightedRecordKey(r);
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
@@ -234,7 +229,7 @@ export function createTrafficActivities(deps: ResolvedDeps): TrafficActivities {
   }
 
   async function readRecords(refs: readonly RecordRef[]): Promise<Map<string, ObservedRecord>> {
-    const groups = groupBy(refs, (r) => [zoneId(r.hostedZoneId), normalizeName(r.recordName), r.recordType].join('|'));
+    const groups = groupBy(refs, weightedGroupKey);
     const found = new Map<string, ObservedRecord>();
     for (const group of groups.values()) {
       for (const record of (await readGroup(group)).values()) found.set(refKey(record), record);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { weightedRecordKey } from './records';
 
 /**
  * The cell registry: what the fleet is made of and the policies every procedure follows.
@@ -229,11 +230,12 @@ function crossCheck(document: unknown): Problem[] {
   });
   const setIds = new Map<string, string>();
   for (const { label, path, record } of records) {
-    const zone = asString(record.hostedZoneId)?.replace(/^\/hostedzone\//, '');
-    const name = asString(record.recordName)?.toLowerCase().replace(/\.$/, '');
+    const hostedZoneId = asString(record.hostedZoneId);
+    const recordName = asString(record.recordName);
     const setIdentifier = asString(record.setIdentifier);
-    if (zone === undefined || name === undefined || setIdentifier === undefined) continue;
-    const key = [zone, name, asString(record.recordType) ?? 'CNAME', setIdentifier].join('|');
+    if (hostedZoneId === undefined || recordName === undefined || setIdentifier === undefined) continue;
+    const recordType = (asString(record.recordType) ?? 'CNAME') as WeightedRecord['recordType'];
+    const key = weightedRecordKey({ hostedZoneId, recordName, recordType, setIdentifier });
     const first = setIds.get(key);
     if (first !== undefined) {
       problems.push({ path: [...path, 'setIdentifier'], message: `duplicate weighted record "${setIdentifier}" (also ${first})` });

@@ -65,6 +65,23 @@ beforeEach(() => {
 });
 
 describe('readCellWeights', () => {
+  test('matches registry names case-insensitively, with or without the final dot and the /hostedzone/ prefix', async () => {
+    // GIVEN Route 53 listing the group as it does: lower case, fully qualified
+    r53Mock.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [listed(cell(1), 80), listed(cell(2), 40)], IsTruncated: false });
+
+    // WHEN the registry spells the name in capitals without the final dot, and the zone with its prefix
+    const spelt = (n: number) => ({ ...cell(n), hostedZoneId: `/hostedzone/${ZONE}`, recordName: 'API.Example.com' });
+    const result = await run(activities.readCellWeights, { requestToken: 'wf:read', records: [spelt(1), spelt(2)] });
+
+    // THEN both records are found, one listing for the one group
+    expect(result.records.map((r) => [r.setIdentifier, r.weight])).toEqual([
+      ['cell-001', 80],
+      ['cell-002', 40],
+    ]);
+    expect(result.missing).toEqual([]);
+    expect(r53Mock).toHaveReceivedCommandTimes(ListResourceRecordSetsCommand, 1);
+  });
+
   test('reads the asked set identifiers from a paginated listing and names the missing ones', async () => {
     // GIVEN a weighted group over two pages, with a member nobody asked about
     r53Mock

@@ -22,6 +22,7 @@ const nonRetryableAws: ErrorType[] = [
   'AlarmNotFound',
   'RequestTokenConflict',
   'AwsRequestRejected',
+  'EndpointMisconfigured',
 ];
 
 /** One AWS request (or a short paginated read): quick, retried with backoff for a few minutes. */

@@ -6,6 +6,7 @@
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { drainSchedule, expectedSharePercent, restoreSchedule } from '../../domain/procedures/drain-plan';
 import { ProcedureFailure } from '../../domain/procedures/failure-types';
+import { weightedGroupKey } from '../../domain/registry/records';
 import type { Cell } from '../../domain/registry/schema';
 import { aws, route53Sync } from './proxies';
 import { stepToken, type ProcedureContext } from './context';
@@ -37,14 +38,8 @@ export interface TrafficStepOptions {
 
 /** The cells sharing the cell's weighted group (same zone, name and type), itself excluded. */
 function groupPeers(ctx: ProcedureContext): Cell[] {
-  const r = ctx.cell.route53;
-  return ctx.registry.cells.filter(
-    (c) =>
-      c.id !== ctx.cell.id &&
-      c.route53.hostedZoneId === r.hostedZoneId &&
-      c.route53.recordName.toLowerCase() === r.recordName.toLowerCase() &&
-      c.route53.recordType === r.recordType,
-  );
+  const group = weightedGroupKey(ctx.cell.route53);
+  return ctx.registry.cells.filter((c) => c.id !== ctx.cell.id && weightedGroupKey(c.route53) === group);
 }
 
 async function wait(ctx: ProcedureContext, ms: number, abortable: boolean): Promise<void> {
