@@ -140,6 +140,8 @@ export const policiesSchema = z.strictObject({
     .strictObject({
       /** After a procedure on a cell ends, alarms for that cell start nothing for this long. */
       perCellSeconds: seconds.default(1800),
+      /** Across the fleet, alarms start at most this many procedures in any hour; past it they start nothing. */
+      maxAutomaticPerHour: z.number().int().min(0).default(5),
     })
     .prefault({}),
   approvals: z

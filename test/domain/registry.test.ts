@@ -102,7 +102,7 @@ describe('loadRegistry', () => {
       health: { windowSeconds: 300, maxErrorRatePercent: 1, maxLatencyP99Ms: 1000, minAvailabilityPercent: 99.5 },
       stabilityWatchSeconds: 900,
       blastRadius: { maxCellsOut: 1, maxCapacityOutPercent: 34 },
-      cooldowns: { perCellSeconds: 1800 },
+      cooldowns: { perCellSeconds: 1800, maxAutomaticPerHour: 5 },
       approvals: { required: ['decommission'], timeoutSeconds: 3600, reminderBeforeSeconds: 900, onTimeout: 'abort', fourEyes: true },
     });
   });

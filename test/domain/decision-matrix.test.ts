@@ -1,0 +1,61 @@
+import { decideRecovery, DECISION_RULES, MANUAL_INTERVENTION_REQUIRED, type DecisionRule } from '../../domain/decision-matrix';
+import type { DataIntegrity, FailureType, Impact, IncidentScope } from '../../domain/incidents';
+
+type Row = [FailureType, Impact, DataIntegrity, IncidentScope, string];
+
+describe('decideRecovery: the matrix in force', () => {
+  test.each<Row>([
+    // One cell, data intact: the cell procedures.
+    ['elevated-errors', 'degraded', 'intact', 'single', 'cellRestart'],
+    ['elevated-errors', 'outage', 'intact', 'single', 'cellRestart'],
+    ['high-latency', 'degraded', 'intact', 'single', 'cellRestart'],
+    ['unavailable', 'outage', 'intact', 'single', 'cellRestart'],
+    ['infrastructure-lost', 'outage', 'intact', 'single', 'cellReplacement'],
+    // Data not to be trusted: never an automatic restart or replacement.
+    ['elevated-errors', 'degraded', 'at-risk', 'single', 'manual'],
+    ['data-corruption', 'degraded', 'compromised', 'single', 'manual'],
+    ['infrastructure-lost', 'outage', 'compromised', 'single', 'manual'],
+    // Beyond one cell, the router, or nothing recognised: a person decides.
+    ['elevated-errors', 'degraded', 'intact', 'multiple', 'manual'],
+    ['unavailable', 'outage', 'intact', 'system', 'manual'],
+    ['router-failure', 'outage', 'intact', 'system', 'manual'],
+    ['unknown', 'degraded', 'intact', 'single', 'manual'],
+  ])('%s, %s, data %s, %s scope → %s', (failureType, impact, dataIntegrity, scope, expected) => {
+    const decision = decideRecovery({ failureType, impact, dataIntegrity, scope });
+    expect(decision.action === 'start' ? decision.procedure : decision.action).toBe(expected);
+    expect(decision.why.length).toBeGreaterThan(0);
+    if (decision.action === 'manual') expect(decision.why).toContain(MANUAL_INTERVENTION_REQUIRED);
+  });
+
+  test('every row that names a procedure requires data intact, so no procedure runs over data at risk', () => {
+    for (const rule of DECISION_RULES.filter((r) => r.procedure !== null)) expect(rule.dataIntegrity).toBe('intact');
+  });
+});
+
+describe('decideRecovery: how rows are read', () => {
+  const rules: DecisionRule[] = [
+    { failureType: 'elevated-errors', impact: 'outage', dataIntegrity: '*', scope: '*', procedure: 'cellReplacement', why: 'first' },
+    { failureType: 'elevated-errors', impact: '*', dataIntegrity: '*', scope: '*', procedure: 'cellRestart', why: 'second' },
+  ];
+
+  test('the first matching row decides; "*" matches anything', () => {
+    expect(decideRecovery({ failureType: 'elevated-errors', impact: 'outage', dataIntegrity: 'intact', scope: 'single' }, rules)).toEqual({
+      action: 'start',
+      procedure: 'cellReplacement',
+      why: 'first',
+    });
+    expect(decideRecovery({ failureType: 'elevated-errors', impact: 'degraded', dataIntegrity: 'at-risk', scope: 'multiple' }, rules)).toEqual({
+      action: 'start',
+      procedure: 'cellRestart',
+      why: 'second',
+    });
+  });
+
+  test('no matching row: manual intervention required, saying what the incident was', () => {
+    expect(decideRecovery({ failureType: 'high-latency', impact: 'degraded', dataIntegrity: 'intact', scope: 'single' }, rules)).toEqual({
+      action: 'manual',
+      why: `high-latency (degraded, single scope): ${MANUAL_INTERVENTION_REQUIRED}`,
+    });
+    expect(decideRecovery({ failureType: 'high-latency', impact: 'degraded', dataIntegrity: 'intact', scope: 'single' }, [])).toMatchObject({ action: 'manual' });
+  });
+});
