@@ -9,7 +9,9 @@ import type { ProcedureName } from '../domain/procedures/progress';
 import { findCell } from '../domain/registry/lookup';
 import { CellIdAttribute, ProcedureAttribute } from '../domain/search-attributes';
 import { TASK_QUEUE } from '../domain/task-queues';
-import { recoveryWorkflowId } from '../domain/workflow-ids';
+import type { RouterFailoverInput } from '../domain/procedures/router-failover';
+import { ROUTER_ID } from '../domain/procedures/router-failover';
+import { recoveryWorkflowId, routerRecoveryWorkflowId } from '../domain/workflow-ids';
 
 /** A second recovery for a cell that is already in one. */
 export class AlreadyInRecoveryError extends Error {
@@ -63,5 +65,30 @@ export async function startProcedure<I extends ProcedureInput>(client: Client, o
       .then((d) => ({ runId: d.runId, procedure: d.typedSearchAttributes.get(ProcedureAttribute) ?? d.type }))
       .catch(() => undefined);
     throw new AlreadyInRecoveryError(input.cellId, workflowId, running?.runId, running?.procedure);
+  }
+}
+
+/**
+ * Starts `routerFailover` for the registry's fleet as `router-recovery-<fleet>` with conflict
+ * policy FAIL: a second failover while one runs fails with {@link AlreadyInRecoveryError}
+ * (cell id `router`). `CellId` is `router`, `Procedure` `routerFailover`.
+ */
+export async function startRouterFailover(client: Client, input: RouterFailoverInput, taskQueue: string = TASK_QUEUE): Promise<WorkflowHandle> {
+  const workflowId = routerRecoveryWorkflowId(input.registry.fleet.name);
+  try {
+    return await client.workflow.start('routerFailover', {
+      workflowId,
+      taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      typedSearchAttributes: [
+        { key: CellIdAttribute, value: ROUTER_ID },
+        { key: ProcedureAttribute, value: 'routerFailover' },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    throw new AlreadyInRecoveryError(ROUTER_ID, workflowId, undefined, 'routerFailover');
   }
 }

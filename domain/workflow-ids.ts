@@ -11,3 +11,8 @@ export const FLEET_GUARD_WORKFLOW_ID = 'cellops-fleet-guard';
 export function recoveryWorkflowId(cellId: string): string {
   return `cell-recovery-${cellId}`;
 }
+
+/** Router failover of the fleet `fleetName`: one at a time per fleet. */
+export function routerRecoveryWorkflowId(fleetName: string): string {
+  return `router-recovery-${fleetName}`;
+}

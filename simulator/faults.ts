@@ -110,6 +110,20 @@ export interface HookFailureFault {
   count?: number;
 }
 
+/**
+ * A member of the router fails: the primary (cell-aware) router errs and its alarms go ALARM, or
+ * the hash-based fallback misroutes (requests reach cells that do not hold their customer).
+ */
+export interface RouterFailureFault {
+  kind: 'router-failure';
+  /** Default `primary`. */
+  member?: 'primary' | 'fallback';
+  /** Default 40. */
+  errorRatePercent?: number;
+  /** The primary is healthy again once an update of its stack (a restart) completes. Default true. */
+  recoversOnRestart?: boolean;
+}
+
 /** Every fault the simulator can inject. */
 export type FaultSpec =
   | UnhealthyCellFault
@@ -123,7 +137,8 @@ export type FaultSpec =
   | TrafficStuckFault
   | DataInaccessibleFault
   | IntegrityFailureFault
-  | HookFailureFault;
+  | HookFailureFault
+  | RouterFailureFault;
 
 /** `unhealthy-cell`, `throttling`, ...: what a fault is. */
 export type FaultKind = FaultSpec['kind'];
@@ -144,6 +159,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'data-inaccessible',
   'integrity-failure',
   'hook-failure',
+  'router-failure',
 ];
 
 /** An injected fault while it is active. */

@@ -27,6 +27,19 @@ export interface CellView {
   alarms: { name: string; state: string }[];
 }
 
+/** A member of the router's weighted group as it is now. Shares are percent of the router's requests. */
+export interface RouterMemberView {
+  setIdentifier: string;
+  role: 'primary' | 'fallback';
+  /** `NONE` for the fallback (static, no stack) or a primary without one. */
+  stackStatus: string;
+  health: CellHealth;
+  weight?: number;
+  targetSharePercent: number;
+  observedSharePercent: number;
+  alarms: { name: string; state: string }[];
+}
+
 /** A stack as it is now; times in ISO-8601. */
 export interface StackView {
   stackName: string;
@@ -109,6 +122,8 @@ export interface SimulatedFleet {
   /** The fleet clock's now, in ms. */
   now(): number;
   cells(): CellView[];
+  /** The router's primary and fallback. */
+  router(): { primary: RouterMemberView; fallback: RouterMemberView };
   /** @throws RangeError naming the known cells */
   cell(cellId: string): CellView;
   /** The live stack of that name, or the stack of that id; undefined if none. */
@@ -211,6 +226,31 @@ export function createFleetApi(model: FleetModel, calls: CallLog): SimulatedFlee
     });
   };
 
+  const routerView = (): { primary: RouterMemberView; fallback: RouterMemberView } => {
+    const now = model.advance();
+    model.evaluateAlarms();
+    const { primary, fallback } = model.registry.router;
+    const group = model.zones.group(primary.hostedZoneId.replace(/^\/hostedzone\//, ''), primary.recordName, primary.recordType);
+    const total = group.reduce((sum, r) => sum + (r.Weight ?? 0), 0);
+    const view = (setIdentifier: string): RouterMemberView => {
+      const member = model.requireRouter(setIdentifier);
+      const record = group.find((r) => r.SetIdentifier === setIdentifier);
+      const stack = member.stackName === undefined ? undefined : model.stacks.find(member.stackName);
+      const observed = model.routerShareAt(setIdentifier, now);
+      return {
+        setIdentifier,
+        role: member.role,
+        stackStatus: stack?.status ?? 'NONE',
+        health: model.conditionsAt(member, now)?.health ?? 'down',
+        weight: record?.Weight,
+        targetSharePercent: percent(total > 0 ? (record?.Weight ?? 0) / total : 1 / Math.max(1, group.length)),
+        observedSharePercent: percent(observed),
+        alarms: [...model.alarms.values()].filter((a) => member.alarms.includes(a.config.AlarmName ?? '')).map((a) => ({ name: a.config.AlarmName ?? '', state: a.state })),
+      };
+    };
+    return { primary: view(primary.setIdentifier), fallback: view(fallback.setIdentifier) };
+  };
+
   const alarmViews = (): AlarmView[] => {
     model.evaluateAlarms();
     return [...model.alarms.values()]
@@ -258,6 +298,7 @@ export function createFleetApi(model: FleetModel, calls: CallLog): SimulatedFlee
     clock: model.clock,
     now: () => model.now(),
     cells: cellViews,
+    router: routerView,
     cell: (cellId) => {
       model.requireCell(cellId);
       const found = cellViews().find((c) => c.id === cellId);

@@ -3,4 +3,5 @@ export { cellReplacement } from './cell-replacement';
 export { cellRestart } from './cell-restart';
 export { fleetGuard } from './fleet-guard';
 export { provisionEmergencyCell } from './provision-emergency-cell';
+export { routerFailover } from './router-failover';
 export { stabilityWatch } from './stability-watch';

@@ -15,6 +15,14 @@ export const ProcedureFailure = {
   StabilityWatchFailed: 'StabilityWatchFailed',
   /** An approval was rejected, or timed out with the `abort` default. */
   ApprovalDenied: 'ApprovalDenied',
+  /** The registry's router lacks what router failover acts on (its stack, its or the fallback's metrics). */
+  RouterNotConfigured: 'RouterNotConfigured',
+  /** Router failover was asked for while the primary router is healthy (and not forced). */
+  RouterHealthy: 'RouterHealthy',
+  /** Requests did not reach the right cells through the fallback routing. */
+  FallbackRoutingInvalid: 'FallbackRoutingInvalid',
+  /** The primary router was not healthy again after its restart (or fell ill again while traffic came back). */
+  PrimaryRouterNotRecovered: 'PrimaryRouterNotRecovered',
 } as const;
 
 export type ProcedureFailure = (typeof ProcedureFailure)[keyof typeof ProcedureFailure];

@@ -80,10 +80,22 @@ export const cellSchema = z.strictObject({
 });
 export type Cell = z.infer<typeof cellSchema>;
 
-/** The router's own records: normal routing and the hash-based fallback it fails over to. */
+/**
+ * The router (the layer that maps customers to cells): its two members of one weighted group,
+ * the primary (cell-aware routing, a CloudFormation stack) and the static hash-based fallback it
+ * fails over to, with what router failover needs to check and recover them.
+ */
 export const routerSchema = z.strictObject({
   primary: weightedRecordSchema,
   fallback: weightedRecordSchema,
+  /** The primary router's stack: a restart (its restart parameter) is how it is recovered. */
+  stack: stackSchema.optional(),
+  /** The primary router's CloudWatch alarms. */
+  alarms: z.array(z.string().min(1).max(255)).default([]),
+  /** Where the primary router's request, error, latency and availability metrics live. */
+  metrics: metricsSchema.optional(),
+  /** The fallback's metrics: misrouted requests (a customer sent to a cell that does not hold it) count as errors. */
+  fallbackMetrics: metricsSchema.optional(),
 });
 export type Router = z.infer<typeof routerSchema>;
 

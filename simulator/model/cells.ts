@@ -93,3 +93,27 @@ export function zoneNameFor(recordNames: string[]): string {
   const labels = fullName && common.length > 2 ? common.slice(0, -1) : common;
   return `${(labels.length >= 2 ? labels : split[0].slice(0, 2)).reverse().join('.')}.`;
 }
+
+/** What a router member is: the cell-aware primary or the hash-based fallback. */
+export type RouterRole = 'primary' | 'fallback';
+
+/**
+ * The router's members as the simulator keeps them: metrics (the registry's, or
+ * `Cellops/Router` by set identifier) and alarms like a cell's, the primary with its stack.
+ * They serve the whole fleet, so their capacity is never the limit.
+ */
+export function routerMembers(registry: Registry, fleetCapacity: number): (SimCell & { role: RouterRole })[] {
+  const { router } = registry;
+  const member = (role: RouterRole, record: Registry['router']['primary'], metrics: MetricsSpec | undefined, alarms: string[], stackName: string | undefined) => ({
+    id: record.setIdentifier,
+    role,
+    source: 'registry' as const,
+    capacity: 2 * fleetCapacity,
+    stackName,
+    record: { zoneId: bareZoneId(record.hostedZoneId), name: record.recordName, type: record.recordType, setIdentifier: record.setIdentifier },
+    metrics: metrics ?? { namespace: 'Cellops/Router', dimensions: { Router: record.setIdentifier }, requestCount: 'RequestCount', errorCount: 'ErrorCount', latency: 'Latency', availability: 'Availability' },
+    alarms: [...alarms],
+    since: Number.NEGATIVE_INFINITY,
+  });
+  return [member('primary', router.primary, router.metrics, router.alarms, router.stack?.name), member('fallback', router.fallback, router.fallbackMetrics, [], undefined)];
+}

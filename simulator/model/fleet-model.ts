@@ -6,7 +6,7 @@ import { Random } from '../random';
 import type { SimulatorTiming } from '../timing';
 import { evaluateAlarm, type SimAlarm } from './alarms';
 import { cellAlarmConfig } from './cell-alarms';
-import { cellGroupKeys, discoveredCell, isStackOfCell, registryCell, zoneNameFor, type SimCell } from './cells';
+import { cellGroupKeys, discoveredCell, isStackOfCell, registryCell, routerMembers, zoneNameFor, type RouterRole, type SimCell } from './cells';
 import { CustomMetricStore, metricKey } from './custom-metrics';
 import type { Series } from './metric-math';
 import { CELL_METRICS, aggregateCellMetric, sampleMinute, type CellConditions, type CellMetric, type MinuteSample } from './metrics';
@@ -27,6 +27,7 @@ export interface FleetModelOptions {
 }
 
 const DAY_MS = 86_400_000;
+const capacity = (registry: Registry): number => registry.cells.reduce((sum, c) => sum + c.capacity, 0);
 const DEFAULT_UPDATE_FAILURE = `Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'." (HandlerErrorCode: GeneralServiceException)`;
 const DEFAULT_CREATE_FAILURE = `Resource handler returned message: "Error occurred during operation 'CreateService'." (HandlerErrorCode: GeneralServiceException)`;
 
@@ -61,6 +62,8 @@ export class FleetModel {
   readonly customMetrics = new CustomMetricStore();
   readonly alarms = new Map<string, SimAlarm>();
   readonly cells = new Map<string, SimCell>();
+  /** The router's two members (primary and fallback), by set identifier: metrics and alarms like a cell's, not cells. */
+  readonly routers = new Map<string, SimCell & { role: RouterRole }>();
   readonly hooks: HookLedger;
   private readonly traffic = new Map<string, GroupTraffic>();
   private readonly cellGroups: Set<string>;
@@ -232,6 +235,8 @@ export class FleetModel {
 
   /** The cell's conditions at `t`, or undefined when it did not exist then (no metrics). */
   conditionsAt(cell: SimCell, t: number): CellConditions | undefined {
+    const router = this.routers.get(cell.id);
+    if (router !== undefined) return this.routerConditionsAt(router, t);
     if (t < cell.since) return undefined;
     const stackName = this.stackNameOf(cell);
     const stack = stackName === undefined ? undefined : this.stacks.incarnationAt(stackName, t);
@@ -250,6 +255,41 @@ export class FleetModel {
       requestsPerSecond: this.servedRateAt(t) * (this.sharesAt(t, 'observed')[cell.id] ?? 0),
       capacity: cell.capacity,
     };
+  }
+
+  /**
+   * A router member's conditions at `t`: the primary is down without a serving stack, unhealthy
+   * while a `router-failure` fault holds (until a restart of its stack completes, unless the
+   * fault says it does not recover), restarting during a restart; the fallback (static, no
+   * stack) is unhealthy only under its fault. Its requests are its share of the router's group.
+   */
+  private routerConditionsAt(router: SimCell & { role: RouterRole }, t: number): CellConditions {
+    const stack = router.stackName === undefined ? undefined : this.stacks.incarnationAt(router.stackName, t);
+    const entry = stack === undefined ? undefined : this.stacks.statusAt(stack, t);
+    const fault = this.faults
+      .history('router-failure')
+      .find((f) => (f.spec.member ?? 'primary') === router.role && f.injectedAt <= t && (f.endedAt === undefined || f.endedAt > t));
+    const restartedSince = (since: number): boolean =>
+      stack !== undefined && stack.statusHistory.some((e) => e.status === 'UPDATE_COMPLETE' && e.at > since && e.at <= t);
+    const failing = fault !== undefined && !(fault.spec.recoversOnRestart !== false && restartedSince(fault.injectedAt));
+    let health: CellConditions['health'] = 'healthy';
+    if (router.stackName !== undefined && (entry === undefined || !isServingStatus(entry.status))) health = 'down';
+    else if (failing) health = 'unhealthy';
+    else if (entry?.restarting === true) health = 'restarting';
+    const share = this.routerShareAt(router.record.setIdentifier, t);
+    return { health, errorRatePercent: fault?.spec.errorRatePercent ?? 40, latencyP99Ms: 2_500, requestsPerSecond: this.servedRateAt(t) * share, capacity: router.capacity };
+  }
+
+  /** The fraction (0-1) of the router's requests a member takes at `t`, as clients observe it. */
+  routerShareAt(setIdentifier: string, t: number): number {
+    return this.traffic.get(this.routerGroup)?.observedAt(t)[setIdentifier] ?? 0;
+  }
+
+  /** A router member by set identifier. */
+  requireRouter(setIdentifier: string): SimCell & { role: RouterRole } {
+    const router = this.routers.get(setIdentifier);
+    if (router === undefined) throw new RangeError(`no router member "${setIdentifier}"`);
+    return router;
   }
 
   // ---- traffic ------------------------------------------------------------------------------
@@ -346,14 +386,14 @@ export class FleetModel {
   cellMetricOf(namespace: string, metricName: string, dimensions: readonly { Name?: string; Value?: string }[] | undefined): { cell: SimCell; metric: CellMetric } | undefined {
     if (this.metricIndex.cells !== this.cells.size) {
       const byKey = new Map<string, { cellId: string; metric: CellMetric }>();
-      for (const cell of this.cells.values()) {
+      for (const cell of [...this.routers.values(), ...this.cells.values()]) {
         const dims = Object.entries(cell.metrics.dimensions).map(([Name, Value]) => ({ Name, Value }));
         for (const metric of CELL_METRICS) byKey.set(metricKey(cell.metrics.namespace, cell.metrics[metric], dims), { cellId: cell.id, metric });
       }
       this.metricIndex = { cells: this.cells.size, byKey };
     }
     const found = this.metricIndex.byKey.get(metricKey(namespace, metricName, dimensions));
-    return found === undefined ? undefined : { cell: this.requireCell(found.cellId), metric: found.metric };
+    return found === undefined ? undefined : { cell: this.routers.get(found.cellId) ?? this.requireCell(found.cellId), metric: found.metric };
   }
 
   /**
@@ -431,7 +471,7 @@ export class FleetModel {
   /** The cell an alarm watches: listed in the registry, or by its metric's dimensions. */
   cellOfAlarm(alarm: SimAlarm): SimCell | undefined {
     const name = alarm.config.AlarmName ?? '';
-    const listed = [...this.cells.values()].find((c) => c.alarms.includes(name));
+    const listed = [...this.cells.values(), ...this.routers.values()].find((c) => c.alarms.includes(name));
     if (listed !== undefined) return listed;
     const c = alarm.config;
     const metrics = c.Metrics?.flatMap((m) => (m.MetricStat?.Metric === undefined ? [] : [m.MetricStat.Metric])) ?? [{ Namespace: c.Namespace, MetricName: c.MetricName, Dimensions: c.Dimensions }];
@@ -476,6 +516,22 @@ export class FleetModel {
       });
       for (const name of cell.alarms) this.putAlarm(cellAlarmConfig(name, cell.metrics, registry), createdAt);
     }
+    // The router: its members' metrics and alarms, and the primary's stack when the registry names one.
+    for (const member of routerMembers(registry, capacity(registry))) this.routers.set(member.id, member);
+    const routerStack = registry.router.stack;
+    if (routerStack !== undefined) {
+      const parameters = { ...routerStack.parameters };
+      if (!(routerStack.restartParameter in parameters)) parameters[routerStack.restartParameter] = 'initial';
+      this.stacks.seed({
+        stackName: routerStack.name,
+        template: { url: routerStack.template.templateUrl, body: routerStack.template.templateBody },
+        parameters: Object.entries(parameters).map(([key, value]) => ({ key, value })),
+        restartParameter: routerStack.restartParameter,
+        capabilities: ['CAPABILITY_IAM'],
+        createdAt,
+      });
+    }
+    for (const router of this.routers.values()) for (const name of router.alarms) this.putAlarm(cellAlarmConfig(name, router.metrics, registry), createdAt);
     // The registry's alarms have been evaluated for a long time already: start them in their state.
     for (const alarm of this.alarms.values()) {
       const first = evaluateAlarm(alarm, this.readMetricStat, this.startedAt);

@@ -121,7 +121,7 @@ describe('GetMetricData', () => {
 describe('alarms', () => {
   test('registry alarms start OK, go ALARM while their cell is unhealthy, and back to OK after', async () => {
     const sim = simulate();
-    expect(Object.values(await alarmStates(sim))).toEqual(Array(6).fill('OK'));
+    expect(Object.values(await alarmStates(sim))).toEqual(Array(8).fill('OK')); // six cell alarms, two router alarms
     const fault = sim.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-003' });
     sim.clock.advance(3 * 60_000);
     expect(await alarmStates(sim)).toMatchObject({ 'cell-003-HighErrorRate': 'ALARM', 'cell-003-HighLatency': 'ALARM', 'cell-001-HighErrorRate': 'OK', 'cell-002-HighLatency': 'OK' });
