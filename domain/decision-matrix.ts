@@ -54,10 +54,10 @@ export const DECISION_RULES: readonly DecisionRule[] = [
   {
     failureType: 'router-failure',
     impact: '*',
-    dataIntegrity: '*',
+    dataIntegrity: 'intact',
     scope: '*',
-    procedure: null,
-    why: `router failure: ${MANUAL_INTERVENTION_REQUIRED}`,
+    procedure: 'routerFailover',
+    why: 'the cell router failed: fail over to the hash-based fallback routing, recover the primary, switch back',
   },
   {
     failureType: '*',

@@ -18,7 +18,10 @@ describe('decideRecovery: the matrix in force', () => {
     // Beyond one cell, the router, or nothing recognised: a person decides.
     ['elevated-errors', 'degraded', 'intact', 'multiple', 'manual'],
     ['unavailable', 'outage', 'intact', 'system', 'manual'],
-    ['router-failure', 'outage', 'intact', 'system', 'manual'],
+    // The router (the system itself, whatever the impact): router failover.
+    ['router-failure', 'outage', 'intact', 'system', 'routerFailover'],
+    ['router-failure', 'degraded', 'intact', 'system', 'routerFailover'],
+    ['router-failure', 'outage', 'at-risk', 'system', 'manual'],
     ['unknown', 'degraded', 'intact', 'single', 'manual'],
   ])('%s, %s, data %s, %s scope → %s', (failureType, impact, dataIntegrity, scope, expected) => {
     const decision = decideRecovery({ failureType, impact, dataIntegrity, scope });
@@ -57,5 +60,33 @@ describe('decideRecovery: how rows are read', () => {
       why: `high-latency (degraded, single scope): ${MANUAL_INTERVENTION_REQUIRED}`,
     });
     expect(decideRecovery({ failureType: 'high-latency', impact: 'degraded', dataIntegrity: 'intact', scope: 'single' }, [])).toMatchObject({ action: 'manual' });
+  });
+});
+
+describe('decideRecovery: every combination of the columns', () => {
+  const failureTypes: FailureType[] = ['elevated-errors', 'high-latency', 'unavailable', 'infrastructure-lost', 'router-failure', 'data-corruption', 'unknown'];
+  const impacts: Impact[] = ['degraded', 'outage'];
+  const integrities: DataIntegrity[] = ['intact', 'at-risk', 'compromised'];
+  const scopes: IncidentScope[] = ['single', 'multiple', 'system'];
+
+  /** The matrix as the runbooks state it, written out independently of the rows. */
+  function runbook(failureType: FailureType, dataIntegrity: DataIntegrity, scope: IncidentScope): string {
+    if (dataIntegrity !== 'intact') return 'manual';
+    if (failureType === 'router-failure') return 'routerFailover';
+    if (scope !== 'single') return 'manual';
+    if (failureType === 'infrastructure-lost') return 'cellReplacement';
+    if (failureType === 'elevated-errors' || failureType === 'high-latency' || failureType === 'unavailable') return 'cellRestart';
+    return 'manual';
+  }
+
+  const combinations = failureTypes.flatMap((f) => impacts.flatMap((i) => integrities.flatMap((d) => scopes.map((s) => [f, i, d, s] as [FailureType, Impact, DataIntegrity, IncidentScope]))));
+
+  test('there are 126 combinations, and each gets the runbook\'s answer (the default: manual intervention required)', () => {
+    expect(combinations).toHaveLength(126);
+    const wrong = combinations.filter(([f, i, d, s]) => {
+      const decision = decideRecovery({ failureType: f, impact: i, dataIntegrity: d, scope: s });
+      return (decision.action === 'start' ? decision.procedure : 'manual') !== runbook(f, d, s);
+    });
+    expect(wrong).toEqual([]);
   });
 });
