@@ -31,49 +31,51 @@ import { drainAtOnce, restoreGradually } from './lib/traffic';
 export async function cellReplacement(input: CellReplacementInput): Promise<CellReplacementReport> {
   const { policies } = input.registry;
   const run = new ProcedureRun({ procedure: 'cellReplacement', cellId: input.cellId, requestedBy: input.requestedBy, fourEyes: policies.approvals.fourEyes });
-  const ctx = procedureContext(run, input);
-  const replacement = withCell(ctx, newCell(input.registry, replacementCellId(input.cellId), ctx.cell.priority), 0);
-  const state = new ReplacementState(ctx, replacement.cell, input.reason);
-  if (input.escalatedFrom) state.note(`handed over by ${input.escalatedFrom.procedure} (${input.escalatedFrom.step} failed: ${input.escalatedFrom.error})`);
-  try {
-    // 1. Acquire a drain permit from the fleet guard (already held when a restart handed over)
-    await run.step('acquire-drain-permit', () => acquireDrainPermit(ctx));
-    state.permitHeld = true;
-    // 2. Drain the failed cell at once
-    state.stage = 'drained';
-    await run.step('drain-at-once', () => drainAtOnce(ctx, { step: 'replace-drain' }));
-    state.drainedAt = writesStoppedAt(input.escalatedFrom, new Date().toISOString());
-    // 3. Check the remaining cells' capacity against the load; add emergency cells if short
-    state.capacity = await run.step('check-capacity', () => checkCapacity(ctx, input.maxUtilizationPercent));
-    if (state.capacity.emergencyCells > 0) await run.step('add-emergency-capacity', () => addEmergencyCapacity(ctx, state));
-    // 4. Provision the replacement stack and register it in routing at weight 0
-    state.stage = 'provisioning';
-    await run.step('provision-replacement', () => deployStackAndWait(replacement.cell, 'replace-provision', state.replacementTags()));
-    state.registered = true; // from here on the record may exist: compensation removes it (a repeat is harmless)
-    await run.step('register-replacement', () => setRecordWeight(replacement.cell.route53, 0, 'replace-register'));
-    // 5. Move the customers: migrate them when the failed cell's data is readable, else restore from backup
-    state.customers = await run.step('move-customers', () => moveCustomers(ctx, replacement.cell, state));
-    state.stage = 'customers-moved';
-    // 6. Re-route traffic to the replacement
-    await run.step('reroute-traffic', () => restoreGradually(replacement, { step: 'replace-reroute' }));
-    state.stage = 'in-service';
-    // 7. Validate the replacement (full health check), then watch it with post-recovery alarms
-    await run.step('validate-replacement', () => fullHealthCheck(replacement, 'replace-validate'));
-    state.alarms = await run.step('put-post-recovery-alarms', () => putReplacementAlarms(replacement));
-    // 8. Await operator approval to decommission the failed cell
-    const approval = await run.step('approve-decommission', () => approvalGate(ctx, 'decommission', `decommission ${ctx.cell.id}, replaced by ${replacement.cell.id}`));
-    // 9. Decommission the failed cell: back up its data, delete its stack, remove it from routing
-    if (approval.proceed) await run.step('decommission-failed-cell', () => decommissionFailedCell(ctx, state, approval));
-    else state.keepFailedCell(approval);
-    // 10. Release the drain permit
-    await run.step('release-drain-permit', () => releaseDrainPermit(ctx));
-    state.permitHeld = false;
-  } catch (err) {
-    return await putFleetBack(ctx, replacement, state, err);
-  }
-  // 11. Final report
-  run.finish('completed');
-  return replacementReport(ctx, state, 'completed');
+  return await run.untilEnd(async () => {
+    const ctx = procedureContext(run, input);
+    const replacement = withCell(ctx, newCell(input.registry, replacementCellId(input.cellId), ctx.cell.priority), 0);
+    const state = new ReplacementState(ctx, replacement.cell, input.reason);
+    if (input.escalatedFrom) state.note(`handed over by ${input.escalatedFrom.procedure} (${input.escalatedFrom.step} failed: ${input.escalatedFrom.error})`);
+    try {
+      // 1. Acquire a drain permit from the fleet guard (already held when a restart handed over)
+      await run.step('acquire-drain-permit', () => acquireDrainPermit(ctx));
+      state.permitHeld = true;
+      // 2. Drain the failed cell at once
+      state.stage = 'drained';
+      await run.step('drain-at-once', () => drainAtOnce(ctx, { step: 'replace-drain' }));
+      state.drainedAt = writesStoppedAt(input.escalatedFrom, new Date().toISOString());
+      // 3. Check the remaining cells' capacity against the load; add emergency cells if short
+      state.capacity = await run.step('check-capacity', () => checkCapacity(ctx, input.maxUtilizationPercent));
+      if (state.capacity.emergencyCells > 0) await run.step('add-emergency-capacity', () => addEmergencyCapacity(ctx, state));
+      // 4. Provision the replacement stack and register it in routing at weight 0
+      state.stage = 'provisioning';
+      await run.step('provision-replacement', () => deployStackAndWait(replacement.cell, 'replace-provision', state.replacementTags()));
+      state.registered = true; // from here on the record may exist: compensation removes it (a repeat is harmless)
+      await run.step('register-replacement', () => setRecordWeight(replacement.cell.route53, 0, 'replace-register'));
+      // 5. Move the customers: migrate them when the failed cell's data is readable, else restore from backup
+      state.customers = await run.step('move-customers', () => moveCustomers(ctx, replacement.cell, state));
+      state.stage = 'customers-moved';
+      // 6. Re-route traffic to the replacement
+      await run.step('reroute-traffic', () => restoreGradually(replacement, { step: 'replace-reroute' }));
+      state.stage = 'in-service';
+      // 7. Validate the replacement (full health check), then watch it with post-recovery alarms
+      await run.step('validate-replacement', () => fullHealthCheck(replacement, 'replace-validate'));
+      state.alarms = await run.step('put-post-recovery-alarms', () => putReplacementAlarms(replacement));
+      // 8. Await operator approval to decommission the failed cell
+      const approval = await run.step('approve-decommission', () => approvalGate(ctx, 'decommission', `decommission ${ctx.cell.id}, replaced by ${replacement.cell.id}`));
+      // 9. Decommission the failed cell: back up its data, delete its stack, remove it from routing
+      if (approval.proceed) await run.step('decommission-failed-cell', () => decommissionFailedCell(ctx, state, approval));
+      else state.keepFailedCell(approval);
+      // 10. Release the drain permit
+      await run.step('release-drain-permit', () => releaseDrainPermit(ctx));
+      state.permitHeld = false;
+    } catch (err) {
+      return await putFleetBack(ctx, replacement, state, err);
+    }
+    // 11. Final report
+    run.finish('completed');
+    return replacementReport(ctx, state, 'completed');
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ import { failureMessage, failureType } from './lib/failures';
 import { procedureContext, stepToken, type ProcedureContext } from './lib/context';
 import { acquireDrainPermit, releaseDrainPermit } from './lib/fleet-guard';
 import { checkRestOfFleetHealthy, fullHealthCheck } from './lib/health';
+import { approvalGate, approvalRequired, type ApprovalResult } from './lib/approval';
 import { notifyOperator } from './lib/notify';
 import { ABORTED, ProcedureRun } from './lib/procedure-run';
 import { watchStability } from './lib/stability-watch';
@@ -32,42 +33,58 @@ type Stage = 'before-drain' | 'draining' | 'restarting' | 'restoring' | 'releasi
 export async function cellRestart(input: CellRestartInput): Promise<ProcedureReport> {
   const policies = input.registry.policies;
   const run = new ProcedureRun({ procedure: 'cellRestart', cellId: input.cellId, requestedBy: input.requestedBy, fourEyes: policies.approvals.fourEyes });
-  const ctx = procedureContext(run, input);
-  const { cell } = ctx;
-  let stage: Stage = 'before-drain';
-  let permitHeld = false;
-  try {
-    // 1. Validate eligibility: the rest of the fleet must be healthy enough to take the cell's traffic
-    await run.step('check-eligibility', () => checkRestOfFleetHealthy(ctx, 'eligibility'));
-    // 2. Acquire a drain permit (refused when the cell is out for another procedure or the blast radius is used up)
-    await run.step('acquire-drain-permit', () => acquireDrainPermit(ctx));
-    permitHeld = true;
-    // 3. Drain traffic gradually, verifying the observed share follows each weight step
-    stage = 'draining';
-    await run.step('drain-traffic', () => drainGradually(ctx, { step: 'drain' }));
-    // 4. Restart the cell's services (restart-nonce update of its stack)
-    await run.step('restart-services', () => {
-      stage = 'restarting'; // inside the step: an abort held before it (paused) still finds the services untouched
-      return stacks.restartCellServices({ requestToken: stepToken('restart'), stackName: cell.stack.name, restartParameter: cell.stack.restartParameter });
-    });
-    // 5. Wait for the stack to be stable
-    await run.step('wait-stack-stable', () => stackWait.waitForStack({ requestToken: stepToken('restart-wait'), stackName: cell.stack.name, until: 'stable' }));
-    // 6. Full health check
-    await run.step('health-check', () => fullHealthCheck(ctx, 'health-check'));
-    // 7. Restore traffic gradually
-    stage = 'restoring';
-    await run.step('restore-traffic', () => restoreGradually(ctx, { step: 'restore' }));
-    // 8. Watch stability for the policy's period
-    await run.step('watch-stability', () => watchStability(ctx));
-    stage = 'releasing';
-    // 9. Release the drain permit
-    await run.step('release-drain-permit', () => releaseDrainPermit(ctx));
-    permitHeld = false;
-  } catch (err) {
-    return await putCellBack(ctx, input, stage, permitHeld, err);
+  return await run.untilEnd(async () => {
+    const ctx = procedureContext(run, input);
+    const { cell } = ctx;
+    let stage: Stage = 'before-drain';
+    let permitHeld = false;
+    try {
+      // 1. Validate eligibility: the rest of the fleet must be healthy enough to take the cell's traffic
+      await run.step('check-eligibility', () => checkRestOfFleetHealthy(ctx, 'eligibility'));
+      // 2. Await operator approval of the restart, when the policy asks for it (nothing is touched yet)
+      if (approvalRequired(ctx, 'restart')) stopUnlessApproved(ctx, await run.step('approve-restart', () => approvalGate(ctx, 'restart', `restart the services of ${cell.id}`)));
+      // 3. Acquire a drain permit (refused when the cell is out for another procedure or the blast radius is used up)
+      await run.step('acquire-drain-permit', () => acquireDrainPermit(ctx));
+      permitHeld = true;
+      // 4. Drain traffic gradually, verifying the observed share follows each weight step
+      stage = 'draining';
+      await run.step('drain-traffic', () => drainGradually(ctx, { step: 'drain' }));
+      // 5. Restart the cell's services (restart-nonce update of its stack)
+      await run.step('restart-services', () => {
+        stage = 'restarting'; // inside the step: an abort held before it (paused) still finds the services untouched
+        return stacks.restartCellServices({ requestToken: stepToken('restart'), stackName: cell.stack.name, restartParameter: cell.stack.restartParameter });
+      });
+      // 6. Wait for the stack to be stable
+      await run.step('wait-stack-stable', () => stackWait.waitForStack({ requestToken: stepToken('restart-wait'), stackName: cell.stack.name, until: 'stable' }));
+      // 7. Full health check
+      await run.step('health-check', () => fullHealthCheck(ctx, 'health-check'));
+      // 8. Restore traffic gradually
+      stage = 'restoring';
+      await run.step('restore-traffic', () => restoreGradually(ctx, { step: 'restore' }));
+      // 9. Watch stability for the policy's period
+      await run.step('watch-stability', () => watchStability(ctx));
+      stage = 'releasing';
+      // 10. Release the drain permit
+      await run.step('release-drain-permit', () => releaseDrainPermit(ctx));
+      permitHeld = false;
+    } catch (err) {
+      return await putCellBack(ctx, input, stage, permitHeld, err);
+    }
+    // 11. Report
+    run.finish('completed');
+    return report(ctx, input, 'completed', 'in-service');
+  });
+}
+
+/**
+ * A rejected restart, or one nobody approved in time under `onTimeout: abort`, stops the
+ * procedure as an abort would: nothing was touched, the cell stays in service.
+ */
+function stopUnlessApproved(ctx: ProcedureContext, approval: ApprovalResult): void {
+  if (approval.kind === 'rejected') {
+    throw ApplicationFailure.nonRetryable(`the restart of ${ctx.cell.id} was rejected by ${approval.decision.approver}: ${approval.decision.reason}`, ABORTED);
   }
-  // 10. Report
-  return report(ctx, input, 'completed', 'in-service');
+  if (!approval.proceed) throw ApplicationFailure.nonRetryable(`nobody approved the restart of ${ctx.cell.id} in time; the policy says abort`, ABORTED);
 }
 
 /** The one place the cell is put back after an abort or a failure. */

@@ -13,6 +13,13 @@ export const progressQuery = defineQuery<ProcedureProgress>('progress');
 /** An operator's decision on the pending approval; rejected (not accepted) if it does not apply. */
 export const approveUpdate = defineUpdate<ApprovalOutcome, [ApprovalDecision]>('approve');
 
+/**
+ * The same decision as a signal, for the Temporal Web UI's "Send Signal" and `temporal workflow
+ * signal --name approval`: judged by the same rules; one that does not apply cannot be refused
+ * to its sender, so it is recorded in the progress (`decisions`) and notified instead.
+ */
+export const approvalSignal = defineSignal<[ApprovalDecision]>('approval');
+
 /** Holds the procedure before its next step until `resume`. */
 export const pauseSignal = defineSignal<[PauseRequest]>('pause');
 export const resumeSignal = defineSignal<[]>('resume');

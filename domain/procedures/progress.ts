@@ -57,10 +57,14 @@ export interface DecisionRecord {
 /** One reading of the cell's traffic, taken when a drain or restore step set or checked a weight. */
 export interface TrafficSample {
   at: string;
-  /** The Route 53 weight set for the cell. */
+  /** The cell whose weight this is: the procedure's own cell, or another it moves traffic to (a replacement). */
+  cellId?: string;
+  /** The Route 53 weight set for the cell (or read, before the first change). */
   weight: number;
   /** The share of the group's requests the cell was observed to take, when it was measured. */
   observedSharePercent?: number;
+  /** The share the weight should give, when the share was measured. */
+  expectedSharePercent?: number;
 }
 
 export type ProcedureState = 'running' | 'paused' | 'awaiting-approval' | 'aborting' | 'completed' | 'failed' | 'aborted';

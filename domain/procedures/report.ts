@@ -3,7 +3,7 @@
  * next, as in the runbooks' post-recovery analysis. Built by a pure function from the
  * procedure's progress, so a workflow, the CLI and a test build the same report.
  */
-import type { ProcedureName, ProcedureProgress, StepRecord } from './progress';
+import type { DecisionRecord, ProcedureName, ProcedureProgress, StepRecord } from './progress';
 
 /** How the procedure ended. `escalated`: handed over to another procedure, which owns the cell now. */
 export type ProcedureOutcome = 'completed' | 'failed' | 'aborted' | 'escalated';
@@ -44,6 +44,8 @@ export interface ProcedureReport {
   /** Step starts and ends plus the procedure's own notable events, in time order. */
   timeline: TimelineEntry[];
   steps: StepRecord[];
+  /** Every approval decision received, counted or not: by update or by signal, and who gave it. */
+  decisions: DecisionRecord[];
   /** Customers whose requests the procedure moved or interrupted. */
   customersAffected: number;
   /** Only where data could be lost (a restore from backup). */
@@ -79,6 +81,7 @@ export function buildReport(progress: ProcedureProgress, facts: ReportFacts): Pr
     timeline.push({ at: step.startedAt, event: `${step.name} started` });
     if (step.endedAt) timeline.push({ at: step.endedAt, event: `${step.name} ${step.status}${step.detail ? `: ${step.detail}` : ''}` });
   }
+  for (const d of progress.decisions ?? []) timeline.push({ at: d.at, event: describeDecision(d) });
   timeline.push(...(facts.events ?? []));
   timeline.push({ at: facts.endedAt, event: `${progress.procedure} ${facts.outcome}; cell ${facts.cellEndState}` });
   // Stable sort: entries at the same instant keep the order they were added in.
@@ -96,12 +99,19 @@ export function buildReport(progress: ProcedureProgress, facts: ReportFacts): Pr
     durationMs: Math.max(0, Date.parse(facts.endedAt) - Date.parse(startedAt)),
     timeline,
     steps: progress.steps.map((s) => ({ ...s })),
+    decisions: (progress.decisions ?? []).map((d) => ({ ...d })),
     customersAffected: facts.customersAffected,
     ...(facts.dataLossWindow ? { dataLossWindow: facts.dataLossWindow } : {}),
     ...(facts.error ?? progress.lastError ? { error: facts.error ?? progress.lastError } : {}),
     ...(facts.escalatedTo ? { escalatedTo: facts.escalatedTo } : {}),
     recommendations: recommend(progress, facts),
   };
+}
+
+/** One decision as a timeline line, e.g. `bob@example.com approved decommission (by signal): counted`. */
+export function describeDecision(d: DecisionRecord): string {
+  const what = `${d.approver || 'someone'} ${d.approved ? 'approved' : 'rejected'} ${d.step || '?'} (by ${d.via})`;
+  return d.outcome === 'accepted' ? `${what}: counted` : `${what}: not counted, ${d.outcome === 'late' ? 'late' : 'rejected'}: ${d.rejection ?? ''}`;
 }
 
 function recommend(progress: ProcedureProgress, facts: ReportFacts): string[] {

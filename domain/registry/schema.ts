@@ -165,6 +165,8 @@ export const policiesSchema = z.strictObject({
       onTimeout: z.enum(['proceed', 'abort']).default('abort'),
       /** The approver must not be the person who started the procedure. */
       fourEyes: z.boolean().default(true),
+      /** Distinct approvers (other than the requester under four-eyes) a gate needs; a rejection by any of them closes it. */
+      minApprovers: z.number().int().min(1).default(1),
     })
     .prefault({}),
 });

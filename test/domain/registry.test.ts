@@ -103,7 +103,7 @@ describe('loadRegistry', () => {
       stabilityWatchSeconds: 900,
       blastRadius: { maxCellsOut: 1, maxCapacityOutPercent: 34 },
       cooldowns: { perCellSeconds: 1800, maxAutomaticPerHour: 5 },
-      approvals: { required: ['decommission'], timeoutSeconds: 3600, reminderBeforeSeconds: 900, onTimeout: 'abort', fourEyes: true },
+      approvals: { required: ['decommission'], timeoutSeconds: 3600, reminderBeforeSeconds: 900, onTimeout: 'abort', fourEyes: true, minApprovers: 1 },
     });
   });
 

@@ -48,3 +48,22 @@ describe('buildReport', () => {
     expect(report.recommendations.join(' ')).toMatch(/health-check.*aborted.*out of service.*Reconcile/);
   });
 });
+
+describe('buildReport decisions', () => {
+  test('each decision is in the report and its timeline: who, which way, by update or signal, counted or why not', () => {
+    const p = progress([{ name: 'approve-decommission', status: 'done', startedAt: '2026-01-05T00:00:00.000Z', endedAt: '2026-01-05T00:03:00.000Z' }]);
+    p.decisions = [
+      { step: 'decommission', approved: true, approver: 'alice@example.com', reason: 'ok', via: 'signal', at: '2026-01-05T00:01:00.000Z', outcome: 'rejected', rejection: 'four-eyes policy: alice@example.com requested this procedure and cannot approve it' },
+      { step: 'decommission', approved: true, approver: 'bob@example.com', reason: 'ok', via: 'update', at: '2026-01-05T00:02:00.000Z', outcome: 'accepted' },
+    ];
+    const report = buildReport(p, { workflowId: 'w', reason: 'r', outcome: 'completed', cellEndState: 'decommissioned', endedAt: '2026-01-05T00:04:00.000Z', customersAffected: 0 });
+    expect(report.decisions).toEqual(p.decisions);
+    expect(report.timeline.map((e) => e.event)).toEqual([
+      'approve-decommission started',
+      'alice@example.com approved decommission (by signal): not counted, rejected: four-eyes policy: alice@example.com requested this procedure and cannot approve it',
+      'bob@example.com approved decommission (by update): counted',
+      'approve-decommission done',
+      'cellRestart completed; cell decommissioned',
+    ]);
+  });
+});

@@ -18,6 +18,8 @@ const HISTORIES: [name: string, workflowId: string][] = [
   ['cellReplacement-replacement-stack-fails', 'cell-recovery-cell-002'],
   ['cellReplacement-restore-from-backup', 'cell-recovery-cell-003'],
   ['cellReplacement-emergency-capacity', 'cell-recovery-cell-001'],
+  // Both gates approved by the `approval` signal.
+  ['cellReplacement-signal-approvals', 'cell-recovery-cell-001'],
   ['provisionEmergencyCell-happy-path', 'cell-recovery-cell-001-emergency-cell-1'],
 ];
 

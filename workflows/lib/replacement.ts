@@ -210,7 +210,7 @@ export async function decommissionFailedCell(ctx: ProcedureContext, state: Repla
   state.note(`${cell.id} backed up as ${backupId}`);
   await deleteStackAndWait(cell.stack.name, 'replace-decommission-delete');
   await removeRecords([cell.route53], 'replace-decommission-unroute');
-  const approvedBy = approval.kind === 'approved' ? approval.decision.approver : approval.kind === 'not-required' ? 'policy (no approval required)' : 'policy (proceed on timeout)';
+  const approvedBy = approval.kind === 'approved' ? approval.approvedBy.join(', ') : approval.kind === 'not-required' ? 'policy (no approval required)' : 'policy (proceed on timeout)';
   state.failedCell = { kind: 'decommissioned', backupId, approvedBy };
   state.note(`${cell.id} decommissioned (approved by ${approvedBy})`);
 }

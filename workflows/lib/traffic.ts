@@ -64,6 +64,7 @@ async function setWeight(ctx: ProcedureContext, weight: number, token: string): 
   const submitted = await aws.setCellWeights({ requestToken: stepToken(token), changes: [{ record: ctx.cell.route53, weight }] });
   await route53Sync.waitForChangesInSync({ requestToken: stepToken(`${token}-sync`), changeIds: submitted.changes.map((c) => c.changeId) });
   ctx.traffic.currentWeight = weight;
+  ctx.run.recordTraffic({ cellId: ctx.cell.id, weight });
 }
 
 /**
@@ -79,6 +80,7 @@ async function verifyShare(ctx: ProcedureContext, weight: number, othersWeight: 
   for (let check = 1; check <= TRAFFIC_CHECKS; check++) {
     const shares = await aws.getTrafficShares({ requestToken: stepToken(`${token}-check-${check}`), cells, windowSeconds: 60, endTime: new Date().toISOString() });
     observed = shares.shares.find((s) => s.cellId === ctx.cell.id)?.sharePercent ?? null;
+    ctx.run.recordTraffic({ cellId: ctx.cell.id, weight, expectedSharePercent: expected, ...(observed === null ? {} : { observedSharePercent: observed }) });
     if (observed !== null && Math.abs(observed - expected) <= tolerance) return observed;
     if (check < TRAFFIC_CHECKS) await wait(ctx, CHECK_INTERVAL_MS, abortable);
   }
@@ -101,6 +103,7 @@ export async function drainGradually(ctx: ProcedureContext, options: TrafficStep
   const policy = ctx.registry.policies.drain;
   const { own, others } = await readGroupWeights(ctx, `${options.step}-read`);
   ctx.traffic.currentWeight = own;
+  ctx.run.recordTraffic({ cellId: ctx.cell.id, weight: own });
   const schedule = drainSchedule(own, policy.stepPercent);
   for (const [i, weight] of schedule.entries()) {
     const token = `${options.step}-${i + 1}-w${weight}`;
@@ -116,6 +119,7 @@ export async function drainAtOnce(ctx: ProcedureContext, options: TrafficStepOpt
   const abortable = options.abortable ?? true;
   const { own, others } = await readGroupWeights(ctx, `${options.step}-read`);
   ctx.traffic.currentWeight = own;
+  ctx.run.recordTraffic({ cellId: ctx.cell.id, weight: own });
   if (own === 0) return;
   await setWeight(ctx, 0, `${options.step}-w0`);
   await verifyShare(ctx, 0, others, `${options.step}-w0`, abortable);
