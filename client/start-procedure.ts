@@ -3,7 +3,7 @@
  * cell's recovery id, so a second alarm for a cell already in recovery starts nothing, with
  * the `CellId` and `Procedure` search attributes set at start.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { ProcedureInput } from '../domain/procedures/input';
 import type { ProcedureName } from '../domain/procedures/progress';
 import { findCell } from '../domain/registry/lookup';
@@ -32,6 +32,8 @@ export interface StartProcedureOptions<I extends ProcedureInput> {
   input: I;
   /** Default {@link TASK_QUEUE}. */
   taskQueue?: string;
+  /** Memo stored with the run (the alarm gateway records which alarm started it). */
+  memo?: Record<string, unknown>;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface StartProcedureOptions<I extends ProcedureInput> {
  * ALLOW_DUPLICATE): cooldowns between recoveries are the alarm gateway's business.
  * @throws UnknownCellError when the registry has no such cell (before anything is started).
  */
-export async function startProcedure<I extends ProcedureInput>(client: Client, options: StartProcedureOptions<I>): Promise<WorkflowHandle> {
+export async function startProcedure<I extends ProcedureInput>(client: Client, options: StartProcedureOptions<I>): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const { input, procedure } = options;
   findCell(input.registry, input.cellId);
   const workflowId = recoveryWorkflowId(input.cellId);
@@ -52,6 +54,7 @@ export async function startProcedure<I extends ProcedureInput>(client: Client, o
       args: [input],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      memo: options.memo,
       typedSearchAttributes: [
         { key: CellIdAttribute, value: input.cellId },
         { key: ProcedureAttribute, value: procedure },

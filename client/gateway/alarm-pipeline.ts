@@ -1,0 +1,138 @@
+/**
+ * What the gateway does with a verified alarm, whatever its source: find the cell, classify the
+ * incident, ask the decision matrix, check the cooldowns, start the procedure through
+ * `startProcedure` (one recovery per cell), and say what happened.
+ */
+import type { Client } from '@temporalio/client';
+import { decideRecovery } from '../../domain/decision-matrix';
+import { classifyAlarm, UnknownAlarmError, type AlarmNotification, type Incident } from '../../domain/incidents';
+import type { Registry } from '../../domain/registry/schema';
+import { UnknownCellError } from '../../domain/registry/lookup';
+import { AlreadyInRecoveryError, startProcedure } from '../start-procedure';
+import { GatewayError, type GatewayAnswer } from './answers';
+import { automaticStartsInLastHour, fleetBudget, latestRecovery, perCellCooldown, type AlarmStartMemo } from './cooldowns';
+
+/** Who the procedures started by the gateway say asked for them (four-eyes compares approvers with it). */
+export const GATEWAY_REQUESTER = 'alarm-gateway';
+
+export interface AlarmPipelineDeps {
+  client: Client;
+  namespace: string;
+  registry: Registry;
+  /** The Temporal Web UI, for the link in a `started` answer. */
+  webUiBaseUrl: string;
+  clock: () => Date;
+  taskQueue?: string;
+  /** Default {@link startProcedure}. */
+  startProcedure: typeof startProcedure;
+}
+
+/** What the request log line records about the alarm. */
+export interface AlarmLogFields {
+  alarm: string;
+  cell?: string;
+  decision?: string;
+  workflowId?: string;
+  incident?: Pick<Incident, 'failureType' | 'impact' | 'dataIntegrity' | 'scope' | 'severity'>;
+}
+
+/** The Web UI page of a run. */
+export function webUiLink(baseUrl: string, namespace: string, workflowId: string, runId: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
+}
+
+/**
+ * Serialises the fleet-budget check and the start within one gateway, so concurrent alarms for
+ * different cells cannot all pass a budget with one place left.
+ */
+export class StartGate {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn, fn);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/**
+ * Answers one alarm.
+ * @throws GatewayError (422) for an alarm of no cell in the registry.
+ */
+export async function answerAlarm(
+  deps: AlarmPipelineDeps,
+  gate: StartGate,
+  alarm: AlarmNotification,
+  source: string,
+  log: AlarmLogFields,
+): Promise<GatewayAnswer> {
+  let incident: Incident;
+  try {
+    incident = classifyAlarm(deps.registry, alarm);
+  } catch (err) {
+    if (err instanceof UnknownAlarmError) throw new GatewayError(422, 'unknown-alarm', err.message);
+    throw err;
+  }
+  const { cellId } = incident;
+  log.cell = cellId;
+  log.incident = { failureType: incident.failureType, impact: incident.impact, dataIntegrity: incident.dataIntegrity, scope: incident.scope, severity: incident.severity };
+
+  if (alarm.newState !== 'ALARM') {
+    log.decision = 'ignored';
+    return { outcome: 'not-actionable', cellId, why: `state changed to ${alarm.newState}: only ALARM transitions start anything` };
+  }
+  const decision = decideRecovery(incident);
+  log.decision = decision.action === 'start' ? decision.procedure : 'manual';
+  if (decision.action === 'manual') return { outcome: 'not-actionable', cellId, severity: incident.severity, why: decision.why };
+
+  const policy = deps.registry.policies.cooldowns;
+  const latest = await latestRecovery(deps.client, cellId);
+  if (latest?.running) {
+    log.workflowId = latest.workflowId;
+    return { outcome: 'already-running', cellId, workflowId: latest.workflowId, procedure: latest.procedure };
+  }
+  const now = deps.clock();
+  const cellCooldown = perCellCooldown(latest, policy, now);
+  if (!cellCooldown.allowed) return { outcome: 'suppressed', cellId, until: cellCooldown.until.toISOString(), why: cellCooldown.why };
+  if (policy.maxAutomaticPerHour === 0) {
+    return { outcome: 'not-actionable', cellId, severity: incident.severity, why: 'automatic starts are off (policies.cooldowns.maxAutomaticPerHour is 0)' };
+  }
+
+  return await gate.run(async (): Promise<GatewayAnswer> => {
+    const budget = fleetBudget(await automaticStartsInLastHour(deps.client, now), policy, now);
+    if (!budget.allowed) return { outcome: 'suppressed', cellId, until: budget.until.toISOString(), why: budget.why };
+    const memo: AlarmStartMemo = { alarm: { name: alarm.alarmName, source, requestedAt: now.toISOString() } };
+    try {
+      const handle = await deps.startProcedure(deps.client, {
+        procedure: decision.procedure,
+        taskQueue: deps.taskQueue,
+        memo: { ...memo },
+        input: {
+          cellId,
+          reason: `alarm ${alarm.alarmName} (${incident.severity}, ${incident.failureType}): ${decision.why}`,
+          requestedBy: GATEWAY_REQUESTER,
+          registry: deps.registry,
+        },
+      });
+      const runId = handle.firstExecutionRunId;
+      log.workflowId = handle.workflowId;
+      return {
+        outcome: 'started',
+        cellId,
+        procedure: decision.procedure,
+        workflowId: handle.workflowId,
+        runId,
+        webUiUrl: webUiLink(deps.webUiBaseUrl, deps.namespace, handle.workflowId, runId),
+        severity: incident.severity,
+        why: decision.why,
+      };
+    } catch (err) {
+      if (err instanceof AlreadyInRecoveryError) {
+        log.workflowId = err.workflowId;
+        return { outcome: 'already-running', cellId, workflowId: err.workflowId, procedure: err.runningProcedure };
+      }
+      if (err instanceof UnknownCellError) throw new GatewayError(422, 'unknown-cell', err.message);
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * Cooldowns, read from Temporal rather than kept in the gateway, so they hold across a restart and
+ * for every replica: the cell's recovery workflow (`cell-recovery-<cellId>`, described by id, so
+ * the answer is current) says when its last procedure ended, and a visibility query lists the
+ * procedures alarms started in the last hour (those carry an `alarm` memo).
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Policies } from '../../domain/registry/schema';
+import { ProcedureAttribute } from '../../domain/search-attributes';
+import { recoveryWorkflowId } from '../../domain/workflow-ids';
+
+/** The memo a procedure started by an alarm carries; the fleet-wide budget counts these. */
+export interface AlarmStartMemo {
+  alarm: { name: string; source: string; requestedAt: string };
+}
+
+/** The cell's latest recovery run. */
+export interface RecoveryRun {
+  workflowId: string;
+  runId: string;
+  running: boolean;
+  procedure: string;
+  closeTime?: Date;
+}
+
+export type CooldownVerdict = { allowed: true } | { allowed: false; until: Date; why: string };
+
+const HOUR_MS = 3_600_000;
+
+/** The latest run under the cell's recovery id, or undefined when the cell never had one (or its history is gone). */
+export async function latestRecovery(client: Client, cellId: string): Promise<RecoveryRun | undefined> {
+  const workflowId = recoveryWorkflowId(cellId);
+  try {
+    const described = await client.workflow.getHandle(workflowId).describe();
+    return {
+      workflowId,
+      runId: described.runId,
+      running: described.status.name === 'RUNNING',
+      procedure: described.typedSearchAttributes.get(ProcedureAttribute) ?? described.type,
+      closeTime: described.closeTime,
+    };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** Not the same cell again within `perCellSeconds` of its last procedure's end. */
+export function perCellCooldown(run: RecoveryRun | undefined, policy: Policies['cooldowns'], now: Date): CooldownVerdict {
+  if (!run?.closeTime) return { allowed: true };
+  const until = new Date(run.closeTime.getTime() + policy.perCellSeconds * 1000);
+  if (until <= now) return { allowed: true };
+  return {
+    allowed: false,
+    until,
+    why: `${run.procedure} on this cell ended at ${run.closeTime.toISOString()}; the cell's cooldown is ${policy.perCellSeconds} s`,
+  };
+}
+
+/**
+ * When alarms started procedures in the hour before `now`, oldest first. A procedure that
+ * continued as new (restart → replacement) shows as several runs with one memo: counted once.
+ */
+export async function automaticStartsInLastHour(client: Client, now: Date): Promise<Date[]> {
+  const since = new Date(now.getTime() - HOUR_MS);
+  const query = `WorkflowId STARTS_WITH "${recoveryWorkflowId('')}" AND StartTime >= "${since.toISOString()}"`;
+  const seen = new Map<string, Date>();
+  for await (const execution of client.workflow.list({ query })) {
+    const memo = execution.memo?.alarm as Partial<AlarmStartMemo['alarm']> | undefined;
+    if (typeof memo?.requestedAt !== 'string') continue;
+    const requestedAt = new Date(memo.requestedAt);
+    if (Number.isNaN(requestedAt.getTime()) || requestedAt <= since) continue;
+    seen.set(`${execution.workflowId}|${memo.requestedAt}`, requestedAt);
+  }
+  return [...seen.values()].sort((a, b) => a.getTime() - b.getTime());
+}
+
+/** At most `maxAutomaticPerHour` procedures started by alarms across the fleet in any hour. */
+export function fleetBudget(startsInLastHour: readonly Date[], policy: Policies['cooldowns'], now: Date): CooldownVerdict {
+  const max = policy.maxAutomaticPerHour;
+  if (startsInLastHour.length < max) return { allowed: true };
+  // The budget frees up when the oldest start that keeps it full is an hour old.
+  const freedBy = startsInLastHour[startsInLastHour.length - max];
+  const until = new Date((freedBy ?? now).getTime() + HOUR_MS);
+  return { allowed: false, until, why: `alarms already started ${startsInLastHour.length} procedures across the fleet in the last hour (at most ${max})` };
+}
