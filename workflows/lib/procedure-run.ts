@@ -28,8 +28,11 @@ export const ABORTED = 'ProcedureAborted';
 export const MAX_TRAFFIC_SAMPLES = 200;
 /** Decisions kept in progress (the oldest dropped first): a signal sender could otherwise grow it without end. */
 export const MAX_DECISIONS = 100;
-/** Patch id: a signalled decision that does not count is notified (histories before it have no such activity). */
-export const NOTIFY_UNCOUNTED_DECISIONS_PATCH = 'notify-uncounted-approval-decisions';
+/**
+ * Patch id of the `approval` signal's handling: runs that got the signal before it was handled
+ * ignored it (no decision, no notification), and their histories must replay so.
+ */
+export const APPROVAL_SIGNAL_PATCH = 'approval-signal';
 
 /** How an approval gate ended: the decision that decided it and everyone who approved. */
 export interface GateDecision {
@@ -104,8 +107,9 @@ export class ProcedureRun {
     setHandler(
       approvalSignal,
       async (decision) => {
+        if (!patched(APPROVAL_SIGNAL_PATCH)) return;
         const judgement = this.receive(decision, 'signal');
-        if (judgement.outcome !== 'accepted' && patched(NOTIFY_UNCOUNTED_DECISIONS_PATCH)) await this.notifyNotCounted(judgement);
+        if (judgement.outcome !== 'accepted') await this.notifyNotCounted(judgement);
       },
       // A notification still in flight when the procedure ends is not worth holding it for.
       { unfinishedPolicy: HandlerUnfinishedPolicy.ABANDON },
