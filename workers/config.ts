@@ -1,14 +1,14 @@
 /**
  * The worker process's configuration, read once from the environment at start (failing fast
- * on bad values). Temporal follows its own conventions (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`,
- * TLS and API key variables, config profiles) through `@temporalio/envconfig`; AWS follows the
- * default credential chain. Nothing configured means the embedded defaults: the project's dev
+ * on bad values). Temporal is found as every client finds it (`client/connect.ts`): its own
+ * conventions (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, TLS and API key variables, config
+ * profiles) through `@temporalio/envconfig`; AWS follows the default credential chain. Nothing configured means the embedded defaults: the project's dev
  * server and the simulated fleet.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
+import { temporalTargetFromEnv } from '../client/connect';
 
 export type TemporalTarget =
   | { kind: 'configured'; connectionOptions: NativeConnectionOptions; namespace: string }
@@ -36,21 +36,13 @@ function choice<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed:
   return value as T;
 }
 
-const definedOnly = (env: NodeJS.ProcessEnv): Record<string, string> =>
-  Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-
 /** Reads the configuration; throws on an invalid value. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): WorkerConfig {
-  const profileConfigured = env.TEMPORAL_ADDRESS || env.TEMPORAL_PROFILE || env.TEMPORAL_CONFIG_FILE;
-  let temporal: TemporalTarget;
-  if (profileConfigured) {
-    const { connectionOptions, namespace } = loadClientConnectConfig({ profile: env.TEMPORAL_PROFILE, overrideEnvVars: definedOnly(env) });
-    temporal = { kind: 'configured', connectionOptions, namespace: namespace ?? 'default' };
-  } else {
-    const port = Number(env.CELLOPS_DEV_SERVER_PORT ?? 7233);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`CELLOPS_DEV_SERVER_PORT must be a port number, got "${env.CELLOPS_DEV_SERVER_PORT}"`);
-    temporal = { kind: 'embedded', port, namespace: env.TEMPORAL_NAMESPACE ?? 'default', dbFilename: env.CELLOPS_DEV_SERVER_DB || undefined };
-  }
+  const target = temporalTargetFromEnv(env);
+  const temporal: TemporalTarget =
+    target.kind === 'configured'
+      ? { kind: 'configured', connectionOptions: target.connectionOptions as NativeConnectionOptions, namespace: target.namespace }
+      : { kind: 'embedded', port: target.port, namespace: target.namespace, dbFilename: env.CELLOPS_DEV_SERVER_DB || undefined };
   const aws = choice(env, 'CELLOPS_AWS', ['aws', 'simulator'] as const) ?? (AWS_SIGNS.some((name) => env[name]) ? 'aws' : 'simulator');
   const registryPath = env.CELLOPS_REGISTRY ?? (existsSync(path.join(cwd, 'cells.yaml')) ? path.join(cwd, 'cells.yaml') : path.resolve(__dirname, '../cells.example.yaml'));
   const hooksKind = choice(env, 'CELLOPS_HOOKS', ['simulator', 'webhook', 'none'] as const) ?? (env.CELLOPS_HOOKS_URL ? 'webhook' : aws === 'simulator' ? 'simulator' : 'none');
