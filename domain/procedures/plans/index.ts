@@ -1,0 +1,3 @@
+export type * from './types';
+export { planCellRestart } from './cell-restart';
+export { planCellReplacement } from './cell-replacement';

@@ -1,0 +1,66 @@
+/**
+ * The planners: what `cellops plan` says a procedure would do must be what it does. Each plan's
+ * steps (those that always run) are checked against the steps of a saved happy-path run.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PROCEDURE_CATALOG, catalogEntry, UnknownProcedureError } from '../../domain/procedures/catalog';
+import type { ProcedureReport } from '../../domain/procedures/report';
+import { UnknownCellError } from '../../domain/registry';
+import { exampleRegistry } from '../helpers/procedures-environment';
+
+/** The final report in a saved history (the completed event's result). */
+function savedReport(name: string): ProcedureReport {
+  const history = JSON.parse(readFileSync(path.join(__dirname, '../histories', `${name}.json`), 'utf8')) as { events: { eventType: string; workflowExecutionCompletedEventAttributes?: { result: { payloads: { data: string }[] } } }[] };
+  const completed = history.events.find((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+  const data = completed?.workflowExecutionCompletedEventAttributes?.result.payloads[0].data ?? '';
+  return JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as ProcedureReport;
+}
+
+describe('procedure plans', () => {
+  const registry = exampleRegistry();
+
+  test.each([
+    ['cellRestart', 'cellRestart-happy-path'],
+    ['cellReplacement', 'cellReplacement-happy-path'],
+  ])('%s: the planned steps are the steps a happy-path run took, in order', (procedure, history) => {
+    const plan = catalogEntry(procedure).plan(registry, 'cell-002');
+    const ran = savedReport(history).steps.map((s) => s.name);
+    expect(plan.steps.filter((s) => !s.onlyIf).map((s) => s.name)).toEqual(ran);
+  });
+
+  test('cellRestart: weights from the drain and restore policies, the watch, the budget', () => {
+    const plan = catalogEntry('cellRestart').plan(registry, 'cell-002');
+    const step = (name: string) => plan.steps.find((s) => s.name === name);
+    expect(step('drain-traffic')?.weights).toEqual([75, 50, 25, 0]);
+    expect(step('restore-traffic')?.weights).toEqual([25, 50, 75, 100]);
+    // 4 drain steps × max(60 s pause, 65 s first reading) + 4 restore steps × 60 s + 900 s watch.
+    expect(plan.timeBudget).toMatchObject({ minimumSeconds: 4 * 65 + 4 * 60 + 900, approvalWaitUpToSeconds: 0 });
+    expect(plan.approvals).toEqual([]);
+    expect(plan.blastRadius).toEqual({ maxCellsOut: 1, maxCapacityOutPercent: 34, cellCapacityPercent: 33.3 });
+  });
+
+  test('cellReplacement: the approval gates as the policy sets them; the budget counts the required ones', () => {
+    const policies = { ...registry.policies, approvals: { ...registry.policies.approvals, required: ['decommission' as const], timeoutSeconds: 1200 } };
+    const plan = catalogEntry('cellReplacement').plan({ ...registry, policies }, 'cell-001');
+    expect(plan.approvals).toEqual([
+      { step: 'emergency-capacity', required: false, timeoutSeconds: 1200, reminderBeforeSeconds: 900, onTimeout: 'abort', fourEyes: true, minApprovers: 1 },
+      { step: 'decommission', required: true, timeoutSeconds: 1200, reminderBeforeSeconds: 900, onTimeout: 'abort', fourEyes: true, minApprovers: 1 },
+    ]);
+    expect(plan.timeBudget.approvalWaitUpToSeconds).toBe(1200);
+    expect(plan.steps.find((s) => s.name === 'reroute-traffic')?.weights).toEqual([25, 50, 75, 100]);
+    expect(plan.summary).toContain('build cell-001-r');
+  });
+
+  test('a minApprovers in the policy shows in the gates', () => {
+    const approvals = { ...registry.policies.approvals, minApprovers: 2 };
+    const plan = catalogEntry('cellReplacement').plan({ ...registry, policies: { ...registry.policies, approvals } }, 'cell-001');
+    expect(plan.approvals.map((a) => a.minApprovers)).toEqual([2, 2]);
+  });
+
+  test('every catalogued procedure plans every cell of the example fleet; unknown names are refused', () => {
+    for (const entry of PROCEDURE_CATALOG) for (const cell of registry.cells) expect(entry.plan(registry, cell.id).steps.length).toBeGreaterThan(0);
+    expect(() => catalogEntry('cellTeleport')).toThrow(UnknownProcedureError);
+    expect(() => catalogEntry('cellRestart').plan(registry, 'cell-999')).toThrow(UnknownCellError);
+  });
+});
