@@ -1,0 +1,175 @@
+/**
+ * One procedure as a person (CLI, console) sees it: what Temporal says about the execution
+ * (describe) joined with what the procedure says about itself (the `progress` query while it
+ * runs, its final report once it has ended).
+ */
+import { WorkflowFailedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { PendingApproval, ProcedureProgress, ProcedureState, StepStatus, TrafficSample, DecisionRecord } from '../../domain/procedures/progress';
+import type { ProcedureReport } from '../../domain/procedures/report';
+import { CellIdAttribute, ProcedureAttribute, StepAttribute } from '../../domain/search-attributes';
+import { progressQuery } from '../../workflows/messages';
+import { isWorkflowNotFound, ProcedureNotFoundError } from './errors';
+
+/** A runbook step with its duration worked out. */
+export interface StepView {
+  name: string;
+  status: StepStatus;
+  startedAt: string;
+  endedAt?: string;
+  /** Only for a step that has ended. */
+  durationMs?: number;
+  detail?: string;
+  /** The step the procedure is in now. */
+  current: boolean;
+}
+
+/** The approval a procedure waits for, with what is still needed. */
+export interface PendingApprovalView extends PendingApproval {
+  /** Distinct approvals needed in all (the policy's `minApprovers`, default 1). */
+  approvalsNeeded: number;
+  /** Who approved so far, in order. */
+  approvers: string[];
+}
+
+export interface ProcedureView {
+  workflowId: string;
+  runId: string;
+  namespace: string;
+  /** Workflow type (the procedure of this run; a restart that escalated runs as `cellReplacement`). */
+  workflowType: string;
+  /** Temporal's execution status. */
+  status: WorkflowExecutionStatusName;
+  /** The procedure's own state: from the progress query while it runs, from the report after. */
+  state?: ProcedureState;
+  procedure?: string;
+  cellId?: string;
+  requestedBy?: string;
+  startTime: string;
+  closeTime?: string;
+  currentStep?: string;
+  steps: StepView[];
+  pendingApproval?: PendingApprovalView;
+  traffic: TrafficSample[];
+  decisions: DecisionRecord[];
+  lastError?: string;
+  /** The final report, once the procedure ended with one (completed, aborted, or failed with it in the failure). */
+  report?: ProcedureReport;
+  /** Why the procedure ended without a report (terminated, timed out, failed without one). */
+  closeReason?: string;
+  /** Why the progress could not be read while it runs (no worker answered, ...). */
+  progressUnavailable?: string;
+}
+
+export interface GetProcedureOptions {
+  /** A specific run; default the latest run of the workflow id. */
+  runId?: string;
+  /** How long to wait for the progress query (a worker must answer it). Default 5 s. */
+  queryTimeoutMs?: number;
+}
+
+const CLOSED_WITH_RESULT: WorkflowExecutionStatusName[] = ['COMPLETED', 'FAILED'];
+
+/**
+ * The procedure `workflowId`: its execution, steps, pending approval and traffic, or its report
+ * once it has ended.
+ * @throws ProcedureNotFoundError when there is no such workflow.
+ */
+export async function getProcedure(client: Client, workflowId: string, options: GetProcedureOptions = {}): Promise<ProcedureView> {
+  const handle = client.workflow.getHandle(workflowId, options.runId);
+  const described = await handle.describe().catch((err: unknown) => {
+    throw isWorkflowNotFound(err) ? new ProcedureNotFoundError(workflowId, client.options.namespace) : err;
+  });
+  const view: ProcedureView = {
+    workflowId,
+    runId: described.runId,
+    namespace: client.options.namespace,
+    workflowType: described.type,
+    status: described.status.name,
+    procedure: described.typedSearchAttributes.get(ProcedureAttribute) ?? described.type,
+    cellId: described.typedSearchAttributes.get(CellIdAttribute),
+    currentStep: described.status.name === 'RUNNING' ? described.typedSearchAttributes.get(StepAttribute) : undefined,
+    startTime: described.startTime.toISOString(),
+    closeTime: described.closeTime?.toISOString(),
+    steps: [],
+    traffic: [],
+    decisions: [],
+  };
+  if (described.status.name === 'RUNNING') {
+    const timeoutMs = options.queryTimeoutMs ?? 5_000;
+    try {
+      const progress = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.query(progressQuery));
+      return withProgress(view, progress);
+    } catch (err) {
+      return { ...view, progressUnavailable: `the progress query was not answered (${err instanceof Error ? err.message : String(err)}); is a cellops worker running?` };
+    }
+  }
+  if (!CLOSED_WITH_RESULT.includes(described.status.name)) {
+    return { ...view, closeReason: `the workflow was ${described.status.name.toLowerCase().replace(/_/g, ' ')}` };
+  }
+  const ended = await finalReport(handle.result());
+  return ended.report ? withReport(view, ended.report) : { ...view, closeReason: ended.closeReason };
+}
+
+/** The view of a running procedure, from its progress. */
+export function withProgress(view: ProcedureView, progress: ProcedureProgress): ProcedureView {
+  const pending = progress.pendingApproval;
+  return {
+    ...view,
+    state: progress.state,
+    procedure: progress.procedure,
+    cellId: progress.cellId,
+    requestedBy: progress.requestedBy,
+    currentStep: progress.currentStep,
+    steps: stepViews(progress.steps, progress.currentStep),
+    pendingApproval: pending && pendingApprovalView(pending),
+    traffic: progress.traffic ?? [],
+    decisions: progress.decisions ?? [],
+    lastError: progress.lastError,
+  };
+}
+
+/** A pending approval with the number of approvals needed and who gave them so far. */
+export function pendingApprovalView(pending: PendingApproval): PendingApprovalView {
+  return { ...pending, approvalsNeeded: pending.minApprovers ?? 1, approvers: (pending.approvedBy ?? []).map((a) => a.approver) };
+}
+
+function withReport(view: ProcedureView, report: ProcedureReport): ProcedureView {
+  const state: ProcedureState = report.outcome === 'escalated' ? 'completed' : report.outcome;
+  return {
+    ...view,
+    state,
+    procedure: report.procedure,
+    cellId: report.cellId,
+    requestedBy: report.requestedBy,
+    currentStep: undefined,
+    steps: stepViews(report.steps, undefined),
+    lastError: report.error,
+    report,
+  };
+}
+
+function stepViews(steps: ProcedureProgress['steps'], currentStep: string | undefined): StepView[] {
+  return steps.map((step, index) => {
+    const durationMs = step.endedAt ? Date.parse(step.endedAt) - Date.parse(step.startedAt) : undefined;
+    const isLast = index === steps.length - 1;
+    return { ...step, ...(durationMs === undefined ? {} : { durationMs }), current: step.status === 'running' && isLast && step.name === currentStep };
+  });
+}
+
+const isReport = (value: unknown): value is ProcedureReport =>
+  typeof value === 'object' && value !== null && 'outcome' in value && 'steps' in value && 'cellEndState' in value;
+
+/** A closed procedure's report: its result, or the report a failure carries in its details. */
+async function finalReport(result: Promise<unknown>): Promise<{ report?: ProcedureReport; closeReason?: string }> {
+  try {
+    const value = await result;
+    return isReport(value) ? { report: value } : { closeReason: 'it ended without a report' };
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const cause = err.cause;
+    const details = cause instanceof ApplicationFailure ? cause.details ?? [] : [];
+    const report = details.find(isReport);
+    return report ? { report } : { closeReason: `it failed: ${cause?.message ?? err.message}` };
+  }
+}
