@@ -76,7 +76,7 @@ export async function startProcedure<I extends ProcedureInput>(client: Client, o
  * policy FAIL: a second failover while one runs fails with {@link AlreadyInRecoveryError}
  * (cell id `router`). `CellId` is `router`, `Procedure` `routerFailover`.
  */
-export async function startRouterFailover(client: Client, input: RouterFailoverInput, taskQueue: string = TASK_QUEUE): Promise<WorkflowHandle> {
+export async function startRouterFailover(client: Client, input: RouterFailoverInput, taskQueue: string = TASK_QUEUE): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const workflowId = routerRecoveryWorkflowId(input.registry.fleet.name);
   try {
     return await client.workflow.start('routerFailover', {
