@@ -3,7 +3,7 @@
  * cell's recovery id, so a second alarm for a cell already in recovery starts nothing, with
  * the `CellId` and `Procedure` search attributes set at start.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { ProcedureInput } from '../domain/procedures/input';
 import type { ProcedureName } from '../domain/procedures/progress';
 import { findCell } from '../domain/registry/lookup';

@@ -36,7 +36,7 @@ describe('procedure plans', () => {
     expect(step('restore-traffic')?.weights).toEqual([25, 50, 75, 100]);
     // 4 drain steps × max(60 s pause, 65 s first reading) + 4 restore steps × 60 s + 900 s watch.
     expect(plan.timeBudget).toMatchObject({ minimumSeconds: 4 * 65 + 4 * 60 + 900, approvalWaitUpToSeconds: 0 });
-    expect(plan.approvals).toEqual([]);
+    expect(plan.approvals).toEqual([expect.objectContaining({ step: 'restart', required: false })]);
     expect(plan.blastRadius).toEqual({ maxCellsOut: 1, maxCapacityOutPercent: 34, cellCapacityPercent: 33.3 });
   });
 
@@ -50,6 +50,13 @@ describe('procedure plans', () => {
     expect(plan.timeBudget.approvalWaitUpToSeconds).toBe(1200);
     expect(plan.steps.find((s) => s.name === 'reroute-traffic')?.weights).toEqual([25, 50, 75, 100]);
     expect(plan.summary).toContain('build cell-001-r');
+  });
+
+  test('cellRestart with restart approval required: the gate is a step, and counts in the budget', () => {
+    const approvals = { ...registry.policies.approvals, required: ['restart' as const] };
+    const plan = catalogEntry('cellRestart').plan({ ...registry, policies: { ...registry.policies, approvals } }, 'cell-002');
+    expect(plan.steps.slice(0, 3).map((s) => `${s.name}${s.onlyIf ? '?' : ''}`)).toEqual(['check-eligibility', 'approve-restart', 'acquire-drain-permit']);
+    expect(plan.timeBudget.approvalWaitUpToSeconds).toBe(3600);
   });
 
   test('a minApprovers in the policy shows in the gates', () => {

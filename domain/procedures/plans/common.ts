@@ -11,8 +11,6 @@ export const TRAFFIC_READINGS = 3;
 /** The gate for `step` as the registry's approval policy sets it. */
 export function approvalPlan(registry: Registry, step: ApprovalStep): ApprovalPlan {
   const policy = registry.policies.approvals;
-  // `minApprovers` is optional in the policy (default 1).
-  const minApprovers = (policy as { minApprovers?: number }).minApprovers ?? 1;
   return {
     step,
     required: policy.required.includes(step),
@@ -20,7 +18,7 @@ export function approvalPlan(registry: Registry, step: ApprovalStep): ApprovalPl
     reminderBeforeSeconds: policy.reminderBeforeSeconds,
     onTimeout: policy.onTimeout,
     fourEyes: policy.fourEyes,
-    minApprovers,
+    minApprovers: policy.minApprovers,
   };
 }
 
