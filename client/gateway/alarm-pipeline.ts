@@ -4,7 +4,7 @@
  * `startProcedure` (one recovery per cell), and say what happened.
  */
 import type { Client } from '@temporalio/client';
-import { decideRecovery } from '../../domain/decision-matrix';
+import { decideRecovery, type RecoveryDecision } from '../../domain/decision-matrix';
 import { classifyAlarm, UnknownAlarmError, type AlarmNotification, type Incident } from '../../domain/incidents';
 import type { Registry } from '../../domain/registry/schema';
 import { UnknownCellError } from '../../domain/registry/lookup';
@@ -42,16 +42,29 @@ export function webUiLink(baseUrl: string, namespace: string, workflowId: string
 }
 
 /**
- * Serialises the fleet-budget check and the start within one gateway, so concurrent alarms for
- * different cells cannot all pass a budget with one place left.
+ * Within one gateway: serialises the fleet-budget check and the start, so concurrent alarms for
+ * different cells cannot all pass a budget with one place left; and lets concurrent alarms for one
+ * cell share one decision (a storm costs one start attempt, the rest wait for its answer). Across
+ * replicas, the business id and the Temporal-kept cooldowns are what holds.
  */
 export class StartGate {
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly inFlight = new Map<string, Promise<GatewayAnswer>>();
 
-  run<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` after every earlier `serial` call has settled. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
     const result = this.tail.then(fn, fn);
     this.tail = result.catch(() => undefined);
     return result;
+  }
+
+  /** Runs `decide` for `cellId` unless a decision for it is under way, in which case that one's answer is shared. */
+  async once(cellId: string, decide: () => Promise<GatewayAnswer>): Promise<{ answer: GatewayAnswer; shared: boolean }> {
+    const pending = this.inFlight.get(cellId);
+    if (pending) return { answer: await pending, shared: true };
+    const decision = decide().finally(() => this.inFlight.delete(cellId));
+    this.inFlight.set(cellId, decision);
+    return { answer: await decision, shared: false };
   }
 }
 
@@ -85,12 +98,25 @@ export async function answerAlarm(
   log.decision = decision.action === 'start' ? decision.procedure : 'manual';
   if (decision.action === 'manual') return { outcome: 'not-actionable', cellId, severity: incident.severity, why: decision.why };
 
+  const { answer, shared } = await gate.once(cellId, () => startUnlessCoolingDown(deps, gate, alarm, source, incident, decision));
+  // Another alarm for the cell was being decided: its start is this alarm's running recovery.
+  const result: GatewayAnswer = shared && answer.outcome === 'started' ? { outcome: 'already-running', cellId, workflowId: answer.workflowId, procedure: answer.procedure } : answer;
+  if ('workflowId' in result) log.workflowId = result.workflowId;
+  return result;
+}
+
+async function startUnlessCoolingDown(
+  deps: AlarmPipelineDeps,
+  gate: StartGate,
+  alarm: AlarmNotification,
+  source: string,
+  incident: Incident,
+  decision: Extract<RecoveryDecision, { action: 'start' }>,
+): Promise<GatewayAnswer> {
+  const { cellId } = incident;
   const policy = deps.registry.policies.cooldowns;
   const latest = await latestRecovery(deps.client, cellId);
-  if (latest?.running) {
-    log.workflowId = latest.workflowId;
-    return { outcome: 'already-running', cellId, workflowId: latest.workflowId, procedure: latest.procedure };
-  }
+  if (latest?.running) return { outcome: 'already-running', cellId, workflowId: latest.workflowId, procedure: latest.procedure };
   const now = deps.clock();
   const cellCooldown = perCellCooldown(latest, policy, now);
   if (!cellCooldown.allowed) return { outcome: 'suppressed', cellId, until: cellCooldown.until.toISOString(), why: cellCooldown.why };
@@ -98,7 +124,7 @@ export async function answerAlarm(
     return { outcome: 'not-actionable', cellId, severity: incident.severity, why: 'automatic starts are off (policies.cooldowns.maxAutomaticPerHour is 0)' };
   }
 
-  return await gate.run(async (): Promise<GatewayAnswer> => {
+  return await gate.serial(async (): Promise<GatewayAnswer> => {
     const budget = fleetBudget(await automaticStartsInLastHour(deps.client, now), policy, now);
     if (!budget.allowed) return { outcome: 'suppressed', cellId, until: budget.until.toISOString(), why: budget.why };
     const memo: AlarmStartMemo = { alarm: { name: alarm.alarmName, source, requestedAt: now.toISOString() } };
@@ -115,7 +141,6 @@ export async function answerAlarm(
         },
       });
       const runId = handle.firstExecutionRunId;
-      log.workflowId = handle.workflowId;
       return {
         outcome: 'started',
         cellId,
@@ -127,10 +152,7 @@ export async function answerAlarm(
         why: decision.why,
       };
     } catch (err) {
-      if (err instanceof AlreadyInRecoveryError) {
-        log.workflowId = err.workflowId;
-        return { outcome: 'already-running', cellId, workflowId: err.workflowId, procedure: err.runningProcedure };
-      }
+      if (err instanceof AlreadyInRecoveryError) return { outcome: 'already-running', cellId, workflowId: err.workflowId, procedure: err.runningProcedure };
       if (err instanceof UnknownCellError) throw new GatewayError(422, 'unknown-cell', err.message);
       throw err;
     }
