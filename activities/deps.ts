@@ -4,11 +4,33 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import { AwsCaller, DEFAULT_THROTTLE_RETRY, activitySleep, type ThrottleRetryPolicy } from './aws-call';
 import { KeyedMutex, TokenBucket, type RateLimiter, type Sleep } from './rate-limit';
 
-/** What `createActivities` needs. Only the three clients are required. */
+/**
+ * Where a regional AWS call goes: the cell's region, and the role to assume for its account.
+ * Without a role the client source uses its default identity (the fleet's role, or the worker's
+ * own credentials). Route 53 is global and always uses the fleet's identity.
+ */
+export interface AwsTarget {
+  region: string;
+  roleArn?: string;
+}
+
+/** The SDK clients, picked per call: CloudFormation and CloudWatch by target, Route 53 global. */
+export interface AwsClientSource {
+  cloudFormation(target?: AwsTarget): CloudFormationClient;
+  cloudWatch(target?: AwsTarget): CloudWatchClient;
+  route53(): Route53Client;
+}
+
+/**
+ * What `createActivities` needs: a client source (the worker's per-region, per-account pool),
+ * or three fixed clients used for every target (the simulator, tests).
+ */
 export interface ActivityDeps {
-  cloudFormation: CloudFormationClient;
-  route53: Route53Client;
-  cloudWatch: CloudWatchClient;
+  /** Picks the clients per call by the input's `target`. Takes precedence over the fixed clients. */
+  clients?: AwsClientSource;
+  cloudFormation?: CloudFormationClient;
+  route53?: Route53Client;
+  cloudWatch?: CloudWatchClient;
   /** Waits between polls and retries. Default: the activity context's sleep, which cancellation interrupts. */
   sleep?: Sleep;
   /** Milliseconds since the epoch. Default `Date.now`. Ends health windows when the input gives no end time. */
@@ -33,9 +55,7 @@ export interface ActivityDeps {
 
 /** {@link ActivityDeps} with every default filled in and the shared helpers built once. */
 export interface ResolvedDeps {
-  cloudFormation: CloudFormationClient;
-  route53: Route53Client;
-  cloudWatch: CloudWatchClient;
+  clients: AwsClientSource;
   sleep: Sleep;
   clock: () => number;
   /** Route 53 calls: rate-limited worker-wide. */
@@ -58,9 +78,7 @@ export function resolveDeps(deps: ActivityDeps): ResolvedDeps {
   const retry = { ...DEFAULT_THROTTLE_RETRY, ...deps.throttleRetry };
   const limiter = deps.route53Limiter ?? new TokenBucket({ ratePerSecond: deps.route53RatePerSecond ?? DEFAULT_ROUTE53_RATE_PER_SECOND, clock });
   return {
-    cloudFormation: deps.cloudFormation,
-    route53: deps.route53,
-    cloudWatch: deps.cloudWatch,
+    clients: deps.clients ?? fixedClients(deps),
     sleep,
     clock,
     route53Calls: new AwsCaller({ sleep, retry, limiter }),
@@ -71,4 +89,13 @@ export function resolveDeps(deps: ActivityDeps): ResolvedDeps {
     changePollIntervalMs: deps.changePollIntervalMs ?? 5_000,
     metricsNamespace: deps.metricsNamespace ?? 'Cellops',
   };
+}
+
+/** The same three clients whatever the target. */
+function fixedClients(deps: ActivityDeps): AwsClientSource {
+  const { cloudFormation, route53, cloudWatch } = deps;
+  if (cloudFormation === undefined || route53 === undefined || cloudWatch === undefined) {
+    throw new TypeError('createActivities needs either `clients` or all three of `cloudFormation`, `route53` and `cloudWatch`');
+  }
+  return { cloudFormation: () => cloudFormation, cloudWatch: () => cloudWatch, route53: () => route53 };
 }

@@ -1,4 +1,5 @@
 import {
+  type CloudWatchClient,
   DeleteAlarmsCommand,
   DescribeAlarmsCommand,
   GetMetricDataCommand,
@@ -9,22 +10,34 @@ import {
   type MetricDataResult,
   type PutMetricAlarmInput,
 } from '@aws-sdk/client-cloudwatch';
+import { ApplicationFailure } from '@temporalio/common';
 import type { MetricsSpec } from '../domain/registry/schema';
 import { mapError } from './aws-call';
-import type { ResolvedDeps } from './deps';
+import type { AwsTarget, ResolvedDeps } from './deps';
 import { ErrorType, activityFailure, isAwsError } from './errors';
 
 export interface GetCellHealthInput {
   requestToken: string;
+  /** The cell's region and account (`awsTarget(cell)`); default: the fleet's region and identity. */
+  target?: AwsTarget;
   cellId: string;
   /** The cell's alarm names (`Cell.alarms`). */
   alarms: string[];
   metrics: MetricsSpec;
+  /**
+   * The signals the health criteria need (`healthSignals(policy)`); only their metrics are read.
+   * Default: all three. Requests are always counted.
+   */
+  signals?: HealthSignal[];
   /** Length of the metrics window, rounded up to whole minutes. */
   windowSeconds: number;
   /** ISO-8601 end of the window, rounded down to the minute. Default: now. */
   endTime?: string;
 }
+
+/** What a health criterion looks at. */
+export type HealthSignal = 'errorRate' | 'latencyP99' | 'availability';
+const ALL_SIGNALS: readonly HealthSignal[] = ['errorRate', 'latencyP99', 'availability'];
 
 export interface AlarmState {
   name: string;
@@ -34,12 +47,14 @@ export interface AlarmState {
   updatedAt?: string;
 }
 
-/** A cell's metrics over one window. Null where the window holds no data (or no requests, for rates). */
+/**
+ * A cell's metrics over one window. Null where the window holds no data (or no requests, for
+ * rates), or where the signal was not asked for: the caller's policy decides what no data means.
+ */
 export interface CellMetrics {
   requestCount: number;
   errorCount: number;
   errorRatePercent: number | null;
-  latencyP95Ms: number | null;
   latencyP99Ms: number | null;
   availabilityPercent: number | null;
 }
@@ -61,11 +76,19 @@ export interface CellHealth {
   metrics: CellMetrics;
   /** CloudWatch returned partial data for some metric (a longer window may help). */
   partialData: boolean;
+  /** The signals asked for that have no data in the window (including rates of a cell without requests). */
+  noData: HealthSignal[];
+  /**
+   * Signals CloudWatch refused to read (an account or emulator without extended statistics for
+   * the metric), with its reason. They count as no data; the rest of the check still stands.
+   */
+  unreadable: { signal: HealthSignal; reason: string }[];
 }
 
 export interface GetTrafficSharesInput {
   requestToken: string;
-  cells: { cellId: string; metrics: MetricsSpec }[];
+  /** Each cell with its metrics and where they are read (its region and account). */
+  cells: { cellId: string; metrics: MetricsSpec; target?: AwsTarget }[];
   windowSeconds: number;
   /** ISO-8601 end of the window. Default: now. */
   endTime?: string;
@@ -87,6 +110,8 @@ export interface TrafficShares {
 
 export interface RecordProcedureEventInput {
   requestToken: string;
+  /** The cell's region and account (`awsTarget(cell)`); default: the fleet's region and identity. */
+  target?: AwsTarget;
   /** E.g. `cell-restart`. */
   procedure: string;
   /** E.g. `drained`, `restarted`, `restored`, `aborted`. */
@@ -124,12 +149,16 @@ export interface PostRecoveryAlarm {
 
 export interface PutPostRecoveryAlarmsInput {
   requestToken: string;
+  /** The cell's region and account (`awsTarget(cell)`); default: the fleet's region and identity. */
+  target?: AwsTarget;
   cellId: string;
   alarms: PostRecoveryAlarm[];
 }
 
 export interface DeletePostRecoveryAlarmsInput {
   requestToken: string;
+  /** The cell's region and account (`awsTarget(cell)`); default: the fleet's region and identity. */
+  target?: AwsTarget;
   alarmNames: string[];
 }
 
@@ -141,8 +170,11 @@ export interface AlarmNamesResult {
 export interface HealthActivities {
   /**
    * A cell's health in two calls: its alarms' states (DescribeAlarms by name, metric and
-   * composite alarms) and its metrics over the window (one GetMetricData: request and error
-   * sums, latency p95 and p99, average availability). A read: a repeat changes nothing.
+   * composite alarms) and the metrics of the signals asked for over the window (one
+   * GetMetricData: request and error sums, latency p99, average availability). A signal without
+   * data is reported as such, not as an error; should CloudWatch reject the percentile query,
+   * the rest is read again without it and latency reported unreadable. A read: a repeat changes
+   * nothing.
    */
   getCellHealth(input: GetCellHealthInput): Promise<CellHealth>;
   /** Each cell's share of the requests the given cells served over the window, from one GetMetricData. */
@@ -194,6 +226,11 @@ function stat(id: string, spec: MetricsSpec, metricName: string, statistic: stri
     MetricStat: { Metric: { Namespace: spec.namespace, MetricName: metricName, Dimensions: dimensions(spec) }, Period: period, Stat: statistic },
     ReturnData: true,
   };
+}
+
+/** GetMetricData refused the request as such (a statistic the metric or endpoint does not support). */
+function isRejectedQuery(err: unknown): boolean {
+  return err instanceof ApplicationFailure && (err.type === ErrorType.ValidationFailed || err.type === ErrorType.AwsRequestRejected);
 }
 
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
@@ -255,7 +292,45 @@ function alarmInput(cellId: string, requestToken: string, alarm: PostRecoveryAla
 
 /** Builds the CloudWatch activities. */
 export function createHealthActivities(deps: ResolvedDeps): HealthActivities {
-  const { cloudWatch: cw, cloudWatchCalls: calls } = deps;
+  const on = (target: AwsTarget | undefined): HealthActivities => healthActivitiesOn(deps.clients.cloudWatch(target), deps);
+  return {
+    getCellHealth: (input) => on(input.target).getCellHealth(input),
+    // Cells of several regions: one read per region, the shares computed over all of them.
+    getTrafficShares: (input) => trafficSharesAcrossRegions(input, (target) => (part) => on(target).getTrafficShares(part)),
+    recordProcedureEvent: (input) => on(input.target).recordProcedureEvent(input),
+    putPostRecoveryAlarms: (input) => on(input.target).putPostRecoveryAlarms(input),
+    deletePostRecoveryAlarms: (input) => on(input.target).deletePostRecoveryAlarms(input),
+  };
+}
+
+const targetKey = (target: AwsTarget | undefined): string => (target === undefined ? '' : `${target.region}|${target.roleArn ?? ''}`);
+
+/** Reads each target's cells with its own client and merges the counts into one set of shares. */
+async function trafficSharesAcrossRegions(input: GetTrafficSharesInput, read: (target: AwsTarget | undefined) => HealthActivities['getTrafficShares']): Promise<TrafficShares> {
+  const byTarget = new Map<string, { target: AwsTarget | undefined; cells: GetTrafficSharesInput['cells'] }>();
+  for (const cell of input.cells) {
+    const key = targetKey(cell.target);
+    byTarget.set(key, { target: cell.target, cells: [...(byTarget.get(key)?.cells ?? []), cell] });
+  }
+  const parts: TrafficShares[] = [];
+  for (const { target, cells } of byTarget.values()) parts.push(await read(target)({ ...input, cells }));
+  if (parts.length === 1) return parts[0];
+  const counts = new Map(parts.flatMap((p) => p.shares.map((s) => [s.cellId, s.requestCount] as const)));
+  const totalRequests = sum([...counts.values()]);
+  return {
+    window: parts[0].window,
+    totalRequests,
+    shares: input.cells.map((cell) => {
+      const requestCount = counts.get(cell.cellId) ?? 0;
+      return { cellId: cell.cellId, requestCount, sharePercent: totalRequests > 0 ? (100 * requestCount) / totalRequests : null };
+    }),
+    partialData: parts.some((p) => p.partialData),
+  };
+}
+
+/** The activities on one region's (and account's) CloudWatch client. */
+function healthActivitiesOn(cw: CloudWatchClient, deps: ResolvedDeps): HealthActivities {
+  const { cloudWatchCalls: calls } = deps;
 
   /** All results of one GetMetricData request (following NextToken), values merged by query id. */
   async function metricData(queries: MetricDataQuery[], window: MetricsWindow, resource: string): Promise<Map<string, MetricDataResult>> {
@@ -324,35 +399,43 @@ export function createHealthActivities(deps: ResolvedDeps): HealthActivities {
       const known = new Set(alarms.map((a) => a.name));
       const spec = input.metrics;
       const period = window.periodSeconds;
-      const results = await metricData(
-        [
-          stat('requests', spec, spec.requestCount, 'Sum', period),
-          stat('errors', spec, spec.errorCount, 'Sum', period),
-          stat('p95', spec, spec.latency, 'p95', period),
-          stat('p99', spec, spec.latency, 'p99', period),
-          stat('availability', spec, spec.availability, 'Average', period),
-        ],
-        window,
-        input.cellId,
-      );
+      const signals = new Set(input.signals ?? ALL_SIGNALS);
+      const queries = [
+        stat('requests', spec, spec.requestCount, 'Sum', period),
+        ...(signals.has('errorRate') ? [stat('errors', spec, spec.errorCount, 'Sum', period)] : []),
+        ...(signals.has('latencyP99') ? [stat('p99', spec, spec.latency, 'p99', period)] : []),
+        ...(signals.has('availability') ? [stat('availability', spec, spec.availability, 'Average', period)] : []),
+      ];
+      const unreadable: CellHealth['unreadable'] = [];
+      let results: Map<string, MetricDataResult>;
+      try {
+        results = await metricData(queries, window, input.cellId);
+      } catch (err) {
+        if (!signals.has('latencyP99') || !isRejectedQuery(err)) throw err;
+        unreadable.push({ signal: 'latencyP99', reason: err instanceof Error ? err.message : String(err) });
+        results = await metricData(queries.filter((q) => q.Id !== 'p99'), window, input.cellId);
+      }
       const requestCount = sum(values(results, 'requests'));
       const errorCount = sum(values(results, 'errors'));
-      // Should a window straddle two periods, take the worse value rather than an invented mean.
+      const metrics: CellMetrics = {
+        requestCount,
+        errorCount,
+        errorRatePercent: signals.has('errorRate') && requestCount > 0 ? (100 * errorCount) / requestCount : null,
+        // Should a window straddle two periods, take the worse value rather than an invented mean.
+        latencyP99Ms: maxOrNull(values(results, 'p99')),
+        availabilityPercent: minOrNull(values(results, 'availability')),
+      };
+      const valueOf: Record<HealthSignal, number | null> = { errorRate: metrics.errorRatePercent, latencyP99: metrics.latencyP99Ms, availability: metrics.availabilityPercent };
       return {
         cellId: input.cellId,
         window,
         alarms,
         inAlarm: alarms.filter((a) => a.state === 'ALARM').map((a) => a.name),
         missingAlarms: input.alarms.filter((name) => !known.has(name)),
-        metrics: {
-          requestCount,
-          errorCount,
-          errorRatePercent: requestCount > 0 ? (100 * errorCount) / requestCount : null,
-          latencyP95Ms: maxOrNull(values(results, 'p95')),
-          latencyP99Ms: maxOrNull(values(results, 'p99')),
-          availabilityPercent: minOrNull(values(results, 'availability')),
-        },
+        metrics,
         partialData: isPartial(results),
+        noData: ALL_SIGNALS.filter((signal) => signals.has(signal) && valueOf[signal] === null),
+        unreadable,
       };
     },
 

@@ -1,4 +1,5 @@
 import {
+  type CloudFormationClient,
   CreateStackCommand,
   DeleteStackCommand,
   DescribeStackEventsCommand,
@@ -12,13 +13,15 @@ import { activityInfo, heartbeat } from '@temporalio/activity';
 import type { StackSpec } from '../domain/registry/schema';
 import { mapError, pause } from './aws-call';
 import { clientRequestToken } from './client-request-token';
-import type { ResolvedDeps } from './deps';
+import type { AwsTarget, ResolvedDeps } from './deps';
 import { ErrorType, activityFailure, isAwsError, isNoUpdatesError, isStackBusyError, isStackMissingError } from './errors';
 import { describeFailures, eventsSince, latestOperationFailures, latestOperationToken, summarizeEvent, type StackEventPager } from './stack-events';
 import { StackStatus } from './stack-status';
 
 export interface DeployCellStackInput {
   requestToken: string;
+  /** The cell's region and account (`awsTarget(cell)`); default: the fleet's region and identity. */
+  target?: AwsTarget;
   /** The cell's stack from the registry (or built from the cell template for a new cell). */
   stack: StackSpec;
   /** Default `CAPABILITY_IAM` and `CAPABILITY_NAMED_IAM`: cell stacks create their own roles. */
@@ -29,6 +32,8 @@ export interface DeployCellStackInput {
 
 export interface RestartCellServicesInput {
   requestToken: string;
+  /** The cell's region and account (`awsTarget(cell)`); default: the fleet's region and identity. */
+  target?: AwsTarget;
   stackName: string;
   /** The template parameter whose change restarts the services (`StackSpec.restartParameter`). */
   restartParameter: string;
@@ -36,11 +41,15 @@ export interface RestartCellServicesInput {
 
 export interface DeleteCellStackInput {
   requestToken: string;
+  /** The cell's region and account (`awsTarget(cell)`); default: the fleet's region and identity. */
+  target?: AwsTarget;
   stackName: string;
 }
 
 export interface WaitForStackInput {
   requestToken: string;
+  /** The cell's region and account (`awsTarget(cell)`); default: the fleet's region and identity. */
+  target?: AwsTarget;
   stackName: string;
   /** `stable`: a create or update finished; `deleted`: the stack is gone. */
   until: 'stable' | 'deleted';
@@ -124,7 +133,18 @@ function isStackWaitProgress(value: unknown): value is StackWaitProgress {
 
 /** Builds the CloudFormation activities. */
 export function createStackActivities(deps: ResolvedDeps): StackActivities {
-  const { cloudFormation: cfn, cloudFormationCalls: calls } = deps;
+  const on = (target: AwsTarget | undefined): StackActivities => stackActivitiesOn(deps.clients.cloudFormation(target), deps);
+  return {
+    deployCellStack: (input) => on(input.target).deployCellStack(input),
+    restartCellServices: (input) => on(input.target).restartCellServices(input),
+    deleteCellStack: (input) => on(input.target).deleteCellStack(input),
+    waitForStack: (input) => on(input.target).waitForStack(input),
+  };
+}
+
+/** The activities on one region's (and account's) CloudFormation client. */
+function stackActivitiesOn(cfn: CloudFormationClient, deps: ResolvedDeps): StackActivities {
+  const { cloudFormationCalls: calls } = deps;
 
   /** The stack, or undefined when CloudFormation says it does not exist. */
   async function describeStack(stackName: string): Promise<Stack | undefined> {

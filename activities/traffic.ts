@@ -189,7 +189,9 @@ function isChangeSyncProgress(value: unknown): value is ChangeSyncProgress {
 
 /** Builds the Route 53 activities. */
 export function createTrafficActivities(deps: ResolvedDeps): TrafficActivities {
-  const { route53, route53Calls, zoneMutex } = deps;
+  const { route53Calls, zoneMutex } = deps;
+  // Route 53 is global: one client (the fleet's identity) whatever the cells' regions.
+  const route53 = deps.clients.route53();
 
   async function readGroup(refs: RecordRef[]): Promise<Map<string, ObservedRecord>> {
     const { hostedZoneId, recordName, recordType } = refs[0];

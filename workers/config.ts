@@ -21,13 +21,25 @@ export interface WorkerConfig {
   aws: 'aws' | 'simulator';
   /** The cell registry file. */
   registryPath: string;
-  /** The hooks worker: `simulator` (the simulated fleet's hooks), `webhook` (HTTP), or `none` (the application runs its own). */
-  hooks: { kind: 'simulator' } | { kind: 'webhook'; baseUrl: string; authToken?: string } | { kind: 'none' };
+  /**
+   * The hooks worker: `simulator` (the simulated fleet's hooks), `webhook` (HTTP), `notify-only`
+   * (notifications logged and published to the registry's SNS topic, data hooks refused), or
+   * `none` (the application runs its own hooks worker).
+   */
+  hooks: { kind: 'simulator' } | { kind: 'webhook'; baseUrl: string; authToken?: string } | { kind: 'notify-only' } | { kind: 'none' };
   /** Seed of the simulated fleet. */
   simulatorSeed: string;
 }
 
 const AWS_SIGNS = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'];
+
+// Without a hooks backend, a notification on a failure path would wait for a worker that never comes.
+const MISSING_HOOKS = [
+  'CELLOPS_AWS=aws needs a hooks backend for notifications and data steps. Set one of:',
+  '  CELLOPS_HOOKS_URL=https://...   the application serves the hooks over HTTP',
+  '  CELLOPS_HOOKS=notify-only       notifications logged and published to fleet.notificationTopicArn; data hooks refused',
+  '  CELLOPS_HOOKS=none              the application runs its own hooks worker on the cellops-hooks task queue',
+].join('\n');
 
 function choice<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[]): T | undefined {
   const value = env[name];
@@ -45,7 +57,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
       : { kind: 'embedded', port: target.port, namespace: target.namespace, dbFilename: env.CELLOPS_DEV_SERVER_DB || undefined };
   const aws = choice(env, 'CELLOPS_AWS', ['aws', 'simulator'] as const) ?? (AWS_SIGNS.some((name) => env[name]) ? 'aws' : 'simulator');
   const registryPath = env.CELLOPS_REGISTRY ?? (existsSync(path.join(cwd, 'cells.yaml')) ? path.join(cwd, 'cells.yaml') : path.resolve(__dirname, '../cells.example.yaml'));
-  const hooksKind = choice(env, 'CELLOPS_HOOKS', ['simulator', 'webhook', 'none'] as const) ?? (env.CELLOPS_HOOKS_URL ? 'webhook' : aws === 'simulator' ? 'simulator' : 'none');
+  const hooksKind = choice(env, 'CELLOPS_HOOKS', ['simulator', 'webhook', 'notify-only', 'none'] as const) ?? (env.CELLOPS_HOOKS_URL ? 'webhook' : aws === 'simulator' ? 'simulator' : undefined);
+  if (hooksKind === undefined) throw new Error(MISSING_HOOKS);
   let hooks: WorkerConfig['hooks'];
   if (hooksKind === 'webhook') {
     if (!env.CELLOPS_HOOKS_URL) throw new Error('CELLOPS_HOOKS=webhook needs CELLOPS_HOOKS_URL');
@@ -53,6 +66,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
   } else if (hooksKind === 'simulator') {
     if (aws !== 'simulator') throw new Error('CELLOPS_HOOKS=simulator needs the simulated fleet (CELLOPS_AWS=simulator)');
     hooks = { kind: 'simulator' };
+  } else if (hooksKind === 'notify-only') {
+    hooks = { kind: 'notify-only' };
   } else {
     hooks = { kind: 'none' };
   }

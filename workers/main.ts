@@ -3,15 +3,13 @@
  * (`workers/config.ts`); with nothing configured it starts the embedded dev server on
  * localhost:7233 and runs on the simulated fleet of `cells.example.yaml`.
  */
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { Route53Client } from '@aws-sdk/client-route-53';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createWebhookHooks, type ApplicationHooks } from '../activities/hooks';
+import { createNotifyOnlyHooks, createWebhookHooks, type ApplicationHooks } from '../activities/hooks';
 import type { ActivityDeps } from '../activities';
 import { loadRegistry } from '../domain/registry';
 import { createSimulatedFleet, createSimulatedHooks } from '../simulator';
+import { createAwsClientPool, describeAwsReach, verifyIdentities, type AwsClientPool } from './aws-clients';
 import { loadWorkerConfig } from './config';
 import { createCellopsWorker } from './create-worker';
 import { startEmbeddedDevServer } from './embedded-dev-server';
@@ -25,15 +23,22 @@ async function main(): Promise<void> {
 
   let aws: ActivityDeps;
   let hooks: ApplicationHooks | undefined;
+  let pool: AwsClientPool | undefined;
   if (config.aws === 'simulator') {
     const sim = createSimulatedFleet({ registry, seed: config.simulatorSeed });
     aws = sim.clients;
     if (config.hooks.kind === 'simulator') hooks = createSimulatedHooks(sim.fleet);
   } else {
-    const region = process.env.AWS_REGION ?? registry.fleet.region;
-    aws = { cloudFormation: new CloudFormationClient({ region }), route53: new Route53Client({ region }), cloudWatch: new CloudWatchClient({ region }) };
+    pool = createAwsClientPool({ registry });
+    aws = { clients: pool };
+    for (const line of [...describeAwsReach(registry), ...(await verifyIdentities(pool, registry))]) console.log(`cellops worker AWS ${line}`);
   }
   if (config.hooks.kind === 'webhook') hooks = createWebhookHooks(config.hooks);
+  if (config.hooks.kind === 'notify-only') {
+    const topicArn = registry.fleet.notificationTopicArn;
+    hooks = createNotifyOnlyHooks({ topicArn, sns: topicArn === undefined ? undefined : pool?.sns() });
+    console.log(`cellops worker hooks: notify-only (${topicArn === undefined ? 'logged only: the registry names no fleet.notificationTopicArn' : `logged and published to ${topicArn}`}; data hooks refused)`);
+  }
 
   const connection = await NativeConnection.connect(connectionOptions);
   const clientConnection = await Connection.connect(connectionOptions);
@@ -47,6 +52,7 @@ async function main(): Promise<void> {
     await clientConnection.close();
     await connection.close();
     await server?.stop();
+    pool?.destroy();
   }
 }
 

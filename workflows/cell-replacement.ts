@@ -101,7 +101,7 @@ async function putFleetBack(ctx: ProcedureContext, replacement: ProcedureContext
         state.permitHeld = false;
       } else if (state.stage === 'provisioning') {
         if (state.registered) await run.compensate('remove-replacement-record', () => removeRecords([replacement.cell.route53], 'replace-back-unregister'));
-        await run.compensate('delete-replacement-stack', () => deleteStackAndWait(replacement.cell.stack.name, 'replace-back-delete'));
+        await run.compensate('delete-replacement-stack', () => deleteStackAndWait(replacement.cell, 'replace-back-delete'));
       }
       state.keepFailedCell(undefined, aborted ? 'aborted' : 'failed', error);
     } catch (compensationErr) {

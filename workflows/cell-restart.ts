@@ -1,6 +1,7 @@
 import { ApplicationFailure, makeContinueAsNewFunc, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { AwsActivities } from '../activities';
 import type { CellRestartInput } from '../domain/procedures/input';
+import { awsTarget } from '../domain/registry/lookup';
 import type { CellReplacementInput } from '../domain/procedures/replacement';
 import { buildReport, type CellEndState, type ProcedureOutcome, type ProcedureReport } from '../domain/procedures/report';
 import type { cellReplacement } from './cell-replacement';
@@ -52,10 +53,10 @@ export async function cellRestart(input: CellRestartInput): Promise<ProcedureRep
       // 5. Restart the cell's services (restart-nonce update of its stack)
       await run.step('restart-services', () => {
         stage = 'restarting'; // inside the step: an abort held before it (paused) still finds the services untouched
-        return stacks.restartCellServices({ requestToken: stepToken('restart'), stackName: cell.stack.name, restartParameter: cell.stack.restartParameter });
+        return stacks.restartCellServices({ requestToken: stepToken('restart'), target: awsTarget(cell), stackName: cell.stack.name, restartParameter: cell.stack.restartParameter });
       });
       // 6. Wait for the stack to be stable
-      await run.step('wait-stack-stable', () => stackWait.waitForStack({ requestToken: stepToken('restart-wait'), stackName: cell.stack.name, until: 'stable' }));
+      await run.step('wait-stack-stable', () => stackWait.waitForStack({ requestToken: stepToken('restart-wait'), target: awsTarget(cell), stackName: cell.stack.name, until: 'stable' }));
       // 7. Full health check
       await run.step('health-check', () => fullHealthCheck(ctx, 'health-check'));
       // 8. Restore traffic gradually

@@ -8,6 +8,7 @@
  * 3. Add the cell to routing at the safe weight the parent computed, and wait until in sync.
  */
 import { ApplicationFailure, CancellationScope, log } from '@temporalio/workflow';
+import { awsTarget } from '../domain/registry/lookup';
 import type { Cell } from '../domain/registry/schema';
 import { newCellTags } from '../domain/procedures/replacement';
 import { aws, route53Sync, stackWait } from './lib/proxies';
@@ -39,9 +40,9 @@ export async function provisionEmergencyCell(input: ProvisionEmergencyCellInput)
   let stackStatus: string;
   try {
     // 1. Create the stack
-    await aws.deployCellStack({ requestToken: stepToken('create-stack'), stack: cell.stack, tags });
+    await aws.deployCellStack({ requestToken: stepToken('create-stack'), target: awsTarget(cell), stack: cell.stack, tags });
     // 2. Wait until it is stable
-    stackStatus = (await stackWait.waitForStack({ requestToken: stepToken('wait-stack'), stackName: cell.stack.name, until: 'stable' })).status;
+    stackStatus = (await stackWait.waitForStack({ requestToken: stepToken('wait-stack'), target: awsTarget(cell), stackName: cell.stack.name, until: 'stable' })).status;
   } catch (err) {
     await removeFailedStack(cell);
     throw ApplicationFailure.create({
@@ -61,8 +62,8 @@ export async function provisionEmergencyCell(input: ProvisionEmergencyCellInput)
 async function removeFailedStack(cell: Cell): Promise<void> {
   await CancellationScope.nonCancellable(async () => {
     try {
-      await aws.deleteCellStack({ requestToken: stepToken('delete-failed-stack'), stackName: cell.stack.name });
-      await stackWait.waitForStack({ requestToken: stepToken('wait-failed-stack-deleted'), stackName: cell.stack.name, until: 'deleted' });
+      await aws.deleteCellStack({ requestToken: stepToken('delete-failed-stack'), target: awsTarget(cell), stackName: cell.stack.name });
+      await stackWait.waitForStack({ requestToken: stepToken('wait-failed-stack-deleted'), target: awsTarget(cell), stackName: cell.stack.name, until: 'deleted' });
     } catch (err) {
       // The creation failure is what the parent must hear about; this one is logged for the operator.
       log.error('could not delete the failed emergency cell stack', { stackName: cell.stack.name, error: String(err) });

@@ -2,6 +2,7 @@ import type { ApplicationHooks } from './types';
 
 export type * from './types';
 export { HookErrorType } from './hook-errors';
+export { createNotifyOnlyHooks, type NotifyOnlyHooksOptions } from './notify-only';
 export { createWebhookHooks, type HookInputOf, type HookName, type HookResultOf, type WebhookHooksOptions } from './webhook';
 
 /**

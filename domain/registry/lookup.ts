@@ -40,3 +40,8 @@ export function cellsByPriority(registry: Registry): Cell[] {
 export function fleetCapacity(registry: Registry): number {
   return registry.cells.reduce((sum, cell) => sum + cell.capacity, 0);
 }
+
+/** Where a cell's regional AWS calls go: its region, and the role for its account if it names one. */
+export function awsTarget(cell: Pick<Cell, 'region' | 'roleArn'>): { region: string; roleArn?: string } {
+  return cell.roleArn === undefined ? { region: cell.region } : { region: cell.region, roleArn: cell.roleArn };
+}

@@ -12,6 +12,7 @@ const identifier = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lower-case letters, digits and dashes, starting with a letter or digit');
 const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'expected an AWS region such as eu-west-1');
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'expected an IAM role ARN such as arn:aws:iam::123456789012:role/cellops');
 const weight = z.number().int('expected an integer 0-255').min(0, 'expected 0-255').max(255, 'expected 0-255');
 const seconds = z.number().int().nonnegative();
 const percent = z.number().min(0, 'expected 0-100').max(100, 'expected 0-100');
@@ -68,6 +69,8 @@ export type MetricsSpec = z.infer<typeof metricsSchema>;
 export const cellSchema = z.strictObject({
   id: identifier,
   region: awsRegion,
+  /** The role assumed for this cell's CloudFormation and CloudWatch calls (its account). Default: the fleet's. */
+  roleArn: roleArn.optional(),
   /** Lower numbers recover first in a cascade. */
   priority: z.number().int().min(0),
   /** Requests per second the cell can serve. */
@@ -125,6 +128,16 @@ export const policiesSchema = z.strictObject({
       pauseSeconds: seconds.default(60),
       /** How far the observed traffic share may lag the weights before a drain step counts as stuck. */
       tolerancePercent: percent.default(5),
+      /**
+       * After a weight change, readings wait for the next whole minute plus this long: the time
+       * CloudWatch takes to publish a minute's datapoints.
+       */
+      metricsDelaySeconds: seconds.default(5),
+      /**
+       * Below this many requests a minute across the cell's weighted group, the observed share
+       * says nothing: the drain then relies on Route 53 being in sync alone, and says so.
+       */
+      minGroupRequestsPerMinute: z.number().int().nonnegative().default(60),
     })
     .prefault({}),
   restore: z
@@ -139,6 +152,12 @@ export const policiesSchema = z.strictObject({
       maxErrorRatePercent: percent.default(1),
       maxLatencyP99Ms: z.number().positive().default(1000),
       minAvailabilityPercent: percent.default(99.5),
+      /**
+       * A criterion's metric without data in the window (a quiet cell, a metric not published, a
+       * statistic the account cannot read): `pass` treats it as no evidence of a problem, `fail`
+       * as a problem. Either way the check says which signals had no data.
+       */
+      onNoData: z.enum(['pass', 'fail']).default('pass'),
     })
     .prefault({}),
   stabilityWatchSeconds: seconds.default(900),
@@ -174,7 +193,15 @@ export type Policies = z.infer<typeof policiesSchema>;
 
 export const registrySchema = z
   .strictObject({
-    fleet: z.strictObject({ name: identifier, region: awsRegion }),
+    fleet: z.strictObject({
+      name: identifier,
+      /** The fleet's home region: new cells, Route 53 (global) and SNS are called from here. */
+      region: awsRegion,
+      /** The role assumed for Route 53 and for cells without a role of their own. Default: the worker's own credentials. */
+      roleArn: roleArn.optional(),
+      /** The SNS topic that operator notifications are published to when no hooks backend is configured. */
+      notificationTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'expected an SNS topic ARN').optional(),
+    }),
     router: routerSchema,
     cellTemplate: cellTemplateSchema,
     cells: z.array(cellSchema).min(1, 'expected at least one cell'),

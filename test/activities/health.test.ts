@@ -4,6 +4,7 @@ import {
   DeleteAlarmsCommand,
   DescribeAlarmsCommand,
   GetMetricDataCommand,
+  InvalidParameterValueException,
   LimitExceededFault,
   PutMetricAlarmCommand,
   PutMetricDataCommand,
@@ -72,7 +73,7 @@ describe('getCellHealth', () => {
     // GIVEN one alarm firing, one fine, one unknown, and five minutes of metrics
     cwMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [alarm('cell-002-errors', 'ALARM'), alarm('cell-002-latency', 'OK')] });
     cwMock.on(GetMetricDataCommand).resolves({
-      MetricDataResults: [series('requests', [2000]), series('errors', [50]), series('p95', [120]), series('p99', [480]), series('availability', [99.2])],
+      MetricDataResults: [series('requests', [2000]), series('errors', [50]), series('p99', [480]), series('availability', [99.2])],
     });
 
     // WHEN the cell's health is read
@@ -88,8 +89,10 @@ describe('getCellHealth', () => {
       ],
       inAlarm: ['cell-002-errors'],
       missingAlarms: ['cell-002-gone'],
-      metrics: { requestCount: 2000, errorCount: 50, errorRatePercent: 2.5, latencyP95Ms: 120, latencyP99Ms: 480, availabilityPercent: 99.2 },
+      metrics: { requestCount: 2000, errorCount: 50, errorRatePercent: 2.5, latencyP99Ms: 480, availabilityPercent: 99.2 },
       partialData: false,
+      noData: [],
+      unreadable: [],
     });
     expect(cwMock).toHaveReceivedCommandTimes(DescribeAlarmsCommand, 1);
     expect(cwMock).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNames: input.alarms, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
@@ -100,7 +103,6 @@ describe('getCellHealth', () => {
     expect(request.MetricDataQueries?.map((q) => [q.Id, q.MetricStat?.Metric?.MetricName, q.MetricStat?.Stat, q.MetricStat?.Period])).toEqual([
       ['requests', 'RequestCount', 'Sum', 300],
       ['errors', 'ErrorCount', 'Sum', 300],
-      ['p95', 'Latency', 'p95', 300],
       ['p99', 'Latency', 'p99', 300],
       ['availability', 'Availability', 'Average', 300],
     ]);
@@ -110,14 +112,15 @@ describe('getCellHealth', () => {
   test('reports no error rate rather than zero when the cell served no requests', async () => {
     // GIVEN a drained cell with no datapoints
     cwMock.on(GetMetricDataCommand).resolves({
-      MetricDataResults: [series('requests', []), series('errors', []), series('p95', []), series('p99', []), series('availability', [], 'PartialData')],
+      MetricDataResults: [series('requests', []), series('errors', []), series('p99', []), series('availability', [], 'PartialData')],
     });
 
     // WHEN its health is read, without alarms and without an end time
     const health = await run(activities.getCellHealth, { ...input, alarms: [], endTime: undefined });
 
     // THEN the rates are unknown, the window ends at the clock's minute, and DescribeAlarms was skipped
-    expect(health.metrics).toEqual({ requestCount: 0, errorCount: 0, errorRatePercent: null, latencyP95Ms: null, latencyP99Ms: null, availabilityPercent: null });
+    expect(health.metrics).toEqual({ requestCount: 0, errorCount: 0, errorRatePercent: null, latencyP99Ms: null, availabilityPercent: null });
+    expect(health.noData).toEqual(['errorRate', 'latencyP99', 'availability']);
     expect(health.window.end).toBe('2026-03-01T12:34:00.000Z');
     expect(health.partialData).toBe(true);
     expect(cwMock).toHaveReceivedCommandTimes(DescribeAlarmsCommand, 0);
@@ -127,14 +130,42 @@ describe('getCellHealth', () => {
     // GIVEN a window that CloudWatch answered with two datapoints per metric
     cwMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
     cwMock.on(GetMetricDataCommand).resolves({
-      MetricDataResults: [series('requests', [600, 400]), series('errors', [3, 7]), series('p95', [100, 150]), series('p99', [300, 900]), series('availability', [99.9, 97])],
+      MetricDataResults: [series('requests', [600, 400]), series('errors', [3, 7]), series('p99', [300, 900]), series('availability', [99.9, 97])],
     });
 
     // WHEN the health is read
     const health = await run(activities.getCellHealth, input);
 
     // THEN counts are summed and the other figures are the worse of the two, never an average
-    expect(health.metrics).toEqual({ requestCount: 1000, errorCount: 10, errorRatePercent: 1, latencyP95Ms: 150, latencyP99Ms: 900, availabilityPercent: 97 });
+    expect(health.metrics).toEqual({ requestCount: 1000, errorCount: 10, errorRatePercent: 1, latencyP99Ms: 900, availabilityPercent: 97 });
+  });
+
+  test('reads only the signals the criteria need: no percentile query when latency is not a criterion', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [series('requests', [500]), series('errors', [5])] });
+    const health = await run(activities.getCellHealth, { ...input, alarms: [], signals: ['errorRate'] });
+    const request = cwMock.commandCalls(GetMetricDataCommand)[0].args[0].input;
+    expect(request.MetricDataQueries?.map((q) => q.Id)).toEqual(['requests', 'errors']);
+    expect(health.metrics).toMatchObject({ errorRatePercent: 1, latencyP99Ms: null, availabilityPercent: null });
+    expect(health.noData).toEqual([]);
+  });
+
+  test('an endpoint that rejects the p99 statistic: the rest is read again without it, latency reported unreadable, not an error', async () => {
+    // GIVEN CloudWatch rejecting any request with the extended statistic, as an emulator or account without it does
+    cwMock.on(GetMetricDataCommand).callsFake((request: { MetricDataQueries?: { Id?: string }[] }) => {
+      if (request.MetricDataQueries?.some((q) => q.Id === 'p99')) {
+        return Promise.reject(new InvalidParameterValueException({ $metadata: { httpStatusCode: 400 }, message: 'The parameter ExtendedStatistic is not supported' }));
+      }
+      return Promise.resolve({ MetricDataResults: [series('requests', [1000]), series('errors', [2]), series('availability', [99.9])] });
+    });
+
+    // WHEN the health is read
+    const health = await run(activities.getCellHealth, { ...input, alarms: [] });
+
+    // THEN the other signals are there, latency is no data with the reason kept
+    expect(health.metrics).toEqual({ requestCount: 1000, errorCount: 2, errorRatePercent: 0.2, latencyP99Ms: null, availabilityPercent: 99.9 });
+    expect(health.noData).toEqual(['latencyP99']);
+    expect(health.unreadable).toEqual([{ signal: 'latencyP99', reason: expect.stringContaining('ExtendedStatistic is not supported') as string }]);
+    expect(cwMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
   });
 
   test('fails for good when CloudWatch denies access to a metric', async () => {

@@ -97,9 +97,9 @@ describe('loadRegistry', () => {
     expect(registry.cells[0].customers).toBe(0);
     expect(registry.cells[0].alarms).toEqual([]);
     expect(registry.policies).toEqual({
-      drain: { stepPercent: 25, pauseSeconds: 60, tolerancePercent: 5 },
+      drain: { stepPercent: 25, pauseSeconds: 60, tolerancePercent: 5, metricsDelaySeconds: 5, minGroupRequestsPerMinute: 60 },
       restore: { stepPercent: 25, pauseSeconds: 60 },
-      health: { windowSeconds: 300, maxErrorRatePercent: 1, maxLatencyP99Ms: 1000, minAvailabilityPercent: 99.5 },
+      health: { windowSeconds: 300, maxErrorRatePercent: 1, maxLatencyP99Ms: 1000, minAvailabilityPercent: 99.5, onNoData: 'pass' },
       stabilityWatchSeconds: 900,
       blastRadius: { maxCellsOut: 1, maxCapacityOutPercent: 34 },
       cooldowns: { perCellSeconds: 1800, maxAutomaticPerHour: 5 },
@@ -109,7 +109,7 @@ describe('loadRegistry', () => {
 
   it('fills in a partly given policy group', () => {
     const registry = parseRegistryText(edited(set(['policies', 'drain'], { stepPercent: 50 })));
-    expect(registry.policies.drain).toEqual({ stepPercent: 50, pauseSeconds: 60, tolerancePercent: 5 });
+    expect(registry.policies.drain).toEqual({ stepPercent: 50, pauseSeconds: 60, tolerancePercent: 5, metricsDelaySeconds: 5, minGroupRequestsPerMinute: 60 });
   });
 
   it.each<[string, Edit[]]>([

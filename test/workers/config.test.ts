@@ -8,9 +8,30 @@ describe('loadWorkerConfig', () => {
   });
 
   test('TEMPORAL_ADDRESS means a real server (through envconfig); AWS credentials mean real AWS, and then no simulated hooks', () => {
-    const config = loadWorkerConfig({ TEMPORAL_ADDRESS: 'temporal.example.com:7233', TEMPORAL_NAMESPACE: 'prod', AWS_PROFILE: 'ops', CELLOPS_REGISTRY: '/etc/cellops/cells.yaml' });
+    const config = loadWorkerConfig({
+      TEMPORAL_ADDRESS: 'temporal.example.com:7233',
+      TEMPORAL_NAMESPACE: 'prod',
+      AWS_PROFILE: 'ops',
+      CELLOPS_REGISTRY: '/etc/cellops/cells.yaml',
+      CELLOPS_HOOKS: 'none',
+    });
     expect(config.temporal).toMatchObject({ kind: 'configured', namespace: 'prod', connectionOptions: { address: 'temporal.example.com:7233' } });
     expect(config).toMatchObject({ aws: 'aws', hooks: { kind: 'none' }, registryPath: '/etc/cellops/cells.yaml' });
+  });
+
+  test('real AWS without a hooks backend is refused at start, naming the three ways to give one', () => {
+    const refused = () => loadWorkerConfig({ AWS_PROFILE: 'ops' });
+    expect(refused).toThrow(/CELLOPS_AWS=aws needs a hooks backend/);
+    expect(refused).toThrow(/CELLOPS_HOOKS_URL=/);
+    expect(refused).toThrow(/CELLOPS_HOOKS=notify-only/);
+    expect(refused).toThrow(/CELLOPS_HOOKS=none/);
+    expect(() => loadWorkerConfig({ CELLOPS_AWS: 'aws' })).toThrow(/needs a hooks backend/);
+  });
+
+  test('notify-only and none are chosen explicitly; a webhook URL is a backend too', () => {
+    expect(loadWorkerConfig({ CELLOPS_AWS: 'aws', CELLOPS_HOOKS: 'notify-only' }).hooks).toEqual({ kind: 'notify-only' });
+    expect(loadWorkerConfig({ CELLOPS_AWS: 'aws', CELLOPS_HOOKS: 'none' }).hooks).toEqual({ kind: 'none' });
+    expect(loadWorkerConfig({ CELLOPS_AWS: 'aws', CELLOPS_HOOKS_URL: 'https://app.example.com/hooks' }).hooks).toMatchObject({ kind: 'webhook' });
   });
 
   test('bad values fail at start, naming the variable', () => {

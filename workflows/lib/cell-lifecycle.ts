@@ -2,22 +2,26 @@
  * Building and removing cells: a new cell's stack, its place in routing, and taking a cell's
  * stack and record away. Each helper is one runbook step's side effects, tokens from the step.
  */
+import { awsTarget } from '../../domain/registry/lookup';
 import type { Cell, WeightedRecord } from '../../domain/registry/schema';
 import { aws, route53Sync, stackWait } from './proxies';
 import { stepToken } from './context';
 
 /** Creates (or finds already created) the cell's stack and waits until it is stable; returns its status. */
 export async function deployStackAndWait(cell: Cell, step: string, tags: Record<string, string>): Promise<string> {
-  await aws.deployCellStack({ requestToken: stepToken(step), stack: cell.stack, tags });
-  const done = await stackWait.waitForStack({ requestToken: stepToken(`${step}-wait`), stackName: cell.stack.name, until: 'stable' });
+  const target = awsTarget(cell);
+  await aws.deployCellStack({ requestToken: stepToken(step), target, stack: cell.stack, tags });
+  const done = await stackWait.waitForStack({ requestToken: stepToken(`${step}-wait`), target, stackName: cell.stack.name, until: 'stable' });
   return done.status;
 }
 
-/** Deletes the stack and waits until it is gone; a stack already gone is fine. */
-export async function deleteStackAndWait(stackName: string, step: string): Promise<void> {
-  const deleted = await aws.deleteCellStack({ requestToken: stepToken(step), stackName });
+/** Deletes the cell's stack and waits until it is gone; a stack already gone is fine. */
+export async function deleteStackAndWait(cell: Pick<Cell, 'stack' | 'region' | 'roleArn'>, step: string): Promise<void> {
+  const target = awsTarget(cell);
+  const stackName = cell.stack.name;
+  const deleted = await aws.deleteCellStack({ requestToken: stepToken(step), target, stackName });
   if (deleted.noOp) return;
-  await stackWait.waitForStack({ requestToken: stepToken(`${step}-wait`), stackName, until: 'deleted' });
+  await stackWait.waitForStack({ requestToken: stepToken(`${step}-wait`), target, stackName, until: 'deleted' });
 }
 
 /** Writes the record at `weight` (creating it if new) and waits until Route 53 is in sync. */

@@ -1,14 +1,29 @@
 /** Health checks: a cell's full check against the policy, and the rest of the fleet's. */
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { CellHealth } from '../../activities';
+import type { CellHealth, HealthSignal } from '../../activities';
 import { ProcedureFailure } from '../../domain/procedures/failure-types';
+import { awsTarget } from '../../domain/registry/lookup';
 import type { Cell, Policies } from '../../domain/registry/schema';
 import { aws } from './proxies';
 import { stepToken, type ProcedureContext } from './context';
 
-/** What is wrong with `health` under `policy`; empty when healthy. Metrics without data pass. */
+/**
+ * The signals the health policy's criteria look at (`maxErrorRatePercent`, `maxLatencyP99Ms`,
+ * `minAvailabilityPercent`): the only metrics a health check reads.
+ */
+export const CRITERIA_SIGNALS: HealthSignal[] = ['errorRate', 'latencyP99', 'availability'];
+
+const NO_DATA_LABEL: Record<HealthSignal, string> = { errorRate: 'error rate (no requests)', latencyP99: 'p99 latency', availability: 'availability' };
+
+/**
+ * What is wrong with `health` under `policy`; empty when healthy. A metric without data is a
+ * problem only when the policy says so (`onNoData: fail`).
+ */
 export function healthProblems(health: CellHealth, policy: Policies['health']): string[] {
   const problems = health.inAlarm.map((name) => `alarm ${name} is in ALARM`);
+  if (policy.onNoData === 'fail') {
+    for (const signal of health.noData ?? []) problems.push(`no ${NO_DATA_LABEL[signal]} data in the window`);
+  }
   const m = health.metrics;
   if (m.errorRatePercent !== null && m.errorRatePercent > policy.maxErrorRatePercent) {
     problems.push(`error rate ${m.errorRatePercent.toFixed(2)}% above ${policy.maxErrorRatePercent}%`);
@@ -25,9 +40,11 @@ export function healthProblems(health: CellHealth, policy: Policies['health']): 
 async function cellHealth(cell: Cell, windowSeconds: number, token: string): Promise<CellHealth> {
   return await aws.getCellHealth({
     requestToken: stepToken(token),
+    target: awsTarget(cell),
     cellId: cell.id,
     alarms: cell.alarms,
     metrics: cell.metrics,
+    signals: CRITERIA_SIGNALS,
     windowSeconds,
     endTime: new Date().toISOString(),
   });

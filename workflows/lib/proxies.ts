@@ -53,9 +53,17 @@ export const guardCall = {
 
 const nonRetryableHooks: HookErrorType[] = ['HookRejected', 'HookResponseInvalid'];
 
+/**
+ * How long a hook call may wait for a hooks worker to pick it up. Without a bound, a call made
+ * while no hooks worker runs (none configured, or it is down) would wait for ever, and with it a
+ * procedure on its failure path; with it, the call fails with a schedule-to-start timeout.
+ */
+export const HOOK_SCHEDULE_TO_START = '10 minutes';
+
 /** The application's hooks, on their own task queue (the user's worker may serve them). */
 export const hookCall = {
   taskQueue: HOOKS_TASK_QUEUE,
+  scheduleToStartTimeout: HOOK_SCHEDULE_TO_START,
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: nonRetryableHooks },
 } as const;

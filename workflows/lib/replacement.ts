@@ -19,10 +19,11 @@ import {
   type FailedCellOutcome,
   type KeptBecause,
 } from '../../domain/procedures/replacement';
+import { awsTarget } from '../../domain/registry/lookup';
 import type { Cell } from '../../domain/registry/schema';
 import { HOOKS_TASK_QUEUE } from '../../domain/task-queues';
 import { provisionEmergencyCell } from '../provision-emergency-cell';
-import { aws } from './proxies';
+import { HOOK_SCHEDULE_TO_START, aws } from './proxies';
 import { approvalGate, type ApprovalResult } from './approval';
 import { deleteStackAndWait, removeRecords } from './cell-lifecycle';
 import { stepToken, type ProcedureContext } from './context';
@@ -34,6 +35,7 @@ const nonRetryableHooks: HookErrorType[] = ['HookRejected', 'HookResponseInvalid
 /** Moving and backing up a cell's data can take long: the hooks heartbeat while they wait. */
 const dataHookCall = {
   taskQueue: HOOKS_TASK_QUEUE,
+  scheduleToStartTimeout: HOOK_SCHEDULE_TO_START,
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '5s', maximumInterval: '2 minutes', maximumAttempts: 10, nonRetryableErrorTypes: nonRetryableHooks },
@@ -123,7 +125,7 @@ export async function checkCapacity(ctx: ProcedureContext, maxUtilizationPercent
   const { cells, cellTemplate, policies } = ctx.registry;
   const shares = await aws.getTrafficShares({
     requestToken: stepToken('replace-capacity-load'),
-    cells: cells.map((c) => ({ cellId: c.id, metrics: c.metrics })),
+    cells: cells.map((c) => ({ cellId: c.id, metrics: c.metrics, target: awsTarget(c) })),
     windowSeconds: policies.health.windowSeconds,
     endTime: new Date().toISOString(),
   });
@@ -185,7 +187,7 @@ export async function putReplacementAlarms(replacement: ProcedureContext): Promi
     { alarmName: `${id}-post-recovery-latency-p99`, metrics, signal: 'latencyP99Ms', threshold: health.maxLatencyP99Ms },
     { alarmName: `${id}-post-recovery-availability`, metrics, signal: 'availabilityPercent', threshold: health.minAvailabilityPercent },
   ];
-  return (await aws.putPostRecoveryAlarms({ requestToken: stepToken('replace-alarms'), cellId: id, alarms })).alarmNames;
+  return (await aws.putPostRecoveryAlarms({ requestToken: stepToken('replace-alarms'), target: awsTarget(replacement.cell), cellId: id, alarms })).alarmNames;
 }
 
 const isHookRejected = (err: unknown): boolean => failureType(err) === ('HookRejected' satisfies HookErrorType);
@@ -208,7 +210,7 @@ export async function decommissionFailedCell(ctx: ProcedureContext, state: Repla
     return;
   }
   state.note(`${cell.id} backed up as ${backupId}`);
-  await deleteStackAndWait(cell.stack.name, 'replace-decommission-delete');
+  await deleteStackAndWait(cell, 'replace-decommission-delete');
   await removeRecords([cell.route53], 'replace-decommission-unroute');
   const approvedBy = approval.kind === 'approved' ? approval.approvedBy.join(', ') : approval.kind === 'not-required' ? 'policy (no approval required)' : 'policy (proceed on timeout)';
   state.failedCell = { kind: 'decommissioned', backupId, approvedBy };

@@ -12,18 +12,21 @@ import {
   type StabilityWatchInput,
   type StabilityWatchResult,
 } from '../../domain/procedures/stability-watch';
+import { awsTarget } from '../../domain/registry/lookup';
 import type { Cell, Policies } from '../../domain/registry/schema';
 import { aws } from './proxies';
 import { stepToken, type ProcedureContext } from './context';
-import { healthProblems } from './health';
+import { CRITERIA_SIGNALS, healthProblems } from './health';
 
 /** One stability check; throws `StabilityWatchFailed` if the cell is not healthy. */
 export async function stabilityCheck(cell: Cell, health: Policies['health'], check: number): Promise<void> {
   const result = await aws.getCellHealth({
     requestToken: stepToken(`stability-check-${check}`),
+    target: awsTarget(cell),
     cellId: cell.id,
     alarms: cell.alarms,
     metrics: cell.metrics,
+    signals: CRITERIA_SIGNALS,
     windowSeconds: STABILITY_WINDOW_SECONDS,
     endTime: new Date().toISOString(),
   });

@@ -6,6 +6,7 @@
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { drainSchedule, expectedSharePercent, restoreSchedule } from '../../domain/procedures/drain-plan';
 import { ProcedureFailure } from '../../domain/procedures/failure-types';
+import { awsTarget } from '../../domain/registry/lookup';
 import { weightedGroupKey } from '../../domain/registry/records';
 import type { Cell } from '../../domain/registry/schema';
 import { aws, route53Sync } from './proxies';
@@ -75,7 +76,7 @@ async function setWeight(ctx: ProcedureContext, weight: number, token: string): 
 async function verifyShare(ctx: ProcedureContext, weight: number, othersWeight: number, token: string, abortable: boolean): Promise<number> {
   const expected = expectedSharePercent(weight, othersWeight);
   const tolerance = ctx.registry.policies.drain.tolerancePercent;
-  const cells = [ctx.cell, ...groupPeers(ctx)].map((c) => ({ cellId: c.id, metrics: c.metrics }));
+  const cells = [ctx.cell, ...groupPeers(ctx)].map((c) => ({ cellId: c.id, metrics: c.metrics, target: awsTarget(c) }));
   let observed: number | null = null;
   for (let check = 1; check <= TRAFFIC_CHECKS; check++) {
     const shares = await aws.getTrafficShares({ requestToken: stepToken(`${token}-check-${check}`), cells, windowSeconds: 60, endTime: new Date().toISOString() });
