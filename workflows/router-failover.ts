@@ -35,45 +35,47 @@ const stacks = proxyActivities<Pick<AwsActivities, 'restartCellServices'>>(resta
 export async function routerFailover(input: RouterFailoverInput): Promise<RouterFailoverReport> {
   const { policies } = input.registry;
   const run = new ProcedureRun({ procedure: 'routerFailover', cellId: ROUTER_ID, requestedBy: input.requestedBy, fourEyes: policies.approvals.fourEyes });
-  const ctx = routerContext(run, input);
-  const state = new RouterState();
-  const { primary } = ctx.router;
-  try {
-    // 1. Confirm the primary router has failed (its alarms and metrics over the health window)
-    state.primaryProblems = await run.step('assess-primary-router', () => assessPrimary(ctx, input.force ?? false));
-    // 2. Await approval to fail over, when the policy requires it
-    const approval = await run.step('approve-failover', () => approvalGate(ctx, 'failover', `switch ${input.registry.fleet.name}'s routing to the hash-based fallback`));
-    if (!approval.proceed) throw ApplicationFailure.nonRetryable(`failing over was ${approval.kind === 'rejected' ? `rejected by ${approval.decision.approver}: ${approval.decision.reason}` : 'not approved in time'}`, ProcedureFailure.ApprovalDenied);
-    // 3. Activate the fallback routing: one batch, the fallback takes the primary's weight
-    await run.step('activate-fallback', () => {
-      state.stage = 'failing-over'; // inside the step: an abort held before it (paused) finds nothing changed
-      return setRouting(ctx, failedOverWeights(input.registry), 'router-failover');
-    });
-    state.failedOverAt = new Date().toISOString();
-    // 4. Validate the fallback: it takes the router's requests, misroutes none, every cell gets its part
-    await run.step('validate-fallback', () => validateFallback(ctx, state));
-    state.stage = 'on-fallback';
-    // 5. Restart the primary router (restart-nonce update of its stack)
-    await run.step('restart-primary-router', () => stacks.restartCellServices({ requestToken: stepToken('router-restart'), stackName: primary.stack.name, restartParameter: primary.stack.restartParameter }));
-    // 6. Wait for the router stack to be stable
-    await run.step('wait-router-stack-stable', () => stackWait.waitForStack({ requestToken: stepToken('router-restart-wait'), stackName: primary.stack.name, until: 'stable' }));
-    // 7. Confirm the primary is healthy again (one check a minute, up to the limit)
-    await run.step('confirm-primary-recovered', () => awaitPrimaryHealthy(ctx, input.primaryRecoveryChecks ?? DEFAULT_PRIMARY_RECOVERY_CHECKS));
-    state.primaryRecovered = true;
-    // 8. Switch back gradually, checking the primary after each step
-    state.stage = 'switching-back';
-    await run.step('switch-back', () => switchBackGradually(ctx));
-    state.stage = 'on-primary';
-    state.switchedBackAt = new Date().toISOString();
-    // 9. Watch the primary's stability for the policy's period
-    await run.step('watch-stability', () => watchStability(ctx));
-  } catch (err) {
-    return await putRoutingBack(ctx, state, input, err);
-  }
-  // 10. Notify and report
-  await run.step('notify-recovered', () => notifyOperator(ctx, 'router-recovered', 'info', `Router of ${input.registry.fleet.name} recovered`, `${ctx.workflowId} failed over to the fallback at ${state.failedOverAt ?? '?'}, restarted the primary and moved the traffic back by ${state.switchedBackAt ?? '?'}.`));
-  run.finish('completed');
-  return report(ctx, state, input, 'completed');
+  return await run.untilEnd(async () => {
+    const ctx = routerContext(run, input);
+    const state = new RouterState();
+    const { primary } = ctx.router;
+    try {
+      // 1. Confirm the primary router has failed (its alarms and metrics over the health window)
+      state.primaryProblems = await run.step('assess-primary-router', () => assessPrimary(ctx, input.force ?? false));
+      // 2. Await approval to fail over, when the policy requires it
+      const approval = await run.step('approve-failover', () => approvalGate(ctx, 'failover', `switch ${input.registry.fleet.name}'s routing to the hash-based fallback`));
+      if (!approval.proceed) throw ApplicationFailure.nonRetryable(`failing over was ${approval.kind === 'rejected' ? `rejected by ${approval.decision.approver}: ${approval.decision.reason}` : 'not approved in time'}`, ProcedureFailure.ApprovalDenied);
+      // 3. Activate the fallback routing: one batch, the fallback takes the primary's weight
+      await run.step('activate-fallback', () => {
+        state.stage = 'failing-over'; // inside the step: an abort held before it (paused) finds nothing changed
+        return setRouting(ctx, failedOverWeights(input.registry), 'router-failover');
+      });
+      state.failedOverAt = new Date().toISOString();
+      // 4. Validate the fallback: it takes the router's requests, misroutes none, every cell gets its part
+      await run.step('validate-fallback', () => validateFallback(ctx, state));
+      state.stage = 'on-fallback';
+      // 5. Restart the primary router (restart-nonce update of its stack)
+      await run.step('restart-primary-router', () => stacks.restartCellServices({ requestToken: stepToken('router-restart'), stackName: primary.stack.name, restartParameter: primary.stack.restartParameter }));
+      // 6. Wait for the router stack to be stable
+      await run.step('wait-router-stack-stable', () => stackWait.waitForStack({ requestToken: stepToken('router-restart-wait'), stackName: primary.stack.name, until: 'stable' }));
+      // 7. Confirm the primary is healthy again (one check a minute, up to the limit)
+      await run.step('confirm-primary-recovered', () => awaitPrimaryHealthy(ctx, input.primaryRecoveryChecks ?? DEFAULT_PRIMARY_RECOVERY_CHECKS));
+      state.primaryRecovered = true;
+      // 8. Switch back gradually, checking the primary after each step
+      state.stage = 'switching-back';
+      await run.step('switch-back', () => switchBackGradually(ctx));
+      state.stage = 'on-primary';
+      state.switchedBackAt = new Date().toISOString();
+      // 9. Watch the primary's stability for the policy's period
+      await run.step('watch-stability', () => watchStability(ctx));
+    } catch (err) {
+      return await putRoutingBack(ctx, state, input, err);
+    }
+    // 10. Notify and report
+    await run.step('notify-recovered', () => notifyOperator(ctx, 'router-recovered', 'info', `Router of ${input.registry.fleet.name} recovered`, `${ctx.workflowId} failed over to the fallback at ${state.failedOverAt ?? '?'}, restarted the primary and moved the traffic back by ${state.switchedBackAt ?? '?'}.`));
+    run.finish('completed');
+    return report(ctx, state, input, 'completed');
+  });
 }
 
 /**

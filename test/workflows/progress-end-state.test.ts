@@ -2,10 +2,10 @@
  * The `progress` query after a procedure ended says how it ended (`completed`, `failed` or
  * `aborted`, never still `running`), on every path: a restart refused at its approval gate, a
  * failed drain, a restart handed over to replacement (the restart's own run), an aborted
- * replacement, a procedure for an unknown cell.
+ * replacement, a procedure for an unknown cell, a router failover without a router to restart.
  */
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { startProcedure } from '../../client/start-procedure';
+import { startProcedure, startRouterFailover } from '../../client/start-procedure';
 import type { ProcedureReport } from '../../domain/procedures/report';
 import type { Registry } from '../../domain/registry';
 import { TASK_QUEUE } from '../../domain/task-queues';
@@ -98,5 +98,17 @@ describe('progress at the end of a procedure', () => {
     expect(outcome.error).toBeInstanceOf(WorkflowFailedError);
     expect(progress.state).toBe('failed');
     expect(progress.lastError).toContain('cell-404');
+  });
+
+  test('a router failover on a registry whose router has no stack: failed, with the reason', async () => {
+    const fleet = await createTestFleet(procedures.env);
+    const registry: Registry = { ...fleet.registry, router: { ...fleet.registry.router, stack: undefined } };
+    const { outcome, progress } = await withWorkers(fleet, async () => {
+      const handle = await startRouterFailover(procedures.env.client, { reason: 'test', requestedBy: 'alice@example.com', registry });
+      return { outcome: await settled(handle), progress: await handle.query(progressQuery) };
+    });
+    expect(outcome.error).toBeInstanceOf(WorkflowFailedError);
+    expect(progress).toMatchObject({ procedure: 'routerFailover', state: 'failed' });
+    expect(progress.lastError).toContain('has no stack');
   });
 });
