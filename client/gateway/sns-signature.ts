@@ -26,7 +26,10 @@ export interface SnsMessage {
 
 
 export interface SnsVerifierOptions {
-  /** Fetches a signing certificate (PEM) from an already checked URL; default: HTTPS GET. Tests inject their own. */
+  /**
+   * Fetches a signing certificate (PEM) from an already checked URL; default: HTTPS GET. Tests inject
+   * their own. A {@link GatewayError} it throws is the answer; any other error answers 502.
+   */
   fetchCertificate?: (url: string) => Promise<string>;
   /** How old a message may be; default one hour (SNS retries a delivery for up to an hour with a custom policy). */
   maxAgeSeconds?: number;
@@ -73,6 +76,8 @@ export function stringToSign(message: SnsMessage): string {
 
 async function fetchCertificateOverHttps(url: string): Promise<string> {
   const response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(5000) });
+  // No certificate there: the message cannot be SNS's. A server error may pass: SNS retries on a 5xx.
+  if (response.status >= 400 && response.status < 500) throw new GatewayError(403, 'bad-signature', `no signing certificate at ${url} (HTTP ${response.status})`);
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const text = await response.text();
   if (text.length > MAX_CERTIFICATE_BYTES) throw new Error('certificate too large');
@@ -115,6 +120,10 @@ export class SnsVerifier {
     if (now < Date.parse(certificate.validFrom) || now > Date.parse(certificate.validTo)) {
       throw new GatewayError(403, 'bad-signature', 'the signing certificate is not valid now');
     }
+    // Only canonical base64: Node's decoder forgives missing padding and stray characters.
+    if (Buffer.from(message.Signature, 'base64').toString('base64') !== message.Signature) {
+      throw new GatewayError(403, 'bad-signature', 'Signature is not canonical base64');
+    }
     const verifier = createVerify(message.SignatureVersion === '2' ? 'RSA-SHA256' : 'RSA-SHA1');
     verifier.update(stringToSign(message), 'utf8');
     let valid: boolean;
@@ -131,6 +140,7 @@ export class SnsVerifier {
     if (cached) return cached;
     const loading = this.fetchCertificate(url)
       .catch((err: unknown) => {
+        if (err instanceof GatewayError) throw err;
         throw new GatewayError(502, 'certificate-unavailable', `signing certificate could not be fetched from ${url}: ${err instanceof Error ? err.message : String(err)}`);
       })
       .then((pem) => {

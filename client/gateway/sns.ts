@@ -28,7 +28,8 @@ const snsEnvelope = {
     Message: text(262144),
     Timestamp: text(64),
     SignatureVersion: { type: 'string', enum: ['1', '2'] },
-    Signature: text(4096),
+    // Strict base64: Node's decoder skips stray characters, so a loose check would accept altered signatures.
+    Signature: { type: 'string', maxLength: 4096, pattern: '^[A-Za-z0-9+/]+={0,2}$' },
     SigningCertURL: text(1024),
     SubscribeURL: text(2048),
     UnsubscribeURL: text(2048),
