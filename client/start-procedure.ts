@@ -76,7 +76,13 @@ export async function startProcedure<I extends ProcedureInput>(client: Client, o
  * policy FAIL: a second failover while one runs fails with {@link AlreadyInRecoveryError}
  * (cell id `router`). `CellId` is `router`, `Procedure` `routerFailover`.
  */
-export async function startRouterFailover(client: Client, input: RouterFailoverInput, taskQueue: string = TASK_QUEUE): Promise<WorkflowHandleWithFirstExecutionRunId> {
+export async function startRouterFailover(
+  client: Client,
+  input: RouterFailoverInput,
+  taskQueue: string = TASK_QUEUE,
+  /** Memo stored with the run (the alarm gateway records which alarm started it). */
+  memo?: Record<string, unknown>,
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const workflowId = routerRecoveryWorkflowId(input.registry.fleet.name);
   try {
     return await client.workflow.start('routerFailover', {
@@ -85,6 +91,7 @@ export async function startRouterFailover(client: Client, input: RouterFailoverI
       args: [input],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      memo,
       typedSearchAttributes: [
         { key: CellIdAttribute, value: ROUTER_ID },
         { key: ProcedureAttribute, value: 'routerFailover' },

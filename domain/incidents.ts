@@ -3,6 +3,7 @@
  * how far it reaches and how urgent it is. Pure: the alarm gateway feeds it alarms it has already
  * verified, and the recovery decision matrix (`decision-matrix.ts`) turns the result into a procedure.
  */
+import { ROUTER_ID } from './procedures/router-failover';
 import type { Cell, Registry } from './registry/schema';
 
 /** A CloudWatch alarm state, as every source reports it. */
@@ -47,6 +48,7 @@ export type Severity = 'P0' | 'P1' | 'P2' | 'P3';
 
 /** An alarm read for what it means. */
 export interface Incident {
+  /** The cell, or `router` for the router's alarms. */
   cellId: string;
   alarmName: string;
   failureType: FailureType;
@@ -153,11 +155,39 @@ export interface FleetContext {
   otherAffectedCells?: readonly string[];
 }
 
+/** Whether the alarm is one of the router's (`router.alarms`, or a metric of the router's namespace and dimensions). */
+export function isRouterAlarm(registry: Registry, alarm: Pick<AlarmNotification, 'alarmName' | 'metric'>): boolean {
+  const router = registry.router;
+  if (router.alarms.includes(alarm.alarmName)) return true;
+  const wanted = Object.entries(router.metrics?.dimensions ?? {});
+  const metric = alarm.metric;
+  if (!metric || wanted.length === 0 || (metric.namespace !== undefined && metric.namespace !== router.metrics?.namespace)) return false;
+  return wanted.every(([name, value]) => metric.dimensions[name] === value);
+}
+
 /**
- * Reads an alarm for the cell it belongs to.
- * @throws UnknownAlarmError when the registry ties the alarm to no cell.
+ * Reads an alarm for the cell it belongs to, or for the router (cell id `router`): a router alarm
+ * is a router failure of the whole system, unless it reports corrupt data.
+ * @throws UnknownAlarmError when the registry ties the alarm to no cell and not to the router.
  */
 export function classifyAlarm(registry: Registry, alarm: AlarmNotification, context: FleetContext = {}): Incident {
+  if (!registry.cells.some((c) => c.alarms.includes(alarm.alarmName)) && isRouterAlarm(registry, alarm)) {
+    const keyword = failureTypeOf(alarm);
+    const failureType: FailureType = keyword === 'data-corruption' ? keyword : 'router-failure';
+    const dataIntegrity = dataIntegrityOf(alarm, failureType);
+    const impact = IMPACT[failureType];
+    const scope: IncidentScope = 'system';
+    return {
+      cellId: ROUTER_ID,
+      alarmName: alarm.alarmName,
+      failureType,
+      impact,
+      dataIntegrity,
+      scope,
+      severity: severityOf({ failureType, impact, dataIntegrity, scope }),
+      affectedCells: registry.cells.map((c) => c.id),
+    };
+  }
   const cell = cellForAlarm(registry, alarm);
   const failureType = failureTypeOf(alarm, cell);
   const others = (context.otherAffectedCells ?? []).filter((id) => id !== cell.id);

@@ -8,7 +8,10 @@ import { decideRecovery, type RecoveryDecision } from '../../domain/decision-mat
 import { classifyAlarm, UnknownAlarmError, type AlarmNotification, type Incident } from '../../domain/incidents';
 import type { Registry } from '../../domain/registry/schema';
 import { UnknownCellError } from '../../domain/registry/lookup';
-import { AlreadyInRecoveryError, startProcedure } from '../start-procedure';
+import { ROUTER_ID } from '../../domain/procedures/router-failover';
+import { recoveryWorkflowId, routerRecoveryWorkflowId } from '../../domain/workflow-ids';
+import { AlreadyInRecoveryError, startProcedure, startRouterFailover } from '../start-procedure';
+import { TASK_QUEUE } from '../../domain/task-queues';
 import { GatewayError, type GatewayAnswer } from './answers';
 import { automaticStartsInLastHour, fleetBudget, latestRecovery, perCellCooldown, type AlarmStartMemo } from './cooldowns';
 
@@ -25,6 +28,8 @@ export interface AlarmPipelineDeps {
   taskQueue?: string;
   /** Default {@link startProcedure}. */
   startProcedure: typeof startProcedure;
+  /** Default {@link startRouterFailover}. */
+  startRouterFailover: typeof startRouterFailover;
 }
 
 /** What the request log line records about the alarm. */
@@ -115,7 +120,7 @@ async function startUnlessCoolingDown(
 ): Promise<GatewayAnswer> {
   const { cellId } = incident;
   const policy = deps.registry.policies.cooldowns;
-  const latest = await latestRecovery(deps.client, cellId);
+  const latest = await latestRecovery(deps.client, cellId === ROUTER_ID ? routerRecoveryWorkflowId(deps.registry.fleet.name) : recoveryWorkflowId(cellId));
   if (latest?.running) return { outcome: 'already-running', cellId, workflowId: latest.workflowId, procedure: latest.procedure };
   const now = deps.clock();
   const cellCooldown = perCellCooldown(latest, policy, now);
@@ -129,17 +134,16 @@ async function startUnlessCoolingDown(
     if (!budget.allowed) return { outcome: 'suppressed', cellId, until: budget.until.toISOString(), why: budget.why };
     const memo: AlarmStartMemo = { alarm: { name: alarm.alarmName, source, requestedAt: now.toISOString() } };
     try {
-      const handle = await deps.startProcedure(deps.client, {
-        procedure: decision.procedure,
-        taskQueue: deps.taskQueue,
-        memo: { ...memo },
-        input: {
-          cellId,
-          reason: `alarm ${alarm.alarmName} (${incident.severity}, ${incident.failureType}): ${decision.why}`,
-          requestedBy: GATEWAY_REQUESTER,
-          registry: deps.registry,
-        },
-      });
+      const reason = `alarm ${alarm.alarmName} (${incident.severity}, ${incident.failureType}): ${decision.why}`;
+      const handle =
+        decision.procedure === 'routerFailover'
+          ? await deps.startRouterFailover(deps.client, { reason, requestedBy: GATEWAY_REQUESTER, registry: deps.registry }, deps.taskQueue ?? TASK_QUEUE, { ...memo })
+          : await deps.startProcedure(deps.client, {
+              procedure: decision.procedure,
+              taskQueue: deps.taskQueue,
+              memo: { ...memo },
+              input: { cellId, reason, requestedBy: GATEWAY_REQUESTER, registry: deps.registry },
+            });
       const runId = handle.firstExecutionRunId;
       return {
         outcome: 'started',

@@ -8,7 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { GatewayContext } from './context';
 import pino from 'pino';
 import type { Registry } from '../../domain/registry/schema';
-import { startProcedure } from '../start-procedure';
+import { startProcedure, startRouterFailover } from '../start-procedure';
 import { GatewayError, type GatewayErrorCode } from './answers';
 import { StartGate } from './alarm-pipeline';
 import { registerEventBridgeSource, type EventBridgeOptions } from './eventbridge';
@@ -41,6 +41,8 @@ export interface GatewayDeps {
   taskQueue?: string;
   /** How procedures are started; default {@link startProcedure}. */
   startProcedure?: typeof startProcedure;
+  /** How router failover is started; default {@link startRouterFailover}. */
+  startRouterFailover?: typeof startRouterFailover;
 }
 
 const DEFAULT_BODY_LIMIT = 128 * 1024;
@@ -91,6 +93,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
       clock: deps.clock ?? (() => new Date()),
       taskQueue: deps.taskQueue,
       startProcedure: deps.startProcedure ?? startProcedure,
+      startRouterFailover: deps.startRouterFailover ?? startRouterFailover,
     },
     gate: new StartGate(),
     metrics: createGatewayMetrics(),

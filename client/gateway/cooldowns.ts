@@ -1,13 +1,12 @@
 /**
  * Cooldowns, read from Temporal rather than kept in the gateway, so they hold across a restart and
- * for every replica: the cell's recovery workflow (`cell-recovery-<cellId>`, described by id, so
- * the answer is current) says when its last procedure ended, and a visibility query lists the
+ * for every replica: the cell's recovery workflow (`cell-recovery-<cellId>`, or the router's,
+ * described by id, so the answer is current) says when its last procedure ended, and a visibility query lists the
  * procedures alarms started in the last hour (those carry an `alarm` memo).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Policies } from '../../domain/registry/schema';
 import { ProcedureAttribute } from '../../domain/search-attributes';
-import { recoveryWorkflowId } from '../../domain/workflow-ids';
 
 /** The memo a procedure started by an alarm carries; the fleet-wide budget counts these. */
 export interface AlarmStartMemo {
@@ -27,9 +26,8 @@ export type CooldownVerdict = { allowed: true } | { allowed: false; until: Date;
 
 const HOUR_MS = 3_600_000;
 
-/** The latest run under the cell's recovery id, or undefined when the cell never had one (or its history is gone). */
-export async function latestRecovery(client: Client, cellId: string): Promise<RecoveryRun | undefined> {
-  const workflowId = recoveryWorkflowId(cellId);
+/** The latest run under a recovery id (`cell-recovery-<cellId>`, `router-recovery-<fleet>`), or undefined when there never was one (or its history is gone). */
+export async function latestRecovery(client: Client, workflowId: string): Promise<RecoveryRun | undefined> {
   try {
     const described = await client.workflow.getHandle(workflowId).describe();
     return {
@@ -63,7 +61,8 @@ export function perCellCooldown(run: RecoveryRun | undefined, policy: Policies['
  */
 export async function automaticStartsInLastHour(client: Client, now: Date): Promise<Date[]> {
   const since = new Date(now.getTime() - HOUR_MS);
-  const query = `WorkflowId STARTS_WITH "${recoveryWorkflowId('')}" AND StartTime >= "${since.toISOString()}"`;
+  // Every recovery (cells and router) carries CellId; only the alarms' starts carry the memo.
+  const query = `CellId IS NOT NULL AND StartTime >= "${since.toISOString()}"`;
   const seen = new Map<string, Date>();
   for await (const execution of client.workflow.list({ query })) {
     const memo = execution.memo?.alarm as Partial<AlarmStartMemo['alarm']> | undefined;

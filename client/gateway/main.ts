@@ -1,32 +1,28 @@
 /**
- * The alarm gateway process: `npm run gateway`. Temporal and the registry are configured as for the
- * worker (`workers/config.ts`: `TEMPORAL_ADDRESS` etc. through envconfig, else the dev server on
- * localhost:7233; `CELLOPS_REGISTRY`); the gateway's own settings are in `config.ts`.
+ * The alarm gateway process: `npm run gateway`. Temporal is found as by every cellops process
+ * (`client/connect.ts`: `TEMPORAL_ADDRESS`, profiles etc. through envconfig, else the local dev
+ * server); the registry as for the worker (`CELLOPS_REGISTRY`); the gateway's own settings are in
+ * `config.ts`.
  */
-import { Client, Connection } from '@temporalio/client';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
 import pino from 'pino';
 import { loadRegistry } from '../../domain/registry';
 import { loadWorkerConfig } from '../../workers/config';
+import { connectTemporal } from '../connect';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './server';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
-  const workerConfig = loadWorkerConfig();
-  const registry = await loadRegistry(workerConfig.registryPath);
-  const { connectionOptions, namespace } =
-    workerConfig.temporal.kind === 'configured'
-      ? loadClientConnectConfig()
-      : { connectionOptions: { address: `127.0.0.1:${workerConfig.temporal.port}` }, namespace: workerConfig.temporal.namespace };
+  const registryPath = loadWorkerConfig().registryPath;
+  const registry = await loadRegistry(registryPath);
   const logger = pino({ level: config.logLevel });
-  const connection = await Connection.connect(connectionOptions);
+  const temporal = await connectTemporal();
   const gateway = await startGateway({
     port: config.port,
     host: config.host,
     deps: {
-      client: new Client({ connection, namespace: namespace ?? 'default' }),
-      namespace: namespace ?? 'default',
+      client: temporal.client,
+      namespace: temporal.target.namespace,
       registry,
       webUiBaseUrl: config.webUiBaseUrl,
       logger,
@@ -36,18 +32,18 @@ async function main(): Promise<void> {
     },
   });
   const sources = [config.sns && 'sns', config.eventBridge && 'eventbridge', config.webhook && 'webhook'].filter(Boolean).join(', ');
-  logger.info({ url: gateway.url, sources, temporal: String(connectionOptions.address ?? 'envconfig'), namespace, registry: workerConfig.registryPath }, 'cellops alarm gateway listening');
+  logger.info({ url: gateway.url, sources, temporal: temporal.target.address, namespace: temporal.target.namespace, registry: registryPath }, 'cellops alarm gateway listening');
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       gateway
         .close()
-        .then(() => connection.close())
+        .then(() => temporal.close())
         .catch((err: unknown) => logger.error({ err }, 'shutdown failed'));
     });
   }
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import {
   cellForAlarm,
   classifyAlarm,
   failureTypeOf,
+  isRouterAlarm,
   scopeOf,
   severityOf,
   UnknownAlarmError,
@@ -115,6 +116,13 @@ describe('classifyAlarm', () => {
     expect(classifyAlarm(registry, lag)).toMatchObject({ cellId: 'cell-002', failureType: 'data-corruption', dataIntegrity: 'at-risk', severity: 'P1' });
     const corrupt = alarm('cell-002-corrupt', { metric: { namespace: 'Shop/Cells', name: 'DataCorruption', dimensions: { CellId: 'cell-002' } } });
     expect(classifyAlarm(registry, corrupt)).toMatchObject({ dataIntegrity: 'compromised', severity: 'P0' });
+  });
+
+  test("the router's alarms (by name or by its metric) are a router failure of the whole system, P0", () => {
+    const expected = { cellId: 'router', failureType: 'router-failure', impact: 'outage', dataIntegrity: 'intact', scope: 'system', severity: 'P0', affectedCells: ['cell-001', 'cell-002', 'cell-003'] };
+    expect(classifyAlarm(registry, alarm('router-HighErrorRate'))).toMatchObject(expected);
+    expect(classifyAlarm(registry, alarm('router-5xx', { metric: { namespace: 'Shop/Router', name: 'ErrorCount', dimensions: { Router: 'primary' } } }))).toMatchObject(expected);
+    expect(isRouterAlarm(registry, alarm('router-5xx', { metric: { namespace: 'Shop/Router', name: 'ErrorCount', dimensions: { Router: 'fallback' } } }))).toBe(false);
   });
 
   test('an alarm of no cell is refused', () => {

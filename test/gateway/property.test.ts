@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { buildGateway, webhookSignature } from '../../client/gateway';
 import { GatewayError } from '../../client/gateway/answers';
 import { stringToSign, type SnsMessage } from '../../client/gateway/sns-signature';
-import type { startProcedure } from '../../client/start-procedure';
+import type { startProcedure, startRouterFailover } from '../../client/start-procedure';
 import { gatewayRegistry, silentLogger } from '../helpers/gateway';
 import { cloudWatchAlarmMessage, createTestSns } from '../helpers/sns-signing';
 
@@ -37,6 +37,7 @@ const app = buildGateway({
   clock: () => NOW,
   bodyLimitBytes: 16 * 1024,
   startProcedure: countingStart,
+  startRouterFailover: countingStart as unknown as typeof startRouterFailover,
   sns: {
     fetchCertificate: (url) => (url === sns.certUrl ? sns.fetchCertificate(url) : Promise.reject(new GatewayError(403, 'bad-signature', `no signing certificate at ${url} (HTTP 404)`))),
     confirmSubscription: () => {
@@ -133,7 +134,7 @@ const mutatedSns = fc
     if (target === 'header') return { request: { ...request, headers: { ...request.headers, [header]: applyEdit(request.headers[header] ?? '', edit) } }, original };
     const message: Record<string, unknown> = { ...original };
     if (target === 'drop-field') delete message[field];
-    else message[field] = applyEdit(String(message[field] ?? ''), edit);
+    else message[field] = applyEdit(typeof message[field] === 'string' ? message[field] : '', edit);
     return { request: { ...request, body: JSON.stringify(message) }, original };
   })
   .filter(({ request, original }) => !stillGenuineSns(request, original))

@@ -125,6 +125,17 @@ describe('signed webhook', () => {
   });
 });
 
+describe('the router', () => {
+  test("a router alarm starts router failover for the fleet under the router's recovery id", async () => {
+    const response = await signedWebhook(JSON.stringify({ alarmName: 'router-LowAvailability', state: 'ALARM' }));
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toMatchObject({ outcome: 'started', cellId: 'router', procedure: 'routerFailover', workflowId: 'router-recovery-shop-eu', severity: 'P0' });
+    const again = await signedWebhook(JSON.stringify({ alarmName: 'router-HighErrorRate', state: 'ALARM' }));
+    expect(again.json()).toEqual({ outcome: 'already-running', cellId: 'router', workflowId: 'router-recovery-shop-eu', procedure: 'routerFailover' });
+    expect(await recoveriesOf('router')).toBe(1);
+  });
+});
+
 describe('bad input: a clear 4xx, nothing started, nothing secret logged', () => {
   const alarm5 = JSON.stringify({ alarmName: 'src-5-HighErrorRate', state: 'ALARM' });
   const big = JSON.stringify({ alarmName: 'src-5-HighErrorRate', state: 'ALARM', reason: 'x'.repeat(20_000) });
