@@ -1,16 +1,18 @@
 import { resolveDeps, type ActivityDeps } from './deps';
 import { createHealthActivities, type HealthActivities } from './health';
+import { createRecoveryPointActivities, type RecoveryPointActivities } from './recovery-point';
 import { createStackActivities, type StackActivities } from './stacks';
 import { createTrafficActivities, type TrafficActivities } from './traffic';
 
 export type { ActivityDeps } from './deps';
 export type * from './health';
+export type * from './recovery-point';
 export type * from './stacks';
 export type * from './traffic';
 export { ErrorType, NON_RETRYABLE_ERROR_TYPES, RETRYABLE_ERROR_TYPES } from './error-types';
 
 /** Every AWS activity; workflows use `proxyActivities<ReturnType<typeof createActivities>>`. */
-export type AwsActivities = TrafficActivities & StackActivities & HealthActivities;
+export type AwsActivities = TrafficActivities & StackActivities & HealthActivities & RecoveryPointActivities;
 
 /**
  * Builds the AWS activities from injected SDK v3 clients. Call it once per worker: the Route 53
@@ -24,5 +26,6 @@ export function createActivities(deps: ActivityDeps): AwsActivities {
     ...createTrafficActivities(resolved),
     ...createStackActivities(resolved),
     ...createHealthActivities(resolved),
+    ...createRecoveryPointActivities(resolved),
   };
 }

@@ -36,6 +36,14 @@ export const MANUAL_INTERVENTION_REQUIRED = 'manual intervention required';
  */
 export const DECISION_RULES: readonly DecisionRule[] = [
   {
+    failureType: 'data-corruption',
+    impact: '*',
+    dataIntegrity: 'compromised',
+    scope: 'single',
+    procedure: 'pointInTimeRecovery',
+    why: "one cell's data is corrupt: isolate it and restore its data to the last moment its alarms were all OK (promotion needs approval)",
+  },
+  {
     failureType: '*',
     impact: '*',
     dataIntegrity: 'compromised',

@@ -95,8 +95,9 @@ export function createSimulatedHooks(fleet: SimulatedFleet): ApplicationHooks {
         const reason = inaccessibleReason(model, input.fromCellId);
         if (reason !== undefined) throw rejected(`cannot read customers of ${input.fromCellId}: ${reason}`);
         requireServing(model, to);
-        const moved = customersOf(input.fromCellId);
-        model.hooks.customers.set(input.fromCellId, 0);
+        if (input.customers !== undefined && !(Number.isInteger(input.customers) && input.customers >= 0)) throw rejected(`customers must be a whole number >= 0, got ${input.customers}`);
+        const moved = Math.min(input.customers ?? Number.POSITIVE_INFINITY, customersOf(input.fromCellId));
+        model.hooks.customers.set(input.fromCellId, customersOf(input.fromCellId) - moved);
         model.hooks.customers.set(input.toCellId, customersOf(input.toCellId) + moved);
         model.hooks.migrations.push({ fromCellId: input.fromCellId, toCellId: input.toCellId, customers: moved, at: now });
         return { migratedCustomers: moved };

@@ -2,6 +2,7 @@
 export { cellReplacement } from './cell-replacement';
 export { cellRestart } from './cell-restart';
 export { fleetGuard } from './fleet-guard';
+export { pointInTimeRecovery } from './point-in-time-recovery';
 export { provisionEmergencyCell } from './provision-emergency-cell';
 export { routerFailover } from './router-failover';
 export { stabilityWatch } from './stability-watch';

@@ -10,6 +10,7 @@ import {
   type RouterFailoverReport,
 } from '../domain/procedures/router-failover';
 import { ProcedureFailure } from '../domain/procedures/failure-types';
+import { awsTarget } from '../domain/registry/lookup';
 import { approvalGate } from './lib/approval';
 import { stepToken } from './lib/context';
 import { failureMessage, failureType } from './lib/failures';
@@ -55,9 +56,9 @@ export async function routerFailover(input: RouterFailoverInput): Promise<Router
       await run.step('validate-fallback', () => validateFallback(ctx, state));
       state.stage = 'on-fallback';
       // 5. Restart the primary router (restart-nonce update of its stack)
-      await run.step('restart-primary-router', () => stacks.restartCellServices({ requestToken: stepToken('router-restart'), stackName: primary.stack.name, restartParameter: primary.stack.restartParameter }));
+      await run.step('restart-primary-router', () => stacks.restartCellServices({ requestToken: stepToken('router-restart'), target: awsTarget(primary), stackName: primary.stack.name, restartParameter: primary.stack.restartParameter }));
       // 6. Wait for the router stack to be stable
-      await run.step('wait-router-stack-stable', () => stackWait.waitForStack({ requestToken: stepToken('router-restart-wait'), stackName: primary.stack.name, until: 'stable' }));
+      await run.step('wait-router-stack-stable', () => stackWait.waitForStack({ requestToken: stepToken('router-restart-wait'), target: awsTarget(primary), stackName: primary.stack.name, until: 'stable' }));
       // 7. Confirm the primary is healthy again (one check a minute, up to the limit)
       await run.step('confirm-primary-recovered', () => awaitPrimaryHealthy(ctx, input.primaryRecoveryChecks ?? DEFAULT_PRIMARY_RECOVERY_CHECKS));
       state.primaryRecovered = true;

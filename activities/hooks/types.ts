@@ -30,6 +30,8 @@ export interface BackupCellDataResult {
 export interface MigrateCustomersInput extends HookInput {
   fromCellId: string;
   toCellId: string;
+  /** Only this many of `fromCellId`'s customers (those it took in earlier); default all of them. */
+  customers?: number;
 }
 export interface MigrateCustomersResult {
   migratedCustomers: number;

@@ -23,6 +23,10 @@ export const ProcedureFailure = {
   FallbackRoutingInvalid: 'FallbackRoutingInvalid',
   /** The primary router was not healthy again after its restart (or fell ill again while traffic came back). */
   PrimaryRouterNotRecovered: 'PrimaryRouterNotRecovered',
+  /** The cell's alarm history names no moment before the incident when they were all OK. */
+  NoKnownGoodRecoveryPoint: 'NoKnownGoodRecoveryPoint',
+  /** The application's integrity validation found problems in the (restored) data. */
+  IntegrityValidationFailed: 'IntegrityValidationFailed',
 } as const;
 
 export type ProcedureFailure = (typeof ProcedureFailure)[keyof typeof ProcedureFailure];

@@ -27,6 +27,8 @@ export interface FleetModelOptions {
 }
 
 const DAY_MS = 86_400_000;
+/** How far back alarm history is derived (evaluating every minute of two weeks would be slow). */
+const ALARM_HISTORY_SIMULATED_MS = 2 * DAY_MS;
 const capacity = (registry: Registry): number => registry.cells.reduce((sum, c) => sum + c.capacity, 0);
 const DEFAULT_UPDATE_FAILURE = `Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'." (HandlerErrorCode: GeneralServiceException)`;
 const DEFAULT_CREATE_FAILURE = `Resource handler returned message: "Error occurred during operation 'CreateService'." (HandlerErrorCode: GeneralServiceException)`;
@@ -118,7 +120,8 @@ export class FleetModel {
 
   inject(spec: FaultSpec): ActiveFault {
     const now = this.advance();
-    if ('cellId' in spec && spec.cellId !== undefined) this.requireCell(spec.cellId);
+    // An integrity fault may name a cell a procedure is about to build (a recovery environment).
+    if ('cellId' in spec && spec.cellId !== undefined && spec.kind !== 'integrity-failure') this.requireCell(spec.cellId);
     const fault = this.faults.add(spec, now);
     if (spec.kind === 'traffic-stuck') for (const group of this.stuckGroups(spec)) this.traffic.get(group)?.freeze(now);
     this.touch();
@@ -466,6 +469,25 @@ export class FleetModel {
       if (next === undefined || next.state === alarm.state) continue;
       Object.assign(alarm, { state: next.state, reason: next.reason, reasonData: next.reasonData, stateUpdatedAt: now });
     }
+  }
+
+  /**
+   * The alarm's state changes in (start, end], derived from the data: the alarm evaluated at
+   * every minute, as CloudWatch evaluates it (from its first evaluation on, at most
+   * {@link ALARM_HISTORY_SIMULATED_MS} back from `end`). A state set by SetAlarmState is not replayed.
+   */
+  alarmTransitions(alarm: SimAlarm, start: number, end: number): { at: number; from: string; to: string; reason: string }[] {
+    const first = Math.max(start, end - ALARM_HISTORY_SIMULATED_MS, alarm.createdAt + this.timing.alarmFirstEvaluationMs);
+    let t = Math.ceil(first / 60_000) * 60_000;
+    let state = evaluateAlarm(alarm, this.readMetricStat, t)?.state ?? 'INSUFFICIENT_DATA';
+    const out: { at: number; from: string; to: string; reason: string }[] = [];
+    for (t += 60_000; t <= end; t += 60_000) {
+      const next = evaluateAlarm(alarm, this.readMetricStat, t);
+      if (next === undefined || next.state === state) continue;
+      out.push({ at: t, from: state, to: next.state, reason: next.reason });
+      state = next.state;
+    }
+    return out;
   }
 
   /** The cell an alarm watches: listed in the registry, or by its metric's dimensions. */

@@ -1,5 +1,7 @@
 import type {
+  AlarmHistoryItem,
   DeleteAlarmsInput,
+  DescribeAlarmHistoryInput,
   DescribeAlarmsInput,
   DisableAlarmActionsInput,
   EnableAlarmActionsInput,
@@ -21,6 +23,8 @@ import { UnsupportedExpressionError, evaluateSeries, type Series } from '../mode
 import { operation, pageToken, readPageToken, type ServiceHandlers } from './handler';
 
 const QUERY_ID = /^[a-z][a-zA-Z0-9_]*$/;
+/** CloudWatch keeps alarm history for two weeks. */
+const ALARM_HISTORY_RETENTION_MS = 14 * 86_400_000;
 const STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
 
 function invalid(value: unknown, parameter: string): never {
@@ -171,6 +175,36 @@ export function cloudWatchHandlers(model: FleetModel): ServiceHandlers {
         CompositeAlarms: [],
         NextToken: offset + limit < matching.length ? pageToken('alarms', offset + limit) : undefined,
       };
+    }),
+
+    DescribeAlarmHistory: operation<DescribeAlarmHistoryInput>((input) => {
+      const now = model.now();
+      const end = Math.min(now, input.EndDate?.getTime() ?? now);
+      const start = Math.max(now - ALARM_HISTORY_RETENTION_MS, input.StartDate?.getTime() ?? now - ALARM_HISTORY_RETENTION_MS);
+      const limit = input.MaxRecords ?? 100;
+      if (!(Number.isInteger(limit) && limit >= 1 && limit <= 100)) invalid(limit, 'MaxRecords');
+      const types = input.AlarmTypes ?? ['MetricAlarm'];
+      const wanted = [...model.alarms.values()]
+        .filter((a) => input.AlarmName === undefined || a.config.AlarmName === input.AlarmName)
+        .filter(() => types.includes('MetricAlarm'));
+      // Only state changes are simulated; configuration and action items are never recorded.
+      const items: AlarmHistoryItem[] =
+        input.HistoryItemType !== undefined && input.HistoryItemType !== 'StateUpdate'
+          ? []
+          : wanted.flatMap((alarm) =>
+              model.alarmTransitions(alarm, start, end).map((t) => ({
+                AlarmName: alarm.config.AlarmName,
+                AlarmType: 'MetricAlarm',
+                Timestamp: new Date(t.at),
+                HistoryItemType: 'StateUpdate',
+                HistorySummary: `Alarm updated from ${t.from} to ${t.to}`,
+                HistoryData: JSON.stringify({ version: '1.0', oldState: { stateValue: t.from }, newState: { stateValue: t.to, stateReason: t.reason } }),
+              })),
+            );
+      const ascending = input.ScanBy === 'TimestampAscending';
+      items.sort((a, b) => (ascending ? 1 : -1) * ((a.Timestamp?.getTime() ?? 0) - (b.Timestamp?.getTime() ?? 0)));
+      const offset = input.NextToken === undefined ? 0 : (readPageToken(input.NextToken, 'history') ?? fail('InvalidNextToken', 'The service cannot interpret the NextToken.'));
+      return { AlarmHistoryItems: items.slice(offset, offset + limit), NextToken: offset + limit < items.length ? pageToken('history', offset + limit) : undefined };
     }),
 
     PutMetricAlarm: operation<PutMetricAlarmInput>((input) => {

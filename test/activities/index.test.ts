@@ -38,6 +38,7 @@ describe('createActivities', () => {
       'deleteCellStack',
       'deletePostRecoveryAlarms',
       'deployCellStack',
+      'findRecoveryPoint',
       'getCellHealth',
       'getTrafficShares',
       'putPostRecoveryAlarms',

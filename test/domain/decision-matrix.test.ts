@@ -13,7 +13,11 @@ describe('decideRecovery: the matrix in force', () => {
     ['infrastructure-lost', 'outage', 'intact', 'single', 'cellReplacement'],
     // Data not to be trusted: never an automatic restart or replacement.
     ['elevated-errors', 'degraded', 'at-risk', 'single', 'manual'],
-    ['data-corruption', 'degraded', 'compromised', 'single', 'manual'],
+    // Corrupt data in one cell: point-in-time recovery (its promotion always waits for a person).
+    ['data-corruption', 'degraded', 'compromised', 'single', 'pointInTimeRecovery'],
+    ['data-corruption', 'outage', 'compromised', 'single', 'pointInTimeRecovery'],
+    ['data-corruption', 'outage', 'compromised', 'multiple', 'manual'],
+    ['data-corruption', 'degraded', 'at-risk', 'single', 'manual'],
     ['infrastructure-lost', 'outage', 'compromised', 'single', 'manual'],
     // Beyond one cell, the router, or nothing recognised: a person decides.
     ['elevated-errors', 'degraded', 'intact', 'multiple', 'manual'],
@@ -30,8 +34,9 @@ describe('decideRecovery: the matrix in force', () => {
     if (decision.action === 'manual') expect(decision.why).toContain(MANUAL_INTERVENTION_REQUIRED);
   });
 
-  test('every row that names a procedure requires data intact, so no procedure runs over data at risk', () => {
-    for (const rule of DECISION_RULES.filter((r) => r.procedure !== null)) expect(rule.dataIntegrity).toBe('intact');
+  test('every row that names a procedure requires data intact, so no procedure runs over data at risk, except point-in-time recovery, which restores it', () => {
+    for (const rule of DECISION_RULES.filter((r) => r.procedure !== null && r.procedure !== 'pointInTimeRecovery')) expect(rule.dataIntegrity).toBe('intact');
+    expect(DECISION_RULES.filter((r) => r.procedure === 'pointInTimeRecovery')).toEqual([expect.objectContaining({ failureType: 'data-corruption', dataIntegrity: 'compromised', scope: 'single' })]);
   });
 });
 
@@ -71,6 +76,7 @@ describe('decideRecovery: every combination of the columns', () => {
 
   /** The matrix as the runbooks state it, written out independently of the rows. */
   function runbook(failureType: FailureType, dataIntegrity: DataIntegrity, scope: IncidentScope): string {
+    if (failureType === 'data-corruption' && dataIntegrity === 'compromised' && scope === 'single') return 'pointInTimeRecovery';
     if (dataIntegrity !== 'intact') return 'manual';
     if (failureType === 'router-failure') return 'routerFailover';
     if (scope !== 'single') return 'manual';

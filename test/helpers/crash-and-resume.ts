@@ -82,8 +82,9 @@ export async function runOnWorkerProcesses(options: CrashRunOptions): Promise<Cr
       const progress = await handle.query(progressQuery);
       if (TERMINAL.includes(progress.state)) break;
       if (options.answer && (await options.answer(handle, progress))) continue;
-      // No step running and not finished: it holds at the pause, between two steps.
-      const between = progress.state === 'paused' && progress.steps.every((s) => s.status !== 'running');
+      // No step running and not finished: it holds at the pause, between two steps (a query
+      // never sees an unpaused procedure between steps: the next one starts in the same task).
+      const between = progress.steps.length > 0 && progress.steps.every((s) => s.status !== 'running');
       if (crash && between) {
         await worker.kill();
         killedAfter.push(progress.steps[progress.steps.length - 1]?.name ?? '(before the first step)');

@@ -18,10 +18,11 @@ import {
   type RoutingWeights,
 } from '../../domain/procedures/router-failover';
 import type { TimelineEntry } from '../../domain/procedures/report';
+import { awsTarget } from '../../domain/registry/lookup';
 import { STABILITY_CHECK_SECONDS, STABILITY_WINDOW_SECONDS } from '../../domain/procedures/stability-watch';
 import { aws, route53Sync } from './proxies';
 import { stepToken, type ProcedureContext } from './context';
-import { healthProblems } from './health';
+import { CRITERIA_SIGNALS, healthProblems } from './health';
 import type { ProcedureRun } from './procedure-run';
 import { TRAFFIC_CHECKS, firstReadingDelayMs } from './traffic';
 
@@ -67,6 +68,8 @@ async function health(ctx: RouterContext, member: 'primary' | 'fallback', window
   const { primary, fallback } = ctx.router;
   return await aws.getCellHealth({
     requestToken: stepToken(token),
+    target: awsTarget(primary),
+    signals: CRITERIA_SIGNALS,
     cellId: member === 'primary' ? primary.route53.setIdentifier : fallback.record.setIdentifier,
     alarms: member === 'primary' ? primary.alarms : [],
     metrics: member === 'primary' ? primary.metrics : fallback.metrics,
@@ -113,8 +116,8 @@ async function readFallback(ctx: RouterContext, check: number): Promise<Fallback
   const routerShares = await aws.getTrafficShares({
     requestToken: stepToken(`router-validate-${check}-router`),
     cells: [
-      { cellId: primary.route53.setIdentifier, metrics: primary.metrics },
-      { cellId: fallback.record.setIdentifier, metrics: fallback.metrics },
+      { cellId: primary.route53.setIdentifier, metrics: primary.metrics, target: awsTarget(primary) },
+      { cellId: fallback.record.setIdentifier, metrics: fallback.metrics, target: awsTarget(primary) },
     ],
     windowSeconds: 60,
     endTime,
@@ -123,7 +126,7 @@ async function readFallback(ctx: RouterContext, check: number): Promise<Fallback
   const fallbackHealth = await health(ctx, 'fallback', 60, `router-validate-${check}-fallback`);
   const cells = await aws.getTrafficShares({
     requestToken: stepToken(`router-validate-${check}-cells`),
-    cells: ctx.registry.cells.map((c) => ({ cellId: c.id, metrics: c.metrics })),
+    cells: ctx.registry.cells.map((c) => ({ cellId: c.id, metrics: c.metrics, target: awsTarget(c) })),
     windowSeconds: 60,
     endTime,
   });
