@@ -67,7 +67,7 @@ export function workerIamPolicy(registry: Registry, accountId = ACCOUNT_PLACEHOL
       Resource: regions.map((r) => `arn:${p}:cloudwatch:${r}:${accountId}:alarm:*-post-recovery-*`),
     },
     // No resource-level permissions for these reads (AWS allows only "*").
-    { Sid: 'HealthReads', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData'], Resource: ['*'] },
+    { Sid: 'HealthReads', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarmHistory', 'cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData'], Resource: ['*'] },
     {
       Sid: 'ProcedureEvents',
       Effect: 'Allow',
