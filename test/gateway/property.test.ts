@@ -110,7 +110,7 @@ function stillGenuineSns(request: Request, original: SnsMessage): boolean {
   const contentType = request.headers['content-type'] ?? '';
   const declared = request.headers['x-amz-sns-message-type'];
   return (
-    /^(text\/plain|application\/json)\b/.test(contentType) &&
+    /^(text\/plain|application\/json)\b/i.test(contentType) &&
     (declared === undefined || declared === parsed.Type) &&
     parsed.Type === original.Type &&
     stringToSign(parsed) === stringToSign(original) &&
@@ -153,7 +153,7 @@ const mutatedWebhook = fc
   .filter((request) => {
     const genuine = webhookRequest();
     const sameSigned = request.body === genuine.body && request.headers['x-cellops-timestamp'] === genuine.headers['x-cellops-timestamp'] && request.headers['x-cellops-signature'] === genuine.headers['x-cellops-signature'];
-    return !(sameSigned && /^application\/json\b/.test(request.headers['content-type'] ?? ''));
+    return !(sameSigned && /^application\/json\b/i.test(request.headers['content-type'] ?? ''));
   });
 
 const mutatedEventBridge = fc
