@@ -80,6 +80,6 @@ describe('the worker IAM policy', () => {
     expect(statement('OperatorNotifications')?.Resource).toEqual(['arn:aws:sns:eu-west-1:111111111111:cellops-ops']);
     expect(statement('CellAccounts')?.Resource).toEqual(['arn:aws:iam::111111111111:role/cellops', 'arn:aws:iam::222222222222:role/cellops']);
     // Only the reads AWS cannot scope are on "*".
-    expect(policy.Statement.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action).sort()).toEqual(['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'cloudwatch:PutMetricData']);
+    expect(policy.Statement.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action).sort()).toEqual(['cloudwatch:DescribeAlarmHistory', 'cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'cloudwatch:PutMetricData']);
   });
 });
