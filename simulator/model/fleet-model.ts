@@ -380,7 +380,8 @@ export class FleetModel {
     if (cached !== undefined) return cached;
     const conditions = this.conditionsAt(cell, minute + 30_000);
     if (conditions === undefined) return undefined;
-    const sample = sampleMinute(this.random, cell.id, minute, conditions);
+    const minuteOfFleet = Math.floor(minute / 60_000) - Math.floor(this.startedAt / 60_000);
+    const sample = sampleMinute(this.random, cell.id, minuteOfFleet, conditions);
     this.sampleMemo.set(key, sample);
     return sample;
   }

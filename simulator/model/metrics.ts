@@ -40,12 +40,14 @@ const loadFactor = (load: number): number => (load > 0.8 ? 1 + 4 * (load - 0.8) 
 
 /**
  * A deterministic minute of metrics: the same seed, cell, minute and conditions always give
- * the same numbers. Healthy cells err on about 0.1% of requests with a p99 near 210 ms;
+ * the same numbers. `minuteOfFleet` counts minutes from the one the fleet was created in (0), so
+ * the noise depends on the seed and the time since creation, never on the wall-clock date a run
+ * starts at. Healthy cells err on about 0.1% of requests with a p99 near 210 ms;
  * a restart with traffic costs 5% errors and triples latency; overload (beyond capacity) adds errors.
  * Availability and latency come from a canary too, so a drained cell still reports them.
  */
-export function sampleMinute(random: Random, cellId: string, minute: number, c: CellConditions): MinuteSample {
-  const noise = (what: string) => random.noise(cellId, minute, what);
+export function sampleMinute(random: Random, cellId: string, minuteOfFleet: number, c: CellConditions): MinuteSample {
+  const noise = (what: string) => random.noise(cellId, minuteOfFleet, what);
   const requests = Math.max(0, Math.round(c.requestsPerSecond * 60 * (1 + 0.03 * noise('requests'))));
   const load = c.capacity > 0 ? c.requestsPerSecond / c.capacity : 0;
   // A restart hurts the requests it interrupts; a drained cell restarts unnoticed.

@@ -60,10 +60,16 @@ export interface TestFleet extends SimulatedFleetRun {
   input(cellId: string, overrides?: Partial<ProcedureInput>): ProcedureInput;
 }
 
-/** A fleet whose clock starts at the server's current time. */
+/**
+ * A fleet whose clock starts at the server's current time, first skipped (on a time-skipping
+ * server) to the start of the next minute: procedures pace their traffic readings by whole
+ * minutes, so a run that starts on a whole minute reads the same minutes since the fleet was
+ * created, and with the fleet's seed the same metrics, whatever second of the wall clock the test
+ * began at.
+ */
 export async function createTestFleet(env: TestWorkflowEnvironment, options: Partial<SimulatedFleetOptions> = {}): Promise<TestFleet> {
   const registry = options.registry ?? exampleRegistry();
-  const clock = new VirtualClock(await serverTime(env));
+  const clock = new VirtualClock(await startOfNextMinute(env));
   const sim = createSimulatedFleet({ seed: 'procedures', requestsPerSecond: 1_500, ...options, registry, clock });
   return {
     ...sim,
@@ -71,6 +77,14 @@ export async function createTestFleet(env: TestWorkflowEnvironment, options: Par
     registry,
     input: (cellId, overrides = {}) => ({ cellId, reason: 'test: cell-level alarm', requestedBy: 'alice@example.com', registry, ...overrides }),
   };
+}
+
+/** Skips a time-skipping server to the start of its next minute; returns the server's time after. */
+async function startOfNextMinute(env: TestWorkflowEnvironment): Promise<number> {
+  if (!env.supportsTimeSkipping) return await serverTime(env);
+  const now = await serverTime(env);
+  await env.sleep(Math.floor(now / 60_000) * 60_000 + 60_000 - now);
+  return await serverTime(env);
 }
 
 /** The server's time: virtual on a time-skipping server, wall-clock otherwise. */

@@ -55,6 +55,31 @@ describe('seeded runs', () => {
     expect(a.snapshot.hooks.backups).toHaveLength(1);
   });
 
+  test('metric noise depends on the seed and the time since the fleet was created, not on the date or second it started at', async () => {
+    const minutesSinceStart = async (start: string) => {
+      const { clients, clock } = simulate({ seed: 7, start });
+      clock.advance(10 * 60_000);
+      const end = Math.floor(clock.now() / 60_000) * 60_000;
+      const metrics = await clients.cloudWatch.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(end - 8 * 60_000),
+          EndTime: new Date(end),
+          MetricDataQueries: ['cell-001', 'cell-002'].flatMap((cellId, i) => [
+            { Id: `r${i}`, MetricStat: { Metric: { Namespace: 'Shop/Cells', MetricName: 'RequestCount', Dimensions: [{ Name: 'CellId', Value: cellId }] }, Period: 60, Stat: 'Sum' } },
+            { Id: `l${i}`, MetricStat: { Metric: { Namespace: 'Shop/Cells', MetricName: 'Latency', Dimensions: [{ Name: 'CellId', Value: cellId }] }, Period: 60, Stat: 'p99' } },
+          ]),
+        }),
+      );
+      return metrics.MetricDataResults?.map((r) => r.Values);
+    };
+    const first = await minutesSinceStart('2026-01-05T00:00:00.000Z');
+    expect(await minutesSinceStart('2026-07-19T13:42:00.000Z')).toEqual(first);
+    expect(await minutesSinceStart('2026-07-19T13:42:37.250Z')).toEqual(first);
+    // It is noise: eight minutes of one series are not all the same.
+    expect(first?.[0]).toHaveLength(8);
+    expect(new Set(first?.[0]).size).toBeGreaterThan(1);
+  });
+
   test('different seeds give different ids and metric noise', async () => {
     const [a, b] = [await scriptedRun(7), await scriptedRun('another seed')];
     expect(a.snapshot.stacks[0].stackId).not.toBe(b.snapshot.stacks[0].stackId);

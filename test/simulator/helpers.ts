@@ -28,8 +28,10 @@ export interface Simulation extends SimulatedFleetRun {
 }
 
 /** A fleet from the example registry on a virtual clock. */
-export function simulate(options: { seed?: number | string; timing?: Partial<SimulatorTiming>; requestsPerSecond?: number; registry?: Registry } = {}): Simulation {
-  const clock = new VirtualClock();
+export function simulate(
+  options: { seed?: number | string; timing?: Partial<SimulatorTiming>; requestsPerSecond?: number; registry?: Registry; start?: number | string } = {},
+): Simulation {
+  const clock = new VirtualClock(options.start);
   const run = createSimulatedFleet({
     registry: options.registry ?? registry,
     seed: options.seed ?? 42,

@@ -69,12 +69,6 @@ async function failureOf(handle: WorkflowHandle): Promise<ApplicationFailure> {
 
 const permits = () => env.client.workflow.getHandle(FLEET_GUARD_WORKFLOW_ID).query(drainPermitsQuery);
 
-// The simulator's metric noise is keyed by the virtual minute, and the virtual clock starts at the
-// wall time, so which drain step first shows stuck traffic outside the tolerance varies between
-// runs (seen once in five CI runs: weight 50 instead of 75). Until the fleet's clock is pinned to a
-// fixed start, a failed test is run again rather than its expectation widened.
-jest.retryTimes(2, { logErrorsBeforeRetry: true });
-
 describe('cell restart', () => {
   test('happy path: drain in four steps, one restart, health check, restore in four steps, a 15-minute watch; the fleet ends as it began, restarted', async () => {
     const fleet = await createTestFleet(env);
