@@ -305,15 +305,13 @@ describe('createWebhookHooks: outcomes', () => {
   it('reports a hook that does not answer in time as HookUnavailable, retryable', async () => {
     // GIVEN a server that never answers
     handler = () => undefined;
-    const started = Date.now();
 
     // WHEN
     const failure = await failureOf(createWebhookHooks({ baseUrl, timeoutMs: 200 }).migrateCustomers(migrateInput));
 
-    // THEN
+    // THEN (the call ended at all, so by its own timeout: the server never answers)
     expect(failure).toMatchObject({ type: HookErrorType.HookUnavailable, nonRetryable: false });
     expect(failure.message).toBe(`hook migrateCustomers: POST ${baseUrl}/migrateCustomers did not answer within 200 ms`);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('times out a body that stops half way', async () => {
@@ -379,11 +377,24 @@ describe('createWebhookHooks: malformed responses', () => {
 
 describe('createWebhookHooks inside an activity', () => {
   it('heartbeats while it waits, and stops once the hook answered', async () => {
-    // GIVEN a hook that takes 300 ms, and a heartbeat timeout of 100 ms (so a beat every 50 ms)
-    handler = (req, res) => void setTimeout(() => reply(200, { migratedCustomers: 1 })(req, res), 300);
-    const env = activityEnvironment(100);
+    // GIVEN a hook that answers once the activity has heartbeaten three times while waiting for it,
+    // and a heartbeat timeout of 100 ms (so a beat every 50 ms)
     const heartbeats: unknown[] = [];
-    env.on('heartbeat', (details: unknown) => heartbeats.push(details));
+    let answer: (() => void) | undefined;
+    const answerAfterThreeBeats = (): void => {
+      if (answer === undefined || heartbeats.length < 3) return;
+      answer();
+      answer = undefined;
+    };
+    handler = (req, res) => {
+      answer = () => reply(200, { migratedCustomers: 1 })(req, res);
+      answerAfterThreeBeats();
+    };
+    const env = activityEnvironment(100);
+    env.on('heartbeat', (details: unknown) => {
+      heartbeats.push(details);
+      answerAfterThreeBeats();
+    });
     const activities = hookActivities(createWebhookHooks({ baseUrl }));
 
     // WHEN
@@ -411,17 +422,16 @@ describe('createWebhookHooks inside an activity', () => {
     const env = activityEnvironment();
     const heartbeats: unknown[] = [];
     env.on('heartbeat', (details: unknown) => heartbeats.push(details));
-    const activities = hookActivities(createWebhookHooks({ baseUrl, timeoutMs: 5_000 }));
+    // (a request timeout far beyond the test's own: only the cancellation can end this request)
+    const activities = hookActivities(createWebhookHooks({ baseUrl, timeoutMs: 3_600_000 }));
 
     // WHEN
     const running = env.run(activities.restoreCustomersFromBackup, { requestToken: 't', fromCellId: 'cell-002', toCellId: 'cell-004' });
     await requestArrived;
-    const cancelledAt = Date.now();
     env.cancel();
 
-    // THEN at once, not when the 5 s timeout would have ended the request
+    // THEN it ends (so at the cancellation, not at a timeout) as cancelled, and the request is aborted
     await expect(running).rejects.toBeInstanceOf(CancelledFailure);
-    expect(Date.now() - cancelledAt).toBeLessThan(1_000);
     await clientGone;
     expect(heartbeats).toEqual([{ hook: 'restoreCustomersFromBackup', waitingMs: expect.any(Number) as number }]);
   });

@@ -22,9 +22,15 @@ const TASK_QUEUE = 'devserver-activities';
 /** A task queue no worker polls. */
 const IDLE_TASK_QUEUE = 'devserver-activities-idle';
 
+/** Milliseconds of a protobuf Duration or Timestamp. */
+const msOf = (d: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
+  Number(d?.seconds ?? 0) * 1000 + Math.round((d?.nanos ?? 0) / 1e6);
+
 /** What the activities observed, per workflow id. */
 interface Observed {
   attemptTimes: number[];
+  /** Per retry, as the server describes the running attempt: the backoff it applied, and the time from the last attempt's end to this attempt's schedule. */
+  retries: { intervalMs: number; waitedMs: number }[];
   firstTaskToken?: Uint8Array;
   staleTokenErrors: unknown[];
   asyncInfo?: { workflowId: string; activityId: string };
@@ -39,7 +45,7 @@ describe('dev server: activities', () => {
     const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
     let entry = observed.get(workflowId);
     if (!entry) {
-      entry = { attemptTimes: [], staleTokenErrors: [] };
+      entry = { attemptTimes: [], retries: [], staleTokenErrors: [] };
       observed.set(workflowId, entry);
     }
     return entry;
@@ -48,10 +54,18 @@ describe('dev server: activities', () => {
   const activities: TestActivities = {
     echo: (value) => Promise.resolve(`echo:${value}`),
     async flaky(failuresBeforeSuccess) {
-      const { attempt, taskToken } = Context.current().info;
+      const { attempt, taskToken, workflowExecution } = Context.current().info;
       const seen = observe();
       seen.attemptTimes.push(Date.now());
       if (attempt === 1) seen.firstTaskToken = taskToken;
+      if (attempt > 1) {
+        const { raw } = await env.client.workflow.getHandle(workflowExecution?.workflowId ?? '').describe();
+        const pending = raw.pendingActivities?.[0];
+        seen.retries.push({
+          intervalMs: msOf(pending?.currentRetryInterval),
+          waitedMs: msOf(pending?.scheduledTime) - msOf(pending?.lastAttemptCompleteTime),
+        });
+      }
       if (attempt <= failuresBeforeSuccess) throw ApplicationFailure.retryable(`attempt ${attempt} failed`, 'Transient');
       if (seen.firstTaskToken && attempt > 1) {
         // A late answer for attempt 1 must be refused while this attempt runs.
@@ -131,12 +145,14 @@ describe('dev server: activities', () => {
       }),
     );
 
-    // THEN the third attempt succeeds after 100 ms and 200 ms backoffs, and the retries left no events
+    // THEN the third attempt succeeds after 100 ms and 200 ms backoffs (as the server recorded them,
+    // each attempt scheduled no earlier than its backoff after the previous one ended), and the
+    // retries left no events
     expect(result).toBe('succeeded on attempt 3');
-    const times = observed.get(workflowId)?.attemptTimes ?? [];
-    expect(times).toHaveLength(3);
-    expect(times[1] - times[0]).toBeGreaterThanOrEqual(90);
-    expect(times[2] - times[1]).toBeGreaterThanOrEqual(190);
+    expect(observed.get(workflowId)?.attemptTimes).toHaveLength(3);
+    const retries = observed.get(workflowId)?.retries ?? [];
+    expect(retries.map((r) => r.intervalMs)).toEqual([100, 200]);
+    for (const { intervalMs, waitedMs } of retries) expect(waitedMs).toBeGreaterThanOrEqual(intervalMs);
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
     expect(eventTypes(history)).toEqual([
       'WORKFLOW_EXECUTION_STARTED',
@@ -177,11 +193,11 @@ describe('dev server: activities', () => {
       }),
     );
 
-    // THEN the second retry waited about 150 ms, not 1 s
-    const times = observed.get(workflowId)?.attemptTimes ?? [];
-    expect(times).toHaveLength(3);
-    expect(times[2] - times[1]).toBeGreaterThanOrEqual(140);
-    expect(times[2] - times[1]).toBeLessThan(800);
+    // THEN the second retry's backoff was 150 ms, not 1 s
+    expect(observed.get(workflowId)?.attemptTimes).toHaveLength(3);
+    const retries = observed.get(workflowId)?.retries ?? [];
+    expect(retries.map((r) => r.intervalMs)).toEqual([100, 150]);
+    for (const { intervalMs, waitedMs } of retries) expect(waitedMs).toBeGreaterThanOrEqual(intervalMs);
   });
 
   it('stops after maximum attempts and reports MAXIMUM_ATTEMPTS_REACHED', async () => {

@@ -103,19 +103,25 @@ describe('dev server: describe, history and visibility', () => {
     });
     const seen = first.history?.events?.length ?? 0;
 
-    // WHEN the next page is requested with waitNewEvent and a signal arrives 300 ms later
-    const started = Date.now();
+    // WHEN the next page is requested with waitNewEvent and a signal is sent a moment later
+    let answered = false;
     const next = env.client.workflowService.getWorkflowExecutionHistory({
       namespace: 'default',
       execution: { workflowId },
       waitNewEvent: true,
       nextPageToken: first.nextPageToken,
     });
-    setTimeout(() => void handle.signal(addItemSignal, 'wake'), 300);
+    void next.then(() => (answered = true));
+    const answeredBeforeSignal = await new Promise<boolean>((resolve) =>
+      setTimeout(() => {
+        resolve(answered);
+        void handle.signal(addItemSignal, 'wake');
+      }, 300),
+    );
     const page = await next;
 
-    // THEN the call returned only after the signal, with the new event
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    // THEN the call was still unanswered when the signal was sent, and returned with the new event
+    expect(answeredBeforeSignal).toBe(false);
     expect(seen).toBe(2);
     expect(eventTypes(page.history ?? {})).toEqual(['WORKFLOW_EXECUTION_SIGNALED']);
     await handle.terminate('test done');

@@ -51,13 +51,19 @@ describe('dev server: workflow tasks and commands', () => {
     return raw.pendingWorkflowTask?.attempt ?? 0;
   }
 
+  // The worker reports only attempt 1's failure and lets later attempts time out. The task timeout
+  // must leave a busy machine's worker time to fail attempt 1 itself (else the server records a
+  // timeout), so retries come every TASK_TIMEOUT and these two tests get their own time limit.
+  const TASK_TIMEOUT = '8s';
+  const RETRIED_TASK_TEST_MS = 120_000;
+
   it('records a failed workflow task once and keeps retrying it on timeouts', async () => {
-    // GIVEN a workflow whose code throws a TypeError, with a 1 s workflow task timeout
+    // GIVEN a workflow whose code throws a TypeError
     const workflowId = uniqueId('task-failure');
-    const handle = await env.client.workflow.start(failWorkflowTask, { taskQueue: TASK_QUEUE, workflowId, workflowTaskTimeout: '1s' });
+    const handle = await env.client.workflow.start(failWorkflowTask, { taskQueue: TASK_QUEUE, workflowId, workflowTaskTimeout: TASK_TIMEOUT });
 
     // WHEN a worker runs it until the task has been attempted three times
-    await withWorker(() => waitFor(async () => ((await pendingTaskAttempt(workflowId)) >= 3 ? true : undefined), 15_000, 'attempt 3'));
+    await withWorker(() => waitFor(async () => ((await pendingTaskAttempt(workflowId)) >= 3 ? true : undefined), RETRIED_TASK_TEST_MS, 'attempt 3'));
     await handle.terminate('test done');
 
     // THEN only attempt 1's failure is in history (later attempts are transient), with the worker's cause
@@ -72,13 +78,13 @@ describe('dev server: workflow tasks and commands', () => {
     const failed = eventsOfType(history, 'WORKFLOW_TASK_FAILED')[0].workflowTaskFailedEventAttributes;
     expect(failed?.cause).toBe(Cause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE);
     expect(failed?.failure?.message).toContain('undefined');
-  });
+  }, RETRIED_TASK_TEST_MS + 60_000);
 
   it('writes a retried task that finally succeeds with its attempt number', async () => {
     // GIVEN the broken workflow has failed its first task
     const workflowId = uniqueId('task-fixed');
-    const handle = await env.client.workflow.start(failWorkflowTask, { taskQueue: TASK_QUEUE, workflowId, workflowTaskTimeout: '1s' });
-    await withWorker(() => waitFor(async () => ((await pendingTaskAttempt(workflowId)) >= 2 ? true : undefined), 15_000, 'attempt 2'));
+    const handle = await env.client.workflow.start(failWorkflowTask, { taskQueue: TASK_QUEUE, workflowId, workflowTaskTimeout: TASK_TIMEOUT });
+    await withWorker(() => waitFor(async () => ((await pendingTaskAttempt(workflowId)) >= 2 ? true : undefined), RETRIED_TASK_TEST_MS, 'attempt 2'));
 
     // WHEN a worker with fixed code takes over
     const fixedBundle = await bundleWorkflowCode({
@@ -102,7 +108,7 @@ describe('dev server: workflow tasks and commands', () => {
     ]);
     const retried = eventsOfType(history, 'WORKFLOW_TASK_SCHEDULED')[1].workflowTaskScheduledEventAttributes;
     expect(retried?.attempt).toBeGreaterThanOrEqual(2);
-  });
+  }, RETRIED_TASK_TEST_MS + 60_000);
 
   it('fires timers and cancels them', async () => {
     // GIVEN one workflow sleeping 300 ms and one that cancels a long timer

@@ -14,6 +14,10 @@
  * otherwise on the project's dev server started as `temporal-dev <port>`. A plain Temporal server
  * (`TEMPORAL_ADDRESS`, `temporal server start-dev`) cannot skip time, so those settings do not
  * apply to it.
+ *
+ * Servers are started here (server-process.ts), with the command lines the SDK would use, and the
+ * environment connects to them: the SDK's own start gives up after 5 s, which a busy machine
+ * starting several servers at once exceeds. `teardown()` stops the server as before.
  */
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +26,7 @@ import type { SearchAttributeKey } from '@temporalio/common/lib/search-attribute
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogLevel } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
+import { freePort, launchServer, type LaunchedServer } from './server-process';
 
 /** Where tests get their server from. */
 export type TestServerKind = 'existing' | 'temporal-cli' | 'devserver';
@@ -126,13 +131,54 @@ export async function createLocalTestEnvironment(options: LocalTestEnvironmentOp
   }
   const executable = kind === 'temporal-cli' ? temporalOnPath() : DEV_SERVER_EXECUTABLE;
   if (!executable) throw new Error('CELLOPS_TEST_SERVER=temporal-cli but no temporal executable is on PATH');
-  return await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: executable },
-      searchAttributes,
-      extraArgs: options.extraArgs,
-    },
-  });
+  // The command line TestWorkflowEnvironment.createLocal builds, started here so that a busy
+  // machine gets more than the SDK's 5 s to bring the server up (see server-process.ts).
+  const port = await freePort();
+  const server = await launchServer(
+    executable,
+    [
+      'server', 'start-dev', '--port', String(port), '--namespace', 'default', '--ip', '127.0.0.1',
+      '--log-format', 'pretty', '--log-level', 'warn',
+      '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
+      '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+      '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+      '--headless', ...searchAttributeArgs(searchAttributes), ...(options.extraArgs ?? []),
+    ],
+    port,
+  );
+  return await owningServer(server, () => TestWorkflowEnvironment.createFromExistingServer({ address: server.address, namespace: 'default' }));
+}
+
+function searchAttributeArgs(keys: SearchAttributeKey<SearchAttributeType>[]): string[] {
+  return keys.flatMap(({ name, type }) => ['--search-attribute', `${name}=${TypedSearchAttributes.toMetadataType(type)}`]);
+}
+
+/** An environment on `server` whose teardown also stops the server. */
+async function owningServer(server: LaunchedServer, connect: () => Promise<TestWorkflowEnvironment>): Promise<TestWorkflowEnvironment> {
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await connect();
+  } catch (err) {
+    await server.kill();
+    throw err;
+  }
+  const teardown = env.teardown.bind(env);
+  env.teardown = async () => {
+    await teardown();
+    await server.kill();
+  };
+  return env;
+}
+
+/**
+ * `TestWorkflowEnvironment.createTimeSkipping` on a server started elsewhere: the SDK's own
+ * (private) factory with `server: { type: 'existing' }`, which is what its public factories call;
+ * the SDK is pinned to an exact version in package.json.
+ */
+async function connectTimeSkipping(address: string): Promise<TestWorkflowEnvironment> {
+  const factory = (TestWorkflowEnvironment as unknown as { create?: (opts: object) => Promise<TestWorkflowEnvironment> }).create;
+  if (typeof factory !== 'function') throw new Error('this @temporalio/testing version has no TestWorkflowEnvironment.create; update connectTimeSkipping');
+  return await factory.call(TestWorkflowEnvironment, { server: { type: 'existing' }, address, namespace: 'default', supportsTimeSkipping: true });
 }
 
 /**
@@ -191,15 +237,13 @@ export async function createTimeSkippingTestEnvironment(
   const ownServer = executable === DEV_SERVER_EXECUTABLE;
   // The dev server takes the CLI's --search-attribute flags in its `<port>` form too; the Java
   // test server registers them through the OperatorService instead.
-  const searchAttributeArgs = ownServer
-    ? searchAttributes.flatMap(({ name, type }) => ['--search-attribute', `${name}=${TypedSearchAttributes.toMetadataType(type)}`])
-    : [];
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: {
-      executable: { type: 'existing-path', path: executable },
-      extraArgs: [...searchAttributeArgs, ...(options.extraArgs ?? [])],
-    },
-  });
+  const port = await freePort();
+  const server = await launchServer(
+    executable,
+    [String(port), ...(ownServer ? searchAttributeArgs(searchAttributes) : []), ...(options.extraArgs ?? [])],
+    port,
+  );
+  const env = await owningServer(server, () => connectTimeSkipping(server.address));
   if (!ownServer) await registerOnExistingServer(env, 'default', searchAttributes);
   return env;
 }

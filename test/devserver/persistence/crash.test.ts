@@ -8,8 +8,9 @@ afterEach(() => t.cleanup());
 /**
  * A child appends as fast as it can with 20 writers, printing each acknowledged id, and is killed
  * with SIGKILL mid-stream, at a different point each round. On reopen every acknowledged record must
- * be there, in acknowledgement order; each writer's records form a gap-free sequence; each
- * appendMany is whole or absent; and the file takes further appends.
+ * be there, in acknowledgement order, with no duplicate; each writer's records form a gap-free
+ * sequence (so nothing before an acknowledged record is missing); each appendMany is whole or
+ * absent; and the file takes further appends.
  */
 describe('crash durability', () => {
   it.each([150, 400, 900])('keeps every acknowledged record after SIGKILL %i acks in', async (acks) => {
@@ -48,10 +49,8 @@ describe('crash durability', () => {
       }
       next.set(w, Number(n) + 1);
     }
-    // Beyond its acknowledged appends, a writer can have only its one in-flight append on disk.
-    const ackedBy = new Map<string, number>();
-    for (const id of acked) ackedBy.set(id.split(':')[0], (ackedBy.get(id.split(':')[0]) ?? 0) + 1);
-    for (const [w, written] of next) expect(written - (ackedBy.get(w) ?? 0)).toBeLessThanOrEqual(1);
+    // How many unacknowledged records also reached the disk is not a property of the log (acks the
+    // child wrote can still be in the pipe when it is killed), so it is not asserted.
 
     await log.append(rec('after-crash'));
     await log.close();

@@ -51,8 +51,11 @@ export function startServer(port: number, file: string, extraArgs: string[] = []
   };
 }
 
-/** Resolves once GetSystemInfo answers on `port` (fails after `timeoutMs` or if the process exits). */
-export async function waitUntilServing(server: ServerProcess, port: number, timeoutMs = 15_000): Promise<void> {
+/**
+ * Resolves once GetSystemInfo answers on `port` (fails if the process exits, or after `timeoutMs`:
+ * a guard against a hang, generous because the executable takes seconds to start on a busy machine).
+ */
+export async function waitUntilServing(server: ServerProcess, port: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   void server.exited.then(() => (exited = true));
