@@ -6,6 +6,7 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { SETUP_TIMEOUT_MS } from '../helpers/server-process';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -35,6 +36,7 @@ export async function bundleTestWorkflows(): Promise<WorkflowBundleWithSourceMap
   });
 }
 
+export { SETUP_TIMEOUT_MS } from '../helpers/server-process';
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
 export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -70,7 +72,7 @@ export function useTestWorkflows(taskQueue: string): TestWorkflowsFixture {
   beforeAll(async () => {
     env = await createLocalTestEnvironment({ sdkLogLevel: 'ERROR' });
     workflowBundle = await bundleTestWorkflows();
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await env?.teardown();
   });

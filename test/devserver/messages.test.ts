@@ -5,7 +5,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
-import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId, waitFor } from './helpers';
+import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId, waitFor, SETUP_TIMEOUT_MS } from './helpers';
 import type { TestActivities } from './workflows/activity-types';
 import {
   addItemSignal,
@@ -39,7 +39,7 @@ describe('dev server: signals, queries, cancellation and termination', () => {
   beforeAll(async () => {
     env = await createLocalTestEnvironment({ sdkLogLevel: 'ERROR' });
     workflowBundle = await bundleTestWorkflows();
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await env?.teardown();

@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
-import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId } from './helpers';
+import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId, SETUP_TIMEOUT_MS } from './helpers';
 import { collector, failWithApplicationFailure, greet, waitForCancel } from './workflows';
 
 const CellId = defineSearchAttributeKey('CellId', SearchAttributeType.KEYWORD);
@@ -18,7 +18,7 @@ describe('dev server: connecting and starting workflows', () => {
   beforeAll(async () => {
     env = await createLocalTestEnvironment({ searchAttributes: [CellId], sdkLogLevel: 'ERROR' });
     workflowBundle = await bundleTestWorkflows();
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await env?.teardown();

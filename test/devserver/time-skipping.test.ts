@@ -14,7 +14,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import Long from 'long';
 import { createTimeSkippingTestEnvironment } from '../helpers/test-environment';
-import { bundleTestWorkflows, eventsOfType, uniqueId, waitFor } from './helpers';
+import { bundleTestWorkflows, eventsOfType, uniqueId, waitFor, SETUP_TIMEOUT_MS } from './helpers';
 import {
   conditionWithTimeout,
   dailyContinueAsNew,
@@ -85,7 +85,7 @@ describe('dev server: time skipping', () => {
     // Activity failures are expected here; keep the worker's warnings out of the output.
     env = await createTimeSkippingTestEnvironment({ sdkLogLevel: 'ERROR', searchAttributes: [CellId] });
     workflowBundle = await bundleTestWorkflows();
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await env?.teardown();
@@ -445,7 +445,7 @@ describe('dev server: started with --enable-time-skipping', () => {
 
   beforeAll(async () => {
     env = await createTimeSkippingTestEnvironment({ sdkLogLevel: 'ERROR', extraArgs: ['--enable-time-skipping'] });
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await env?.teardown();
@@ -480,7 +480,7 @@ describe('dev server: time skipping with --db-filename', () => {
 
   beforeAll(async () => {
     env = await createTimeSkippingTestEnvironment({ sdkLogLevel: 'ERROR', extraArgs: ['--db-filename', path.join(dir, 'state.db')] });
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await env?.teardown();

@@ -21,7 +21,7 @@ import { createLogger } from '../../devserver/log';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
 import { tempDir } from './persistence/helpers';
 import { freePort, startServer, waitUntilServing, type ServerProcess } from './persistence/server-process';
-import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId, waitFor } from './helpers';
+import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId, waitFor, SETUP_TIMEOUT_MS } from './helpers';
 import type { TestActivities } from './workflows/activity-types';
 import {
   approvalGate,
@@ -51,7 +51,7 @@ describe('dev server: workflow updates', () => {
   beforeAll(async () => {
     env = await createLocalTestEnvironment({ sdkLogLevel: 'ERROR' });
     workflowBundle = await bundleTestWorkflows();
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await env?.teardown();
@@ -378,7 +378,7 @@ describe('dev server: update calls that outlast the long poll', () => {
       sdkLogLevel: 'ERROR',
       extraArgs: ['--dynamic-config-value', 'history.longPollExpirationInterval="300ms"'],
     });
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await env?.teardown();

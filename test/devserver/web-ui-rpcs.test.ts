@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
-import { bundleTestWorkflows, eventTypes, uniqueId, waitFor } from './helpers';
+import { bundleTestWorkflows, eventTypes, uniqueId, waitFor, SETUP_TIMEOUT_MS } from './helpers';
 import type { TestActivities } from './workflows/activity-types';
 import { collector, threeActivities } from './workflows';
 
@@ -31,7 +31,7 @@ describe('dev server: the RPCs the Temporal Web UI server calls', () => {
   beforeAll(async () => {
     env = await createLocalTestEnvironment({ searchAttributes: [CellId], sdkLogLevel: 'ERROR' });
     workflowBundle = await bundleTestWorkflows();
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await env?.teardown();

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
-import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId, waitFor } from './helpers';
+import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId, waitFor, SETUP_TIMEOUT_MS } from './helpers';
 import type { TestActivities } from './workflows/activity-types';
 import {
   addItemSignal,
@@ -35,7 +35,7 @@ describe('dev server: workflow tasks and commands', () => {
   beforeAll(async () => {
     env = await createLocalTestEnvironment({ searchAttributes: [CellId, Procedure], sdkLogLevel: 'ERROR' });
     workflowBundle = await bundleTestWorkflows();
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await env?.teardown();

@@ -14,6 +14,9 @@ import { Connection } from '@temporalio/client';
 /** How long a server may take to answer before the start counts as hung. */
 export const SERVER_READY_TIMEOUT_MS = 60_000;
 
+/** Time limit of a `beforeAll` that starts a server and bundles workflows: tens of seconds on a busy machine (a guard against a hang). */
+export const SETUP_TIMEOUT_MS = 180_000;
+
 /** A TCP port free right now on loopback. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -149,4 +149,5 @@ test('killed after every step, the replacement ends with exactly the side effect
     return { backups: h.backups.length, migrations: h.migrations.length, notifications: h.notifications.map((n) => n.subject) };
   };
   expect(hooks(crashed)).toEqual(hooks(reference));
-}, 300_000);
+  // A worker process is started after every step: minutes on a busy machine (the limit guards against a hang only).
+}, 1_200_000);

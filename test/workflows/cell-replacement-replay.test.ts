@@ -26,6 +26,9 @@ const HISTORIES: [name: string, workflowId: string][] = [
   ['provisionEmergencyCell-happy-path', 'cell-recovery-cell-001-emergency-cell-1'],
 ];
 
+// Replaying the longest saved histories (a 3-hour watch) takes tens of seconds on a busy machine.
+jest.setTimeout(300_000);
+
 let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {

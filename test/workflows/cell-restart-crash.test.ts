@@ -24,7 +24,9 @@ import { bundleCellopsWorkflows, createTestFleet, PROCEDURE_SEARCH_ATTRIBUTES, t
 import { createTimeSkippingTestEnvironment } from '../helpers/test-environment';
 import { spawnWorkerProcess, writeBundle, type WorkerProcess } from '../helpers/worker-process';
 
-jest.setTimeout(420_000);
+// A worker process is started (tsx, the bundle) after every step: minutes on a busy machine. The
+// limit guards against a hang only.
+jest.setTimeout(1_200_000);
 
 let env: TestWorkflowEnvironment;
 let bundlePath: string;

@@ -24,6 +24,9 @@ const HISTORIES: [name: string, workflowId: string][] = [
   ['fleetGuard-permits', 'cellops-fleet-guard'],
 ];
 
+// Replaying the longest saved histories (a 3-hour watch) takes tens of seconds on a busy machine.
+jest.setTimeout(300_000);
+
 let bundle: WorkflowBundleWithSourceMap;
 let changed: WorkflowBundleWithSourceMap;
 
