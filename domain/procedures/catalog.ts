@@ -6,6 +6,7 @@
 import type { ProcedureName } from './progress';
 import { planCellReplacement } from './plans/cell-replacement';
 import { planCellRestart } from './plans/cell-restart';
+import { planPointInTimeRecovery } from './plans/point-in-time-recovery';
 import type { Planner } from './plans/types';
 
 export interface CatalogEntry {
@@ -19,6 +20,7 @@ export interface CatalogEntry {
 export const PROCEDURE_CATALOG: readonly CatalogEntry[] = [
   { procedure: 'cellRestart', summary: 'restart a cell\u2019s services in place, draining it first (escalates to cellReplacement if that fails)', plan: planCellRestart },
   { procedure: 'cellReplacement', summary: 'replace a cell that cannot be saved: build a new one, move customers and traffic, decommission the old', plan: planCellReplacement },
+  { procedure: 'pointInTimeRecovery', summary: 'restore a cell whose data went bad to the last moment its alarms were all OK, and promote it once approved (the writes since are lost)', plan: planPointInTimeRecovery },
 ];
 
 /** A procedure name not in the catalog; `known` lists the ones that are. */

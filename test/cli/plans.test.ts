@@ -23,6 +23,7 @@ describe('procedure plans', () => {
   test.each([
     ['cellRestart', 'cellRestart-happy-path'],
     ['cellReplacement', 'cellReplacement-happy-path'],
+    ['pointInTimeRecovery', 'pointInTimeRecovery-happy-path'],
   ])('%s: the planned steps are the steps a happy-path run took, in order', (procedure, history) => {
     const plan = catalogEntry(procedure).plan(registry, 'cell-002');
     const ran = savedReport(history).steps.map((s) => s.name);
@@ -63,6 +64,14 @@ describe('procedure plans', () => {
     const approvals = { ...registry.policies.approvals, minApprovers: 2 };
     const plan = catalogEntry('cellReplacement').plan({ ...registry, policies: { ...registry.policies, approvals } }, 'cell-001');
     expect(plan.approvals.map((a) => a.minApprovers)).toEqual([2, 2]);
+  });
+
+  test('pointInTimeRecovery: the promotion gate is always there, whatever the policy lists; the restore weights of the recovery environment', () => {
+    const plan = catalogEntry('pointInTimeRecovery').plan(registry, 'cell-002');
+    expect(registry.policies.approvals.required).not.toContain('promote');
+    expect(plan.approvals).toEqual([expect.objectContaining({ step: 'promote', required: true })]);
+    expect(plan.steps.find((s) => s.name === 'restore-traffic')?.weights).toEqual([25, 50, 75, 100]);
+    expect(plan.steps.find((s) => s.name === 'move-customers-away')?.does).toBe('its 380 customers to cell-001 (migrateCustomers hook)');
   });
 
   test('every catalogued procedure plans every cell of the example fleet; unknown names are refused', () => {

@@ -1,3 +1,4 @@
 export type * from './types';
 export { planCellRestart } from './cell-restart';
 export { planCellReplacement } from './cell-replacement';
+export { planPointInTimeRecovery } from './point-in-time-recovery';
