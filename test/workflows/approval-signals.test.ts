@@ -37,10 +37,11 @@ const signal = (handle: WorkflowHandle, decision: ApprovalDecision) => handle.si
  * decisions, and returns its progress then.
  */
 async function afterDecisions(handle: WorkflowHandle, count: number): Promise<ProcedureProgress> {
-  for (let attempt = 0; attempt < 600; attempt++) {
+  // A bound on the number of polls (two minutes of them on a loaded machine), not a timing expectation.
+  for (let attempt = 0; attempt < 1200; attempt++) {
     const progress = await handle.query(progressQuery);
     if ((progress.decisions?.length ?? 0) >= count) return progress;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`the procedure did not record ${count} decisions; progress: ${JSON.stringify(await handle.query(progressQuery))}`);
 }
