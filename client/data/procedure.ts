@@ -66,6 +66,8 @@ export interface GetProcedureOptions {
   runId?: string;
   /** How long to wait for the progress query (a worker must answer it). Default 5 s. */
   queryTimeoutMs?: number;
+  /** For an ended procedure, also ask its last progress for the traffic samples, which the report does not carry. */
+  endedTraffic?: boolean;
 }
 
 const CLOSED_WITH_RESULT: WorkflowExecutionStatusName[] = ['COMPLETED', 'FAILED'];
@@ -108,7 +110,19 @@ export async function getProcedure(client: Client, workflowId: string, options: 
     return { ...view, closeReason: `the workflow was ${described.status.name.toLowerCase().replace(/_/g, ' ')}` };
   }
   const ended = await finalReport(handle.result());
-  return ended.report ? withReport(view, ended.report) : { ...view, closeReason: ended.closeReason };
+  if (!ended.report) return { ...view, closeReason: ended.closeReason };
+  const traffic = options.endedTraffic ? await endedTraffic(client, handle, options.queryTimeoutMs ?? 5_000) : [];
+  return { ...withReport(view, ended.report), traffic };
+}
+
+/** The traffic samples of an ended procedure, from its last progress (a worker replays it to answer); none if nobody answers. */
+async function endedTraffic(client: Client, handle: ReturnType<Client['workflow']['getHandle']>, timeoutMs: number): Promise<TrafficSample[]> {
+  try {
+    const progress = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.query(progressQuery));
+    return progress.traffic ?? [];
+  } catch {
+    return [];
+  }
 }
 
 /** The view of a running procedure, from its progress. */
@@ -144,6 +158,7 @@ function withReport(view: ProcedureView, report: ProcedureReport): ProcedureView
     requestedBy: report.requestedBy,
     currentStep: undefined,
     steps: stepViews(report.steps, undefined),
+    decisions: report.decisions ?? [],
     lastError: report.error,
     report,
   };
