@@ -4,16 +4,23 @@
  * server); the registry as for the worker (`CELLOPS_REGISTRY`); the gateway's own settings are in
  * `config.ts`.
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import pino from 'pino';
 import { loadRegistry } from '../../domain/registry';
 import { loadWorkerConfig } from '../../workers/config';
 import { connectTemporal } from '../connect';
+import { loadConsoleConfig } from '../console/config';
+import { consolePlugin } from '../console/plugin';
+import { createAwsFleetReader } from '../data/aws-fleet-reader';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './server';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
-  const registryPath = loadWorkerConfig().registryPath;
+  const consoleConfig = loadConsoleConfig();
+  const workerConfig = loadWorkerConfig();
+  const registryPath = workerConfig.registryPath;
   const registry = await loadRegistry(registryPath);
   const logger = pino({ level: config.logLevel });
   const temporal = await connectTemporal();
@@ -30,9 +37,24 @@ async function main(): Promise<void> {
       eventBridge: config.eventBridge,
       webhook: config.webhook,
     },
+    // The operator console at /console, on the same client.
+    register: consoleConfig.enabled
+      ? async (app) => {
+          await app.register(consolePlugin, {
+            prefix: '/console',
+            client: temporal.client,
+            registry,
+            webUiUrl: config.webUiBaseUrl,
+            access: consoleConfig.access,
+            ...(workerConfig.aws === 'aws'
+              ? { fleetReader: createAwsFleetReader({ route53: new Route53Client({}), cloudWatch: new CloudWatchClient({ region: registry.fleet.region }) }, `AWS (${registry.fleet.region})`) }
+              : { fleetUnavailable: 'live weights and alarms are read from AWS (CELLOPS_AWS=aws); the simulated fleet lives in the worker process' }),
+          });
+        }
+      : undefined,
   });
   const sources = [config.sns && 'sns', config.eventBridge && 'eventbridge', config.webhook && 'webhook'].filter(Boolean).join(', ');
-  logger.info({ url: gateway.url, sources, temporal: temporal.target.address, namespace: temporal.target.namespace, registry: registryPath }, 'cellops alarm gateway listening');
+  logger.info({ url: gateway.url, console: consoleConfig.enabled ? `${gateway.url}/console` : 'off', sources, temporal: temporal.target.address, namespace: temporal.target.namespace, registry: registryPath }, 'cellops alarm gateway listening');
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       gateway
