@@ -65,6 +65,11 @@ export interface TrafficSample {
   observedSharePercent?: number;
   /** The share the weight should give, when the share was measured. */
   expectedSharePercent?: number;
+  /**
+   * Set when the group served too few requests for a share to mean anything (a quiet cell: night,
+   * a new region, a canary): the step relied on the Route 53 change being in sync alone.
+   */
+  unmeasured?: { groupRequests: number; minGroupRequestsPerMinute: number };
 }
 
 export type ProcedureState = 'running' | 'paused' | 'awaiting-approval' | 'aborting' | 'completed' | 'failed' | 'aborted';

@@ -3,7 +3,7 @@
  * next, as in the runbooks' post-recovery analysis. Built by a pure function from the
  * procedure's progress, so a workflow, the CLI and a test build the same report.
  */
-import type { DecisionRecord, ProcedureName, ProcedureProgress, StepRecord } from './progress';
+import type { DecisionRecord, ProcedureName, ProcedureProgress, StepRecord, TrafficSample } from './progress';
 
 /** How the procedure ended. `escalated`: handed over to another procedure, which owns the cell now. */
 export type ProcedureOutcome = 'completed' | 'failed' | 'aborted' | 'escalated';
@@ -82,6 +82,9 @@ export function buildReport(progress: ProcedureProgress, facts: ReportFacts): Pr
     if (step.endedAt) timeline.push({ at: step.endedAt, event: `${step.name} ${step.status}${step.detail ? `: ${step.detail}` : ''}` });
   }
   for (const d of progress.decisions ?? []) timeline.push({ at: d.at, event: describeDecision(d) });
+  for (const t of progress.traffic ?? []) {
+    if (t.unmeasured) timeline.push({ at: t.at, event: describeUnmeasured(t.cellId ?? progress.cellId, t.weight, t.unmeasured) });
+  }
   timeline.push(...(facts.events ?? []));
   timeline.push({ at: facts.endedAt, event: `${progress.procedure} ${facts.outcome}; cell ${facts.cellEndState}` });
   // Stable sort: entries at the same instant keep the order they were added in.
@@ -108,6 +111,11 @@ export function buildReport(progress: ProcedureProgress, facts: ReportFacts): Pr
   };
 }
 
+/** A weight step taken without measurable traffic, as a timeline line. */
+export function describeUnmeasured(cellId: string, weight: number, u: NonNullable<TrafficSample['unmeasured']>): string {
+  return `${cellId} at weight ${weight}: no measurable traffic (${u.groupRequests} requests in the minute, fewer than ${u.minGroupRequestsPerMinute}); moved on the Route 53 change being in sync alone`;
+}
+
 /** One decision as a timeline line, e.g. `bob@example.com approved decommission (by signal): counted`. */
 export function describeDecision(d: DecisionRecord): string {
   const what = `${d.approver || 'someone'} ${d.approved ? 'approved' : 'rejected'} ${d.step || '?'} (by ${d.via})`;
@@ -120,6 +128,8 @@ function recommend(progress: ProcedureProgress, facts: ReportFacts): string[] {
   for (const step of failed) out.push(`Find the root cause of the failed step ${step.name}${step.detail ? ` (${step.detail})` : ''}.`);
   if (facts.outcome === 'aborted') out.push(`Review why the procedure was aborted and confirm the cell is as reported (${facts.cellEndState}).`);
   if (facts.cellEndState === 'drained-operator-notified') out.push(`Cell ${progress.cellId} is out of service: decide whether to restore, restart or replace it.`);
+  const unmeasured = [...new Set((progress.traffic ?? []).filter((t) => t.unmeasured).map((t) => t.cellId ?? progress.cellId))];
+  if (unmeasured.length > 0) out.push(`Traffic of ${unmeasured.join(', ')} could not be measured while it moved: confirm from the load balancers that it followed the weights.`);
   if (facts.dataLossWindow) out.push(`Reconcile writes lost between ${facts.dataLossWindow.from} and ${facts.dataLossWindow.to} with the affected customers.`);
   if (facts.outcome === 'completed' && failed.length === 0 && out.length === 0) out.push('No follow-up needed; watch the post-recovery alarms for the next day.');
   return out;

@@ -17,6 +17,8 @@ const HISTORIES: [name: string, workflowId: string][] = [
   ['cellRestart-traffic-stuck', 'cell-recovery-cell-002'],
   ['cellRestart-abort-mid-drain', 'cell-recovery-cell-002'],
   ['cellRestart-escalated', 'cell-recovery-cell-002'],
+  // A quiet cell drained on INSYNC alone (the drain-quiet-cell-on-insync patch's marker in it).
+  ['cellRestart-quiet-cell', 'cell-recovery-cell-002'],
   // Approved by the `approval` signal after signals that did not count (notified: the patched branch).
   ['cellRestart-signal-approval', 'cell-recovery-cell-002'],
   // The helpers of every procedure: a long watch's child at its continue-as-new, the guard's permits.

@@ -3,7 +3,7 @@
  * share actually followed), drain at once, gradual restore. Each weight change is one batched
  * ChangeResourceRecordSets, waited on until INSYNC.
  */
-import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, patched, sleep } from '@temporalio/workflow';
 import { drainSchedule, expectedSharePercent, restoreSchedule } from '../../domain/procedures/drain-plan';
 import { ProcedureFailure } from '../../domain/procedures/failure-types';
 import { awsTarget } from '../../domain/registry/lookup';
@@ -16,17 +16,24 @@ import { stepToken, type ProcedureContext } from './context';
 export const TRAFFIC_CHECKS = 3;
 /** Metrics are per minute: a reading needs a fresh complete minute. */
 const CHECK_INTERVAL_MS = 60_000;
-/** CloudWatch publishes a minute's datapoints shortly after it ends. */
-const METRICS_DELAY_MS = 5_000;
+/** Policy defaults, for registries recorded in histories from before the settings existed. */
+const DEFAULT_METRICS_DELAY_SECONDS = 5;
+const DEFAULT_MIN_GROUP_REQUESTS_PER_MINUTE = 60;
+/**
+ * The patch that lets a cell without measurable traffic drain on the Route 53 change being in
+ * sync alone (before it, three readings of no requests failed the step with TrafficDidNotMove).
+ */
+export const QUIET_CELL_PATCH = 'drain-quiet-cell-on-insync';
 
 /**
  * How long to wait after a weight change in sync before its first reading: the policy's pause,
  * and at least until the first whole minute after the change has been published (a minute that
- * straddles the change would show a mix of the old and the new share).
+ * straddles the change would show a mix of the old and the new share); `metricsDelayMs` is the
+ * policy's `drain.metricsDelaySeconds`.
  */
-export function firstReadingDelayMs(syncedAtMs: number, pauseMs: number): number {
+export function firstReadingDelayMs(syncedAtMs: number, pauseMs: number, metricsDelayMs = DEFAULT_METRICS_DELAY_SECONDS * 1000): number {
   const firstWholeMinuteEnd = Math.ceil(syncedAtMs / CHECK_INTERVAL_MS) * CHECK_INTERVAL_MS + CHECK_INTERVAL_MS;
-  return Math.max(pauseMs, firstWholeMinuteEnd + METRICS_DELAY_MS - syncedAtMs);
+  return Math.max(pauseMs, firstWholeMinuteEnd + metricsDelayMs - syncedAtMs);
 }
 
 /** Options of the traffic steps. */
@@ -70,16 +77,23 @@ async function setWeight(ctx: ProcedureContext, weight: number, token: string): 
 
 /**
  * Reads the cell's observed traffic share until it is within the policy's tolerance of what
- * `weight` should give, one reading a minute, at most {@link TRAFFIC_CHECKS} readings.
+ * `weight` should give, one reading a minute, at most {@link TRAFFIC_CHECKS} readings. A group
+ * serving fewer than the policy's `minGroupRequestsPerMinute` has no share worth reading: the
+ * step then stands on the change being in sync, recorded as unmeasured (null).
  * @throws ApplicationFailure `TrafficDidNotMove` (non-retryable) naming expected and observed shares.
  */
-async function verifyShare(ctx: ProcedureContext, weight: number, othersWeight: number, token: string, abortable: boolean): Promise<number> {
+async function verifyShare(ctx: ProcedureContext, weight: number, othersWeight: number, token: string, abortable: boolean): Promise<number | null> {
   const expected = expectedSharePercent(weight, othersWeight);
   const tolerance = ctx.registry.policies.drain.tolerancePercent;
+  const minGroupRequestsPerMinute = ctx.registry.policies.drain.minGroupRequestsPerMinute ?? DEFAULT_MIN_GROUP_REQUESTS_PER_MINUTE;
   const cells = [ctx.cell, ...groupPeers(ctx)].map((c) => ({ cellId: c.id, metrics: c.metrics, target: awsTarget(c) }));
   let observed: number | null = null;
   for (let check = 1; check <= TRAFFIC_CHECKS; check++) {
     const shares = await aws.getTrafficShares({ requestToken: stepToken(`${token}-check-${check}`), cells, windowSeconds: 60, endTime: new Date().toISOString() });
+    if (shares.totalRequests < minGroupRequestsPerMinute && patched(QUIET_CELL_PATCH)) {
+      ctx.run.recordTraffic({ cellId: ctx.cell.id, weight, expectedSharePercent: expected, unmeasured: { groupRequests: shares.totalRequests, minGroupRequestsPerMinute } });
+      return null;
+    }
     observed = shares.shares.find((s) => s.cellId === ctx.cell.id)?.sharePercent ?? null;
     ctx.run.recordTraffic({ cellId: ctx.cell.id, weight, expectedSharePercent: expected, ...(observed === null ? {} : { observedSharePercent: observed }) });
     if (observed !== null && Math.abs(observed - expected) <= tolerance) return observed;
@@ -109,7 +123,7 @@ export async function drainGradually(ctx: ProcedureContext, options: TrafficStep
   for (const [i, weight] of schedule.entries()) {
     const token = `${options.step}-${i + 1}-w${weight}`;
     await setWeight(ctx, weight, token);
-    await wait(ctx, firstReadingDelayMs(Date.now(), policy.pauseSeconds * 1000), abortable);
+    await wait(ctx, firstReadingDelayMs(Date.now(), policy.pauseSeconds * 1000, (policy.metricsDelaySeconds ?? DEFAULT_METRICS_DELAY_SECONDS) * 1000), abortable);
     await verifyShare(ctx, weight, others, token, abortable);
   }
   return schedule;
