@@ -31,6 +31,11 @@ export interface DevServerConfig {
    * Java test server does. Without it the server starts locked.
    */
   enableTimeSkipping: boolean;
+  /**
+   * Time-skipping mode only, set by programs embedding the server (no flag): skip time at this
+   * many times real time instead of at once (a demonstration that stays watchable).
+   */
+  timeSkippingPace?: { rate: number; tickMs?: number };
 }
 
 /** A command line that cannot be started (bad value for a known flag). */

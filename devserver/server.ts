@@ -145,7 +145,7 @@ export async function startDevServer(config: DevServerConfig, log: Logger, clock
     : undefined;
   // After the restore: time skipping derives its locks and its starting time from the state.
   const timeSkipping = virtualClock
-    ? new TimeSkipping(engine, virtualClock, log, { locked: !config.enableTimeSkipping })
+    ? new TimeSkipping(engine, virtualClock, log, { locked: !config.enableTimeSkipping, pace: config.timeSkippingPace })
     : undefined;
   if (timeSkipping) engine.onCommit((txn) => timeSkipping.onCommit(txn));
   const server = new grpc.Server({

@@ -10,6 +10,11 @@
  * Locks are counted: external ones (LockTimeSkipping/UnlockTimeSkipping, the server starts with
  * one unless `--enable-time-skipping`) and internal ones, derived from engine state: every run
  * with an outstanding task holds one.
+ *
+ * Paced skipping (`pace`, for demonstrations rather than tests): instead of jumping at once, an
+ * idle clock runs `rate` times faster than real time towards the next deadline, so waits stay
+ * visible but short. Outstanding work still holds the clock at real time, so no timeout of a
+ * running task shrinks.
  */
 import type { Clock } from './clock';
 import type { Txn } from './engine/context';
@@ -79,6 +84,16 @@ export interface TimeSkippingHost {
   readonly executions: ReadonlyMap<string, ExecutionState>;
 }
 
+/** Paced skipping: while nothing is outstanding, time runs `rate` times real time. */
+export interface SkippingPace {
+  /** How many times faster than real time an idle clock runs (> 1). */
+  rate: number;
+  /** Real time between steps of the clock; default 50 ms. */
+  tickMs?: number;
+}
+
+const DEFAULT_PACE_TICK_MS = 50;
+
 /** The controller's plain state (for diagnostics and tests). */
 export interface TimeSkippingState {
   /**
@@ -114,14 +129,22 @@ export class TimeSkipping {
   /** Virtual time the sleeper timer aims at. */
   private sleeperTimerAt: number | undefined;
   private stopped = false;
+  private readonly pace: Required<SkippingPace> | undefined;
+  /** Paced: how far this tick may move the clock; cleared when the tick's real time has passed. */
+  private paceLimit: number | undefined;
+  private paceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly host: TimeSkippingHost,
     readonly clock: VirtualClock,
     private readonly log: Logger,
-    options: { locked: boolean },
+    options: { locked: boolean; pace?: SkippingPace },
   ) {
     this.externalLocks = options.locked ? 1 : 0;
+    if (options.pace !== undefined) {
+      if (!(options.pace.rate > 1)) throw new RangeError(`time skipping pace: rate must be above 1, got ${options.pace.rate}`);
+      this.pace = { rate: options.pace.rate, tickMs: options.pace.tickMs ?? DEFAULT_PACE_TICK_MS };
+    }
     for (const exec of host.executions.values()) if (hasOutstandingTask(exec)) this.busyRuns.add(exec.runId);
     // Restored state may be ahead of real time (time was skipped before a restart).
     clock.jumpTo(latestRecordedTime(host.executions.values()));
@@ -185,8 +208,10 @@ export class TimeSkipping {
     this.stopped = true;
     if (this.evaluation) clearImmediate(this.evaluation);
     if (this.sleeperTimer) clearTimeout(this.sleeperTimer);
+    if (this.paceTimer) clearTimeout(this.paceTimer);
     this.evaluation = undefined;
     this.sleeperTimer = undefined;
+    this.paceTimer = undefined;
   }
 
   private addSleeper(at: number, relock: boolean, onCancel?: (cancel: () => void) => void): Promise<void> {
@@ -230,11 +255,13 @@ export class TimeSkipping {
         this.schedule();
         break;
       }
-      const next = this.nextTarget();
-      if (next === undefined) break;
+      const target = this.nextTarget();
+      if (target === undefined) break;
       const from = this.clock.now();
+      const next = this.pace ? Math.min(target, this.pacedLimit(from)) : target;
       this.clock.jumpTo(next);
       jumps++;
+      if (next < target) break;
       let fired = 0;
       try {
         fired = this.host.scheduler.fireDue();
@@ -247,6 +274,22 @@ export class TimeSkipping {
     // The scheduler's real timer was aimed before the jump.
     if (jumps > 0) this.host.scheduler.rearm();
     this.armSleeperTimer(jumps > 0);
+  }
+
+  /** The furthest the clock may go in the current tick; starts a tick when none runs. */
+  private pacedLimit(now: number): number {
+    const pace = this.pace as Required<SkippingPace>;
+    if (this.paceLimit === undefined) {
+      // Real time moves one tick meanwhile, so the jumps make up the other (rate - 1) ticks.
+      this.paceLimit = now + pace.tickMs * (pace.rate - 1);
+      this.paceTimer = setTimeout(() => {
+        this.paceTimer = undefined;
+        this.paceLimit = undefined;
+        this.schedule();
+      }, pace.tickMs);
+      this.paceTimer.unref();
+    }
+    return this.paceLimit;
   }
 
   private nextTarget(): number | undefined {

@@ -18,7 +18,7 @@ const T0 = 1_700_000_000_000;
 
 const call: CallContext = { deadlineMs: Number.POSITIVE_INFINITY, onCancel: () => undefined };
 
-function setup(options: { locked: boolean }) {
+function setup(options: { locked: boolean; pace?: { rate: number; tickMs?: number } }) {
   let real = T0;
   const clock = new VirtualClock(() => real);
   const log = createLogger('never');
@@ -299,5 +299,30 @@ describe('TimeSkipping', () => {
     // THEN the run holds the clock, and the clock resumed at the state's time
     expect(skipping.state().busyRuns).toEqual([runId]);
     expect(clock.now()).toBe(T0 + 10 * DAY);
+  });
+
+  it('paced: an idle clock moves at most rate × tick per tick towards the next deadline, then fires it exactly', async () => {
+    // GIVEN an unlocked server paced at 1000× with 5 ms ticks (real time frozen: only the jumps move the clock)
+    const { engine, clock, skipping } = setup({ locked: false, pace: { rate: 1000, tickMs: 5 } });
+    const runId = start(engine, 'wf-paced');
+    try {
+      // WHEN the workflow's task completes with a one-minute timer
+      await completeTask(engine, [startTimer(60_000)]);
+      await settle();
+      const afterFirstTick = clock.now();
+      while (!timerFired(engine, runId)) await new Promise((resolve) => setTimeout(resolve, 5));
+
+      // THEN the first tick moved the clock by (rate - 1) × tick only, and the timer fired
+      // exactly on time after further ticks
+      expect(afterFirstTick).toBe(T0 + 5 * 999);
+      expect(clock.now()).toBe(T0 + 60_000);
+      expect(skipping.state().busyRuns).toEqual([runId]);
+    } finally {
+      skipping.stop();
+    }
+  });
+
+  it('paced: refuses a rate that would not speed time up', () => {
+    expect(() => setup({ locked: false, pace: { rate: 1 } })).toThrow('rate must be above 1, got 1');
   });
 });
