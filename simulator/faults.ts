@@ -9,6 +9,12 @@ export interface UnhealthyCellFault {
   errorRatePercent?: number;
   /** Default 3000. */
   latencyP99Ms?: number;
+  /**
+   * A fault a restart cures (a leak, a wedged process): the cell is healthy again once an update
+   * that restarts its services (a change of the restart parameter) has completed. Default false:
+   * only clearing the fault ends it.
+   */
+  curedByRestart?: boolean;
 }
 
 /** Stack operations on the stack hang in their first `*_IN_PROGRESS` status until the fault is cleared. */

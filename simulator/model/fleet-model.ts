@@ -246,7 +246,7 @@ export class FleetModel {
     const entry = stack === undefined ? undefined : this.stacks.statusAt(stack, t);
     const unhealthy = this.faults
       .history('unhealthy-cell')
-      .find((f) => f.spec.cellId === cell.id && f.injectedAt <= t && (f.endedAt === undefined || f.endedAt > t));
+      .find((f) => f.spec.cellId === cell.id && f.injectedAt <= t && (f.endedAt === undefined || f.endedAt > t) && !(f.spec.curedByRestart && restartedBetween(stack, f.injectedAt, t)));
     let health: CellConditions['health'] = 'healthy';
     if (entry === undefined || !isServingStatus(entry.status)) health = 'down';
     else if (unhealthy !== undefined) health = 'unhealthy';
@@ -562,4 +562,12 @@ export class FleetModel {
       alarm.evaluated = true;
     }
   }
+}
+
+/** Whether an update restarting the stack's services started at or after `from` and completed by `to`. */
+function restartedBetween(stack: SimStack | undefined, from: number, to: number): boolean {
+  const history = stack?.statusHistory ?? [];
+  const started = history.findIndex((e) => e.restarting && e.at >= from && e.at <= to);
+  if (started < 0) return false;
+  return history.slice(started + 1).some((e) => e.at <= to && e.status.startsWith('UPDATE_COMPLETE'));
 }

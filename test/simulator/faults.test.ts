@@ -124,6 +124,27 @@ describe('fleet faults', () => {
     expect(fleet.cell('cell-001').health).toBe('healthy');
   });
 
+  test('an unhealthy cell cured by a restart: unhealthy until a restart-parameter update completes, a plain update cures nothing', async () => {
+    // GIVEN cell-001 wedged by a fault a restart cures
+    const { clients, fleet, clock } = simulate();
+    fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-001', curedByRestart: true });
+    expect(fleet.cell('cell-001').health).toBe('unhealthy');
+
+    // WHEN an update leaves the restart parameter as it is, the cell stays unhealthy
+    await clients.cloudFormation.send(new UpdateStackCommand({ StackName: 'shop-cell-001', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'InstanceType', ParameterValue: 'm7g.xlarge' }, { ParameterKey: 'RestartNonce', UsePreviousValue: true }] }));
+    clock.advance(5_000);
+    expect(fleet.cell('cell-001').health).toBe('unhealthy');
+
+    // WHEN a restart is under way, still unhealthy; once it completed, healthy (the fault is still listed: cured, not cleared)
+    await clients.cloudFormation.send(restart('shop-cell-001', 'n1'));
+    clock.advance(500);
+    expect(fleet.cell('cell-001').health).toBe('unhealthy');
+    clock.advance(5_000);
+    expect(fleet.stack('shop-cell-001')?.status).toBe('UPDATE_COMPLETE');
+    expect(fleet.cell('cell-001').health).toBe('healthy');
+    expect(fleet.activeFaults().map((f) => f.spec.kind)).toEqual(['unhealthy-cell']);
+  });
+
   test('faults naming an unknown cell are refused at injection', () => {
     const { fleet } = simulate();
     expect(() => fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-999' })).toThrow(/unknown cell "cell-999"; the fleet has cell-001, cell-002, cell-003/);
