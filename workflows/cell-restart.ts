@@ -1,4 +1,4 @@
-import { ApplicationFailure, makeContinueAsNewFunc, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, makeContinueAsNewFunc, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { AwsActivities } from '../activities';
 import type { CellRestartInput } from '../domain/procedures/input';
 import { awsTarget } from '../domain/registry/lookup';
@@ -19,6 +19,9 @@ import { drainGradually, restoreGradually } from './lib/traffic';
 /** The restart itself: one UpdateStack, never retried past a few attempts (the nonce makes a retry harmless). */
 const restartCall = { ...quickAwsCall, retry: { ...quickAwsCall.retry, maximumAttempts: 5 } } as const;
 const stacks = proxyActivities<Pick<AwsActivities, 'restartCellServices'>>(restartCall);
+
+/** CloudWatch publishes a minute's datapoints shortly after it ends. */
+const METRICS_PUBLISH_DELAY_MS = 5_000;
 
 /** Where the procedure was when it stopped, which decides how the cell is put back. */
 type Stage = 'before-drain' | 'draining' | 'restarting' | 'restoring' | 'releasing';
@@ -57,8 +60,12 @@ export async function cellRestart(input: CellRestartInput): Promise<ProcedureRep
       });
       // 6. Wait for the stack to be stable
       await run.step('wait-stack-stable', () => stackWait.waitForStack({ requestToken: stepToken('restart-wait'), target: awsTarget(cell), stackName: cell.stack.name, until: 'stable' }));
-      // 7. Full health check
-      await run.step('health-check', () => fullHealthCheck(ctx, 'health-check'));
+      // 7. Full health check, over a whole health window after the restart
+      await run.step('health-check', async () => {
+        // Readings from before the restart show the fault it was meant to cure.
+        if (patched('health-window-after-restart')) await run.pace(policies.health.windowSeconds * 1000 + METRICS_PUBLISH_DELAY_MS);
+        return await fullHealthCheck(ctx, 'health-check');
+      });
       // 8. Restore traffic gradually
       stage = 'restoring';
       await run.step('restore-traffic', () => restoreGradually(ctx, { step: 'restore' }));
