@@ -6,13 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type ActivityInboundCallsInterceptor, type ActivityInterceptorsFactory, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TokenBucket } from '../../activities/rate-limit';
 import type { ProcedureInput } from '../../domain/procedures/input';
 import { parseRegistryText, type Registry } from '../../domain/registry';
 import { CellIdAttribute, ProcedureAttribute, StepAttribute } from '../../domain/search-attributes';
 import { createSimulatedFleet, createSimulatedHooks, VirtualClock, type SimulatedFleetOptions, type SimulatedFleetRun } from '../../simulator';
 import { createCellopsWorker, type CellopsWorkers } from '../../workers/create-worker';
+import { followServerTime } from '../../workers/follow-server-time';
 import { readFileSync } from 'node:fs';
 import { createTimeSkippingTestEnvironment } from './test-environment';
 import path from 'node:path';
@@ -34,23 +35,8 @@ export async function bundleCellopsWorkflows(): Promise<WorkflowBundleWithSource
   });
 }
 
-/**
- * Keeps a virtual clock at or after the server's time: before each activity attempt the clock
- * moves to the attempt's scheduled time (the server's clock, skipped or not). Within an
- * activity, the clock's `sleep` skips at once, so polls and backoffs cost no real time.
- */
-export function followServerTime(clock: VirtualClock): ActivityInterceptorsFactory {
-  return (ctx) => {
-    const inbound: ActivityInboundCallsInterceptor = {
-      async execute(input, next) {
-        const scheduled = ctx.info.currentAttemptScheduledTimestampMs;
-        if (scheduled > clock.now()) clock.set(scheduled);
-        return await next(input);
-      },
-    };
-    return { inbound };
-  };
-}
+/** Keeps a virtual clock at or after the server's time (shared with the demonstration). */
+export { followServerTime };
 
 /** One test's fleet: the simulator, its clock and the registry it was built from. */
 export interface TestFleet extends SimulatedFleetRun {

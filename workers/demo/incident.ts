@@ -1,0 +1,117 @@
+/**
+ * Playing one incident on a demo environment: the fault, the alarm, the procedure it starts,
+ * the approvals it asks for, and its report.
+ */
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { ProcedureProgress } from '../../domain/procedures/progress';
+import type { ProcedureReport } from '../../domain/procedures/report';
+import { approveUpdate, progressQuery } from '../../workflows/messages';
+import type { AlarmView } from '../../simulator';
+import type { DemoEnvironment } from './environment';
+import type { Scenario } from './scenarios';
+
+/** How the person takes part. */
+export interface IncidentOptions {
+  /** Approve every pending approval at once (non-interactive runs). */
+  yes: boolean;
+  /** Who approves (never the requester, under four-eyes). */
+  approver: string;
+  /** Waits for the person's decision on a pending approval (a key press); undefined when there is no terminal. */
+  askApproval?: (prompt: string) => Promise<boolean>;
+  /** Prints one line. */
+  print(line: string): void;
+  /** Shows the procedure's progress (called on every change). */
+  render(progress: ProcedureProgress): void;
+}
+
+/** The longest the demo waits for the alarm, in the server's time. */
+const ALARM_WAIT_MS = 10 * 60_000;
+/** How often the progress is read while the procedure runs, in real time. */
+const POLL_MS = 250;
+
+/** Injects the scenario's faults and waits (server time) until its alarm is in ALARM. */
+export async function setOffAlarm(env: DemoEnvironment, scenario: Scenario, print: (line: string) => void): Promise<AlarmView> {
+  env.syncFleetClock();
+  for (const fault of scenario.faults(scenario.cellId)) env.sim.fleet.inject(fault);
+  const name = scenario.alarm(scenario.cellId);
+  print(`fault injected into ${scenario.cellId}: ${scenario.faults(scenario.cellId).map((f) => f.kind).join(', ')}`);
+  const until = env.serverNow() + ALARM_WAIT_MS;
+  for (;;) {
+    await env.serverSleep(60_000);
+    env.syncFleetClock();
+    const alarm = env.sim.fleet.alarms().find((a) => a.name === name);
+    if (alarm === undefined) throw new Error(`the registry has no alarm ${name} on ${scenario.cellId}`);
+    if (alarm.state === 'ALARM') {
+      print(`CloudWatch alarm ${alarm.name} → ALARM: ${alarm.reason}`);
+      return alarm;
+    }
+    if (env.serverNow() > until) throw new Error(`alarm ${name} did not go to ALARM within ${ALARM_WAIT_MS / 60_000} minutes (state ${alarm.state})`);
+  }
+}
+
+/** The report a procedure ended with: its result, or the report a failed procedure attaches to its failure. */
+async function finalReport(handle: WorkflowHandle): Promise<{ report?: ProcedureReport; failure?: string }> {
+  try {
+    return { report: (await handle.result()) as ProcedureReport };
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const details = (err.cause as { details?: unknown[] } | undefined)?.details;
+      const report = details?.find((d): d is ProcedureReport => typeof d === 'object' && d !== null && 'outcome' in d && 'cellEndState' in d);
+      return { report, failure: err.cause?.message ?? err.message };
+    }
+    throw err;
+  }
+}
+
+/**
+ * Follows the procedure until it ends: renders every change, answers pending approvals (at once
+ * with `yes`, else by asking the person, who may also use the printed `cellops approve` command).
+ */
+export async function followProcedure(handle: WorkflowHandle, options: IncidentOptions): Promise<{ report?: ProcedureReport; failure?: string }> {
+  const ending = finalReport(handle);
+  let done = false;
+  void ending.finally(() => {
+    done = true;
+  });
+  let lastSeen = '';
+  const answered = new Set<string>();
+  while (!done) {
+    const progress = await handle.query(progressQuery).catch(() => undefined);
+    if (progress !== undefined) {
+      const key = JSON.stringify(progress);
+      if (key !== lastSeen) {
+        lastSeen = key;
+        options.render(progress);
+      }
+      const pending = progress.pendingApproval;
+      const gate = pending ? `${progress.procedure}:${pending.step}:${pending.requestedAt}` : undefined;
+      if (pending && gate && !answered.has(gate)) {
+        answered.add(gate);
+        void decide(handle, progress, options).catch((err: unknown) => options.print(`approval not sent: ${err instanceof Error ? err.message : String(err)}`));
+      }
+    }
+    await Promise.race([ending, new Promise((resolve) => setTimeout(resolve, POLL_MS))]);
+  }
+  const last = await handle.query(progressQuery).catch(() => undefined);
+  if (last) options.render(last);
+  return await ending;
+}
+
+async function decide(handle: WorkflowHandle, progress: ProcedureProgress, options: IncidentOptions): Promise<void> {
+  const step = progress.pendingApproval?.step as string;
+  const command = `cellops approve ${handle.workflowId} --step ${step} --by <you>`;
+  let approved: boolean;
+  if (options.yes) {
+    options.print(`approval needed for ${step}: approved automatically (--yes) as ${options.approver}`);
+    approved = true;
+  } else if (options.askApproval) {
+    approved = await options.askApproval(`approval needed for ${step} of ${progress.cellId}: press a to approve, r to reject (or run: ${command})`);
+  } else {
+    options.print(`approval needed for ${step} of ${progress.cellId}: run ${command}`);
+    return;
+  }
+  const outcome = await handle.executeUpdate(approveUpdate, {
+    args: [{ step, approved, approver: options.approver, reason: approved ? 'approved during the demonstration' : 'rejected during the demonstration' }],
+  });
+  options.print(`${approved ? 'approved' : 'rejected'} ${step}: ${outcome.message}`);
+}

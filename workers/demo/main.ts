@@ -1,0 +1,125 @@
+/**
+ * `npm start`: plays an incident end to end on the simulated fleet. A fault makes a cell's
+ * CloudWatch alarm go to ALARM, the alarm starts a recovery procedure, the terminal follows it
+ * (approvals by key press, or `--yes`), prints its report and a one-line summary, then leaves
+ * everything running for inspection until Ctrl-C (or exits with `--exit`). Exit code 0 when
+ * the scenario reached its expected end.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { startProcedure } from '../../client/start-procedure';
+import type { Registry } from '../../domain/registry';
+import { loadWorkerConfig } from '../config';
+import { configMessage } from './config-errors';
+import { defaultLogFile, startDemoEnvironment, type DemoEnvironment } from './environment';
+import { followProcedure, setOffAlarm } from './incident';
+import { askKey } from './keys';
+import { createProgressPrinter, reportLines } from './render';
+import { findScenario, SCENARIOS } from './scenarios';
+import { reachedExpectedEnd, summaryLine } from './summary';
+
+interface StartOptions {
+  scenario: string;
+  yes: boolean;
+  exit: boolean;
+  speed: number;
+  approver: string;
+}
+
+function parseSpeed(value: string): number {
+  const speed = Number(value);
+  if (!Number.isFinite(speed) || speed < 1) throw new InvalidArgumentError('expected a number of 1 or more (1: real time)');
+  return speed;
+}
+
+function parseOptions(argv: string[]): StartOptions {
+  const program = new Command('npm start --')
+    .description('Plays an incident on the simulated fleet, end to end.')
+    .option('--scenario <name>', `the incident to play: ${SCENARIOS.map((s) => s.name).join(', ')}`, 'restart')
+    .option('--yes', 'approve every approval at once (for non-interactive runs)', false)
+    .option('--exit', 'exit when the procedure has ended instead of leaving everything running', false)
+    .option('--speed <times>', 'how many times faster than real time waits run on the embedded dev server', parseSpeed, 60)
+    .option('--approver <who>', 'who approves (must differ from the requester under four-eyes)', `${process.env.USER ?? 'operator'}@demo`)
+    .parse(argv);
+  return program.opts<StartOptions>();
+}
+
+/** The demonstration's registry: the file's, with approval deadlines stretched so a person has real time to decide at demo speed. */
+function demoRegistry(speed: number): (registry: Registry) => Registry {
+  return (registry) => {
+    const approvals = registry.policies.approvals;
+    return {
+      ...registry,
+      policies: {
+        ...registry.policies,
+        approvals: { ...approvals, timeoutSeconds: Math.round(approvals.timeoutSeconds * speed), reminderBeforeSeconds: Math.round(approvals.reminderBeforeSeconds * speed) },
+      },
+    };
+  };
+}
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function banner(env: DemoEnvironment, options: StartOptions, logFile: string): string[] {
+  const scenario = findScenario(options.scenario);
+  const speed =
+    env.speed > 1
+      ? `demo speed ${env.speed}×: the server's clock and the fleet's run ${env.speed} times faster than real time while nothing is running (production timings and policies unchanged; approval deadlines stretched ${env.speed}× so you have real time to decide)`
+      : 'real time: the configured Temporal server cannot skip time, so the procedure takes as long as it would in production';
+  return [
+    `cellops demo — scenario ${scenario.name}: ${scenario.story}`,
+    `  Temporal ${env.temporalLabel}, namespace ${env.namespace}; simulated fleet ${env.registry.fleet.name} (${env.registry.cells.map((c) => c.id).join(', ')})`,
+    `  ${speed}`,
+    `  SDK logs: ${logFile}`,
+  ];
+}
+
+async function main(argv: string[]): Promise<number> {
+  const options = parseOptions(argv);
+  const scenario = findScenario(options.scenario);
+  const config = loadWorkerConfig();
+  const logFile = defaultLogFile();
+  const env = await startDemoEnvironment({ config: { ...config, aws: 'simulator' }, speed: options.speed, logFile, adaptRegistry: demoRegistry(options.speed) });
+  let exitCode = 1;
+  try {
+    for (const line of banner(env, options, logFile)) print(line);
+    const alarm = await setOffAlarm(env, scenario, print);
+    const handle = await startProcedure(env.client, {
+      procedure: 'cellRestart',
+      input: { cellId: scenario.cellId, reason: `${alarm.name} in ALARM: ${alarm.reason}`, requestedBy: `alarm:${alarm.name}`, registry: env.registry },
+    });
+    print(`started ${handle.workflowId}`);
+    const interactive = !options.yes && process.stdin.isTTY === true;
+    const { report, failure } = await followProcedure(handle, {
+      yes: options.yes,
+      approver: options.approver,
+      askApproval: interactive ? (prompt) => askKey(prompt, print) : undefined,
+      print,
+      render: createProgressPrinter(print),
+    });
+    if (report) for (const line of reportLines(report)) print(line);
+    exitCode = report !== undefined && reachedExpectedEnd(scenario, report) ? 0 : 1;
+    if (!options.exit) {
+      print('everything keeps running for inspection; Ctrl-C to stop.');
+      print(`  cellops list            (Temporal ${env.address}, namespace ${env.namespace})`);
+    }
+    print(summaryLine(scenario, report, failure));
+    if (!options.exit) await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    return exitCode;
+  } finally {
+    await env.close();
+  }
+}
+
+main(process.argv)
+  .then((code) => process.exit(code))
+  .catch((err: unknown) => {
+    const message = configMessage(err);
+    if (message !== undefined) {
+      process.stderr.write(`cellops: ${message}\n`);
+      process.exit(2);
+    }
+    console.error(err);
+    process.exit(1);
+  });
