@@ -14,3 +14,4 @@ export type * from './faults';
 export type { AlarmView, CellView, FleetSnapshot, HooksView, MinuteView, RecordView, SimulatedFleet, StackEventView, StackView } from './fleet';
 export type { CellHealth } from './model/metrics';
 export { Random, hashString, mulberry32 } from './random';
+export { createSimulatedSns, selfSignedCertificate, type SignedSnsMessage, type SimulatedSns } from './sns';

@@ -1,41 +1,12 @@
 /**
- * @module Signing SNS messages the way SNS does, with a key pair and a self-signed certificate made
- * here (node:crypto has no certificate builder, so the certificate's DER is written out by hand).
+ * @module Signing SNS messages the way SNS does, with a key pair and a self-signed certificate
+ * (built by the simulator's SNS, `simulator/sns.ts`).
  */
-import { createSign, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createSign, generateKeyPairSync } from 'node:crypto';
+import { selfSignedCertificate } from '../../simulator/sns';
 import { stringToSign, type SnsMessage } from '../../client/gateway/sns-signature';
 
-function length(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let rest = n; rest > 0; rest >>= 8) bytes.unshift(rest & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-const tlv = (tag: number, ...content: Buffer[]): Buffer => {
-  const body = Buffer.concat(content);
-  return Buffer.concat([Buffer.from([tag]), length(body.length), body]);
-};
-const sequence = (...content: Buffer[]) => tlv(0x30, ...content);
-const SHA256_WITH_RSA = sequence(Buffer.from('06092a864886f70d01010b', 'hex'), Buffer.from('0500', 'hex'));
-const name = (commonName: string) => sequence(tlv(0x31, sequence(Buffer.from('0603550403', 'hex'), tlv(0x0c, Buffer.from(commonName, 'utf8')))));
-const utcTime = (date: Date) => tlv(0x17, Buffer.from(`${date.toISOString().slice(2, 19).replace(/[-:T]/g, '')}Z`, 'ascii'));
-
-/** A self-signed X.509 v3 certificate (PEM) for `publicKey`, valid from `notBefore` to `notAfter`. */
-export function selfSignedCertificate(options: { publicKey: KeyObject; privateKey: KeyObject; commonName: string; notBefore: Date; notAfter: Date }): string {
-  const tbs = sequence(
-    tlv(0xa0, tlv(0x02, Buffer.from([2]))),
-    tlv(0x02, Buffer.from([0x01, 0x23, 0x45, 0x67])),
-    SHA256_WITH_RSA,
-    name(options.commonName),
-    sequence(utcTime(options.notBefore), utcTime(options.notAfter)),
-    name(options.commonName),
-    options.publicKey.export({ type: 'spki', format: 'der' }),
-  );
-  const signature = sign('sha256', tbs, options.privateKey);
-  const der = sequence(tbs, SHA256_WITH_RSA, tlv(0x03, Buffer.from([0]), signature));
-  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
-}
+export { selfSignedCertificate };
 
 /** A test "SNS": its key, its certificate, and a signer of messages. */
 export interface TestSns {

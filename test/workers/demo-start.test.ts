@@ -54,16 +54,19 @@ describe('npm start plays each scenario to its expected end', () => {
     const port = await freePort();
 
     // WHEN CI plays the scenario non-interactively
-    const run = await npmStart(['--exit', '--yes', '--scenario', name], { CELLOPS_DEV_SERVER_PORT: String(port) });
+    const run = await npmStart(['--exit', '--yes', '--scenario', name], { CELLOPS_DEV_SERVER_PORT: String(port), CELLOPS_GATEWAY_PORT: '0' });
 
     // THEN it exits 0 and its last line states the expected outcome and end state of the cell
     const { outcome, cellEndState } = scenario.expected;
     expect(run.stderr).toBe('');
     expect(lastLine(run.stdout)).toMatch(new RegExp(`^scenario ${name}: ${outcome}, cell ${scenario.cellId} ${cellEndState}, (\\d+h \\d\\dm|\\d+m \\d\\ds|\\d+s)$`));
     expect(run.code).toBe(0);
-    // The alarm went off before the procedure started, and the SDK's own logging stayed out of the terminal.
+    // The alarm went off, reached the gateway as a signed SNS notification and started the
+    // procedure; the SDK's and the gateway's own logging stayed out of the terminal.
     expect(run.stdout).toContain(`CloudWatch alarm ${scenario.alarm(scenario.cellId)} → ALARM`);
-    expect(run.stdout).not.toMatch(/Worker state changed|asset workflow-bundle/);
+    expect(run.stdout).toMatch(/SNS → alarm gateway http:\/\/127\.0\.0\.1:\d+\/alarms\/sns: signature verified/);
+    expect(run.stdout).toContain(`started ${scenario.starts} as cell-recovery-${scenario.cellId}`);
+    expect(run.stdout).not.toMatch(/Worker state changed|asset workflow-bundle|"level":/);
   });
 });
 

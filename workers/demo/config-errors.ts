@@ -33,6 +33,15 @@ export function devServerProblem(port: number, err: unknown): DemoConfigError {
   return new DemoConfigError(`the embedded Temporal dev server did not start on port ${port}: ${message}`);
 }
 
+/** The alarm gateway could not listen. */
+export function gatewayProblem(port: number, err: unknown): DemoConfigError {
+  const message = text(err);
+  if (/EADDRINUSE|address already in use/i.test(message)) {
+    return new DemoConfigError(`port ${port} for the alarm gateway is in use: stop what listens there, or set CELLOPS_GATEWAY_PORT to a free port (0 picks one)`);
+  }
+  return new DemoConfigError(`the alarm gateway did not start on port ${port}: ${message}`);
+}
+
 /** The configured Temporal server did not answer. */
 export function temporalProblem(address: string, err: unknown): DemoConfigError {
   return new DemoConfigError(

@@ -8,12 +8,15 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { TokenBucket } from '../../activities/rate-limit';
 import { loadRegistry, type Registry } from '../../domain/registry';
-import { createSimulatedFleet, createSimulatedHooks, VirtualClock, type SimulatedFleetRun } from '../../simulator';
+import pino from 'pino';
+import { loadGatewayConfig } from '../../client/gateway/config';
+import { startGateway, type RunningGateway } from '../../client/gateway/server';
+import { createSimulatedFleet, createSimulatedHooks, createSimulatedSns, VirtualClock, type SimulatedFleetRun, type SimulatedSns } from '../../simulator';
 import type { WorkerConfig } from '../config';
 import { createCellopsWorker, type CellopsWorkers } from '../create-worker';
 import { startEmbeddedDevServer, type EmbeddedDevServer } from '../embedded-dev-server';
 import { followServerTime } from '../follow-server-time';
-import { devServerProblem, registryProblem, temporalProblem } from './config-errors';
+import { devServerProblem, gatewayProblem, registryProblem, temporalProblem } from './config-errors';
 import { logSdkToFile } from './quiet-logs';
 
 /** What a demonstration runs on. */
@@ -36,6 +39,12 @@ export interface DemoEnvironment {
   /** Moves the fleet's clock up to the server's time. */
   syncFleetClock(): void;
   workers: CellopsWorkers;
+  /** The alarm gateway, listening, subscribed (as it were) to {@link sns}. */
+  gateway: RunningGateway;
+  /** The simulated SNS topic the fleet's alarms are published to; the gateway trusts its certificate only. */
+  sns: SimulatedSns;
+  /** The Temporal Web UI the gateway links to. */
+  webUiBaseUrl: string;
   /** Shuts the workers down and closes everything, in order. */
   close(): Promise<void>;
 }
@@ -106,6 +115,31 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions): Pro
   const running = workers.run();
   running.catch(() => undefined);
 
+  const gatewayConfig = loadGatewayConfig();
+  const sns = createSimulatedSns({ region: registry.fleet.region, now: serverNow });
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway({
+      port: gatewayConfig.port,
+      host: gatewayConfig.host,
+      deps: {
+        client,
+        namespace,
+        registry,
+        webUiBaseUrl: gatewayConfig.webUiBaseUrl,
+        logger: pino({ level: gatewayConfig.logLevel }, pino.destination({ dest: options.logFile, append: true, sync: true })),
+        // The gateway lives on the server's clock, as the alarms and the cooldowns kept in Temporal do.
+        clock: () => new Date(serverNow()),
+        sns: { fetchCertificate: (url) => sns.fetchCertificate(url), topicArns: [sns.topicArn] },
+      },
+    });
+  } catch (err) {
+    workers.shutdown();
+    await running.catch(() => undefined);
+    await server?.stop();
+    throw gatewayProblem(gatewayConfig.port, err);
+  }
+
   return {
     registry,
     temporalLabel: server ? `${address} (embedded dev server)` : address,
@@ -122,7 +156,11 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions): Pro
       if (now > clock.now()) clock.set(now);
     },
     workers,
+    gateway,
+    sns,
+    webUiBaseUrl: gatewayConfig.webUiBaseUrl,
     async close() {
+      await gateway.close();
       workers.shutdown();
       await running.catch(() => undefined);
       await clientConnection.close();

@@ -6,6 +6,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { ProcedureProgress } from '../../domain/procedures/progress';
 import type { ProcedureReport } from '../../domain/procedures/report';
 import { approveUpdate, progressQuery } from '../../workflows/messages';
+import type { GatewayAnswer } from '../../client/gateway';
 import type { AlarmView } from '../../simulator';
 import type { DemoEnvironment } from './environment';
 import type { Scenario } from './scenarios';
@@ -49,6 +50,26 @@ export async function setOffAlarm(env: DemoEnvironment, scenario: Scenario, prin
   }
 }
 
+/**
+ * Publishes the alarm's state change to the simulated SNS topic, which delivers it to the
+ * gateway's SNS subscription endpoint signed as SNS signs; the gateway verifies it, decides and
+ * starts the procedure. Returns the procedure's handle (following any continue-as-new).
+ */
+export async function deliverThroughGateway(env: DemoEnvironment, alarm: AlarmView, print: (line: string) => void): Promise<WorkflowHandle> {
+  const endpoint = `${env.gateway.url}/alarms/sns`;
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
+    body: JSON.stringify(env.sns.alarmNotification(alarm)),
+  });
+  const answer = (await response.json()) as GatewayAnswer | { error: string; message: string };
+  if (!('outcome' in answer)) throw new Error(`the alarm gateway refused the notification (${response.status} ${answer.error}): ${answer.message}`);
+  if (answer.outcome !== 'started') throw new Error(`the alarm gateway started nothing: ${JSON.stringify(answer)}`);
+  print(`SNS → alarm gateway ${endpoint}: signature verified; ${answer.severity}, ${answer.why}`);
+  print(`started ${answer.procedure} as ${answer.workflowId}`);
+  return env.client.workflow.getHandle(answer.workflowId);
+}
+
 /** The report a procedure ended with: its result, or the report a failed procedure attaches to its failure. */
 async function finalReport(handle: WorkflowHandle): Promise<{ report?: ProcedureReport; failure?: string }> {
   try {
@@ -75,25 +96,34 @@ export async function followProcedure(handle: WorkflowHandle, options: IncidentO
   });
   let lastSeen = '';
   const answered = new Set<string>();
+  const show = (progress: ProcedureProgress | undefined): void => {
+    if (progress === undefined) return;
+    const key = JSON.stringify(progress);
+    if (key === lastSeen) return;
+    lastSeen = key;
+    options.render(progress);
+  };
+  const progressOf = (runId: string | undefined) => handle.client.getHandle(handle.workflowId, runId).query(progressQuery).catch(() => undefined);
+  // Follow run by run: when a procedure continues as another, its last state is shown first.
+  let run = await handle.describe().then((d) => d.runId).catch(() => undefined);
   while (!done) {
-    const progress = await handle.query(progressQuery).catch(() => undefined);
-    if (progress !== undefined) {
-      const key = JSON.stringify(progress);
-      if (key !== lastSeen) {
-        lastSeen = key;
-        options.render(progress);
-      }
-      const pending = progress.pendingApproval;
-      const gate = pending ? `${progress.procedure}:${pending.step}:${pending.requestedAt}` : undefined;
-      if (pending && gate && !answered.has(gate)) {
-        answered.add(gate);
-        void decide(handle, progress, options).catch((err: unknown) => options.print(`approval not sent: ${err instanceof Error ? err.message : String(err)}`));
-      }
+    const latest = await handle.describe().then((d) => d.runId).catch(() => run);
+    if (latest !== run) {
+      show(await progressOf(run));
+      run = latest;
+    }
+    const progress = await progressOf(run);
+    show(progress);
+    const pending = progress?.pendingApproval;
+    const gate = pending ? `${progress?.procedure}:${pending.step}:${pending.requestedAt}` : undefined;
+    if (progress && gate && !answered.has(gate)) {
+      answered.add(gate);
+      void decide(handle, progress, options).catch((err: unknown) => options.print(`approval not sent: ${err instanceof Error ? err.message : String(err)}`));
     }
     await Promise.race([ending, new Promise((resolve) => setTimeout(resolve, POLL_MS))]);
   }
-  const last = await handle.query(progressQuery).catch(() => undefined);
-  if (last) options.render(last);
+  show(await progressOf(run));
+  show(await progressOf(undefined));
   return await ending;
 }
 

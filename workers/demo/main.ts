@@ -5,13 +5,13 @@
  * everything running for inspection until Ctrl-C (or exits with `--exit`). Exit code 0 when
  * the scenario reached its expected end.
  */
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { startProcedure } from '../../client/start-procedure';
 import type { Registry } from '../../domain/registry';
 import { loadWorkerConfig } from '../config';
 import { configMessage } from './config-errors';
 import { defaultLogFile, startDemoEnvironment, type DemoEnvironment } from './environment';
-import { followProcedure, setOffAlarm } from './incident';
+import { deliverThroughGateway, followProcedure, setOffAlarm } from './incident';
 import { askKey } from './keys';
 import { createProgressPrinter, reportLines } from './render';
 import { findScenario, SCENARIOS } from './scenarios';
@@ -71,7 +71,8 @@ function banner(env: DemoEnvironment, options: StartOptions, logFile: string): s
     `cellops demo — scenario ${scenario.name}: ${scenario.story}`,
     `  Temporal ${env.temporalLabel}, namespace ${env.namespace}; simulated fleet ${env.registry.fleet.name} (${env.registry.cells.map((c) => c.id).join(', ')})`,
     `  ${speed}`,
-    `  SDK logs: ${logFile}`,
+    `  alarm gateway ${env.gateway.url}, subscribed to the simulated SNS topic ${env.sns.topicArn}`,
+    `  SDK and gateway logs: ${path.relative(process.cwd(), logFile) || logFile}`,
   ];
 }
 
@@ -85,11 +86,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     for (const line of banner(env, options, logFile)) print(line);
     const alarm = await setOffAlarm(env, scenario, print);
-    const handle = await startProcedure(env.client, {
-      procedure: 'cellRestart',
-      input: { cellId: scenario.cellId, reason: `${alarm.name} in ALARM: ${alarm.reason}`, requestedBy: `alarm:${alarm.name}`, registry: env.registry },
-    });
-    print(`started ${handle.workflowId}`);
+    const handle = await deliverThroughGateway(env, alarm, print);
     const interactive = !options.yes && process.stdin.isTTY === true;
     const { report, failure } = await followProcedure(handle, {
       yes: options.yes,
@@ -102,7 +99,9 @@ async function main(argv: string[]): Promise<number> {
     exitCode = report !== undefined && reachedExpectedEnd(scenario, report) ? 0 : 1;
     if (!options.exit) {
       print('everything keeps running for inspection; Ctrl-C to stop.');
-      print(`  cellops list            (Temporal ${env.address}, namespace ${env.namespace})`);
+      print(`  cellops list                 (Temporal ${env.address}, namespace ${env.namespace})`);
+      print(`  alarm gateway                ${env.gateway.url} (/alarms/sns, /healthz, /metrics)`);
+      print(`  Temporal Web UI              ${env.webUiBaseUrl}/namespaces/${env.namespace}/workflows/${handle.workflowId} (with a UI server: docker compose -f temporal-dev.yml up, or devserver/README.md)`);
     }
     print(summaryLine(scenario, report, failure));
     if (!options.exit) await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

@@ -21,7 +21,8 @@ export function createProgressPrinter(print: (line: string) => void): (progress:
       once(`${id}:start`, `  … ${step.name}`);
       if (step.status !== 'running') {
         const mark = { done: '✔', failed: '✘', skipped: '–', running: '…' }[step.status];
-        once(`${id}:${step.status}`, `  ${mark} ${step.name}${step.detail ? `: ${step.detail}` : ''}`);
+        const detail = step.detail ?? (step.status === 'failed' ? progress.lastError : undefined);
+        once(`${id}:${step.status}`, `  ${mark} ${step.name}${detail ? `: ${detail}` : ''}`);
       }
     }
     for (const sample of progress.traffic ?? []) {

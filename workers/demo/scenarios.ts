@@ -18,6 +18,8 @@ export interface Scenario {
   faults: (cellId: string) => FaultSpec[];
   /** The CloudWatch alarm (a name in the cell's registry entry) the incident sets off. */
   alarm: (cellId: string) => string;
+  /** The procedure the gateway's decision matrix starts for that alarm. */
+  starts: ProcedureName;
   /** The procedure the report must come from (after any escalation) and how it must end. */
   expected: { procedure: ProcedureName; outcome: ProcedureOutcome; cellEndState: CellEndState };
 }
@@ -29,6 +31,7 @@ export const SCENARIOS: readonly Scenario[] = [
     cellId: 'cell-002',
     faults: (cellId) => [{ kind: 'unhealthy-cell', cellId, errorRatePercent: 25, latencyP99Ms: 3_000, curedByRestart: true }],
     alarm: (cellId) => `${cellId}-HighErrorRate`,
+    starts: 'cellRestart',
     expected: { procedure: 'cellRestart', outcome: 'completed', cellEndState: 'in-service' },
   },
   {
@@ -37,6 +40,7 @@ export const SCENARIOS: readonly Scenario[] = [
     cellId: 'cell-002',
     faults: (cellId) => [{ kind: 'unhealthy-cell', cellId, errorRatePercent: 40, latencyP99Ms: 4_000 }],
     alarm: (cellId) => `${cellId}-HighErrorRate`,
+    starts: 'cellRestart',
     expected: { procedure: 'cellReplacement', outcome: 'completed', cellEndState: 'decommissioned' },
   },
 ];
