@@ -35,8 +35,8 @@ describe('procedure plans', () => {
     const step = (name: string) => plan.steps.find((s) => s.name === name);
     expect(step('drain-traffic')?.weights).toEqual([75, 50, 25, 0]);
     expect(step('restore-traffic')?.weights).toEqual([25, 50, 75, 100]);
-    // 4 drain steps × max(60 s pause, 65 s first reading) + 4 restore steps × 60 s + 900 s watch.
-    expect(plan.timeBudget).toMatchObject({ minimumSeconds: 4 * 65 + 4 * 60 + 900, approvalWaitUpToSeconds: 0 });
+    // 4 drain steps × max(60 s pause, 65 s first reading) + a 300 s health window after the restart + 4 restore steps × 60 s + 900 s watch.
+    expect(plan.timeBudget).toMatchObject({ minimumSeconds: 4 * 65 + 300 + 4 * 60 + 900, approvalWaitUpToSeconds: 0 });
     expect(plan.approvals).toEqual([expect.objectContaining({ step: 'restart', required: false })]);
     expect(plan.blastRadius).toEqual({ maxCellsOut: 1, maxCapacityOutPercent: 34, cellCapacityPercent: 33.3 });
   });

@@ -31,7 +31,7 @@ export const planCellRestart: Planner = (registry, cellId) => {
         { name: 'drain-traffic', does: `weight ${inService} → 0 in steps of ${policies.drain.stepPercent}%, each checked against the observed share (± ${policies.drain.tolerancePercent}%)`, weights: drain, minSeconds: drainSeconds(registry, drain) },
         { name: 'restart-services', does: `update stack ${cell.stack.name}, changing only ${cell.stack.restartParameter}` },
         { name: 'wait-stack-stable', does: 'wait until the stack update completes (a rollback fails the step)' },
-        { name: 'health-check', does: `full health check of ${cellId}` },
+        { name: 'health-check', does: `full health check of ${cellId} over the ${policies.health.windowSeconds} s after the restart`, minSeconds: policies.health.windowSeconds },
         { name: 'restore-traffic', does: `weight 0 → ${inService} in steps of ${policies.restore.stepPercent}%, ${policies.restore.pauseSeconds} s apart`, weights: restore, minSeconds: restoreSeconds(registry, restore) },
         { name: 'watch-stability', does: `${watchChecks} health checks, one a minute`, minSeconds: policies.stabilityWatchSeconds },
         { name: 'release-drain-permit', does: 'give the drain permit back' },
