@@ -45,13 +45,13 @@ export const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
-/** Scenarios whose procedures are not built yet, with the procedure each waits for. */
-export const PLANNED_SCENARIOS: Readonly<Record<string, ProcedureName | 'cellProvisioning'>> = {
-  cascade: 'cascadeRecovery',
-  deploy: 'waveDeployment',
-  failover: 'routerFailover',
-  pitr: 'pointInTimeRecovery',
-  provision: 'cellProvisioning',
+/** Scenarios that cannot be played yet, with what each waits for. */
+export const PLANNED_SCENARIOS: Readonly<Record<string, string>> = {
+  cascade: 'the cascadeRecovery procedure',
+  deploy: 'the waveDeployment procedure',
+  failover: 'the alarm gateway starting routerFailover for the router alarms',
+  pitr: 'the pointInTimeRecovery procedure',
+  provision: 'the cellProvisioning procedure',
 };
 
 /** A scenario name that cannot be played. */
@@ -61,7 +61,7 @@ export class UnknownScenarioError extends Error {
     const planned = PLANNED_SCENARIOS[name];
     super(
       planned !== undefined
-        ? `scenario "${name}" is not available yet: its procedure ${planned} is not built. Available: ${available}`
+        ? `scenario "${name}" is not available yet (it waits for ${planned}). Available: ${available}`
         : `unknown scenario "${name}". Available: ${available}`,
     );
     this.name = 'UnknownScenarioError';
