@@ -33,14 +33,14 @@ export function freePort(): Promise<number> {
 }
 
 /** Spawns the dev server with `start-dev` and the extra flags, and waits until it answers. */
-export async function startDevServer(extraArgs: string[] = [], port?: number): Promise<DevServerProcess> {
+export async function startDevServer(extraArgs: string[] = [], port?: number, env?: NodeJS.ProcessEnv): Promise<DevServerProcess> {
   const chosenPort = port ?? (await freePort());
   const address = `127.0.0.1:${chosenPort}`;
   const t0 = performance.now();
   const child = spawn(
     DEV_SERVER_EXECUTABLE,
     ['server', 'start-dev', '--port', String(chosenPort), '--ip', '127.0.0.1', '--headless', '--log-level', 'warn', ...extraArgs],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitUntilAnswering(address, child, 30_000);

@@ -68,7 +68,8 @@ export function customAttributeTypes(ns: NamespaceState): Map<string, SearchAttr
 
 /** Registers a custom attribute; an existing one of the same type is a no-op. */
 export function registerSearchAttribute(ns: NamespaceState, name: string, type: SearchAttributeTypeName): void {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw invalidArgument(`Search attribute name "${name}" is not valid.`);
+  // The real server also accepts hyphens (the Temporal CLI's own examples use `new-search-attr`).
+  if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) throw invalidArgument(`Search attribute name "${name}" is not valid.`);
   if (name in SYSTEM_SEARCH_ATTRIBUTES) {
     throw invalidArgument(`Search attribute ${name} is reserved by system.`);
   }

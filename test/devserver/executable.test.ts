@@ -3,6 +3,7 @@
  * does not support. These tests launch `devserver/bin/temporal-dev` directly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { SERVER_READY_TIMEOUT_MS as READY_TIMEOUT_MS } from '../helpers/server-process';
@@ -81,6 +82,40 @@ describe('dev server executable', () => {
     expect(info.capabilities?.sdkMetadata).toBe(true);
     expect(server.stderr()).toContain('Ignoring unknown flag "--future-flag"');
     expect(server.child.exitCode).toBeNull();
+  });
+
+  it('accepts a search attribute name with hyphens at start-up', async () => {
+    // GIVEN a start with a hyphenated search attribute, as the Temporal CLI's examples have
+    const port = await freePort();
+    const server = launch(['server', 'start-dev', '--port', String(port), '--search-attribute', 'new-search-attr=Keyword']);
+    launched.push(server);
+
+    // WHEN a client lists the namespace's search attributes
+    const connection = await connectWhenReady(`127.0.0.1:${port}`, READY_TIMEOUT_MS);
+    const listed = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+    await connection.close();
+
+    // THEN the server is up and has the attribute
+    expect(listed.customAttributes?.['new-search-attr']).toBeDefined();
+  });
+
+  it('rebuilds its compiled form when a source is newer, and serves from it', async () => {
+    // GIVEN a compiled build older than every source
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const build = require('../../devserver/build.js') as { COMPILED_ENTRY: string; compiledEntry: () => string | undefined };
+    build.compiledEntry();
+    utimesSync(build.COMPILED_ENTRY, new Date(0), new Date(0));
+
+    // WHEN the executable starts
+    const port = await freePort();
+    launched.push(launch(['server', 'start-dev', '--port', String(port), '--log-level', 'error']));
+    const connection = await connectWhenReady(`127.0.0.1:${port}`, READY_TIMEOUT_MS);
+    const info = await connection.workflowService.getSystemInfo({});
+    await connection.close();
+
+    // THEN it rebuilt the compiled file before answering
+    expect(info.serverVersion).toBeTruthy();
+    expect(statSync(build.COMPILED_ENTRY).mtimeMs).toBeGreaterThan(0);
   });
 
   it('runs stand-alone, logging its address, and listens on loopback as well as --ip', async () => {
