@@ -92,7 +92,7 @@ export class ProcedureRun {
     });
     setHandler(resumeSignal, () => {
       this.paused = false;
-      if (this.progress.state === 'paused') this.setState('running');
+      if (this.progress.state === 'paused') this.setState(this.progress.pendingApproval ? 'awaiting-approval' : 'running');
     });
     setHandler(abortSignal, (request) => {
       this.abortRequest ??= request;
@@ -211,7 +211,8 @@ export class ProcedureRun {
     const decision = this.gateDecision;
     this.closedGates.set(step, this.gateDecidedAs ?? (answered ? 'the procedure was aborted' : `nobody decided before ${this.progress.pendingApproval.deadline}`));
     this.progress.pendingApproval = undefined;
-    this.setState('running');
+    // A pause that came during the wait still holds the next step.
+    this.setState(this.paused ? 'paused' : 'running');
     this.throwIfAborted();
     return decision ? { decision, approvedBy } : undefined;
   }
