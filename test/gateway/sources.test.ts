@@ -111,17 +111,24 @@ describe('signed webhook', () => {
     expect(response.json()).toMatchObject({ outcome: 'started', cellId: 'src-3', procedure: 'cellRestart' });
   });
 
-  test('an alarm the decision matrix leaves to a person is not actionable, with the reason', async () => {
+  test('corrupt data in one cell starts point-in-time recovery', async () => {
     const body = JSON.stringify({ alarmName: 'corrupt-orders', state: 'ALARM', metric: { namespace: 'Shop/Cells', name: 'DataCorruption', dimensions: { CellId: 'src-4' } } });
     const response = await signedWebhook(body);
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toMatchObject({ outcome: 'started', cellId: 'src-4', procedure: 'pointInTimeRecovery', severity: 'P0' });
+    expect(await recoveriesOf('src-4')).toBe(1);
+  });
+
+  test('an alarm the decision matrix leaves to a person is not actionable, with the reason', async () => {
+    const body = JSON.stringify({ alarmName: 'lagging-orders', state: 'ALARM', metric: { namespace: 'Shop/Cells', name: 'ReplicationLag', dimensions: { CellId: 'src-5' } } });
+    const response = await signedWebhook(body);
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({
+    expect(response.json()).toMatchObject({
       outcome: 'not-actionable',
-      cellId: 'src-4',
-      severity: 'P0',
-      why: 'data integrity compromised: manual intervention required (no automatic recovery over corrupt data)',
+      cellId: 'src-5',
+      why: 'data integrity at risk: manual intervention required',
     });
-    expect(await recoveriesOf('src-4')).toBe(0);
+    expect(await recoveriesOf('src-5')).toBe(0);
   });
 });
 
