@@ -22,6 +22,8 @@ export interface RecordedCall {
   requestId?: string;
   /** Hooks only: an earlier call with the same request token answered this one. */
   replayed?: boolean;
+  /** An error returned after the call acted (a `random-api-errors` 5xx whose response was lost). */
+  tookEffect?: boolean;
 }
 
 /** Which calls to count or list. A function filter sees every call. */
@@ -57,7 +59,7 @@ export class CallLog {
   private readonly calls: RecordedCall[] = [];
 
   /** Starts a record; the returned function completes it with the outcome. */
-  begin(service: RecordedService, command: string, input: unknown, at: number): (outcome: Pick<RecordedCall, 'outcome' | 'requestId' | 'replayed'>, endedAt: number) => RecordedCall {
+  begin(service: RecordedService, command: string, input: unknown, at: number): (outcome: Pick<RecordedCall, 'outcome' | 'requestId' | 'replayed' | 'tookEffect'>, endedAt: number) => RecordedCall {
     const call: RecordedCall = { seq: this.calls.length + 1, service, command, input: copyInput(input), at, durationMs: 0, outcome: 'pending' };
     this.calls.push(call);
     return (outcome, endedAt) => Object.assign(call, outcome, { durationMs: endedAt - at });

@@ -4,7 +4,7 @@ import { Route53Client, type ServiceOutputTypes as Route53Output } from '@aws-sd
 import { PendingAwsError, throttlingSpec, toSdkError, type AwsErrorSpec } from './aws-errors';
 import type { AwsService, CallLog } from './calls';
 import { abortError } from './clock';
-import type { ActiveFault, ApiTarget, ThrottlingFault } from './faults';
+import type { ActiveFault, ApiTarget, RandomApiErrorsFault, ThrottlingFault } from './faults';
 import type { FleetModel } from './model/fleet-model';
 import { cloudFormationHandlers } from './services/cloudformation';
 import { cloudWatchHandlers } from './services/cloudwatch';
@@ -51,6 +51,24 @@ const SERVER_ERRORS: Record<string, AwsErrorSpec> = {
   ServiceUnavailable: { code: 'ServiceUnavailable', message: 'The request has failed due to a temporary failure of the server.', httpStatusCode: 503 },
 };
 
+const THROTTLED: AwsErrorSpec[] = [
+  throttlingSpec(),
+  { code: 'TooManyRequestsException', message: 'Too many requests', httpStatusCode: 400 },
+];
+const PRIOR_REQUEST: AwsErrorSpec = { code: 'PriorRequestNotComplete', message: 'The request was rejected because Route 53 was still processing a prior request.', httpStatusCode: 400 };
+
+/** Whether this call fails, and how: half throttling, half 5xx (some of those after acting). */
+function randomApiError(model: FleetModel, fault: ActiveFault<RandomApiErrorsFault>, service: AwsService): { spec: AwsErrorSpec; afterEffect: boolean } | undefined {
+  if (model.faults.draw(fault) * 100 >= fault.spec.percent) return undefined;
+  const kind = model.faults.draw(fault);
+  if (kind < 0.5) {
+    const choices = service === 'route53' ? [...THROTTLED, PRIOR_REQUEST] : THROTTLED;
+    return { spec: choices[Math.floor(kind * 2 * choices.length)], afterEffect: false };
+  }
+  const spec = kind < 0.75 ? SERVER_ERRORS.InternalFailure : SERVER_ERRORS.ServiceUnavailable;
+  return { spec, afterEffect: model.faults.draw(fault) * 100 < (fault.spec.afterEffectPercent ?? 0) };
+}
+
 const targets = (spec: ApiTarget, service: AwsService, command: string): boolean =>
   spec.service === service && (spec.command === undefined || spec.command.replace(/Command$/, '') === command);
 
@@ -58,6 +76,7 @@ const targets = (spec: ApiTarget, service: AwsService, command: string): boolean
 async function answer(model: FleetModel, calls: CallLog, handlers: ServiceHandlers, service: AwsService, command: string, input: unknown, abortSignal: AbortSignal | undefined): Promise<object> {
   const finish = calls.begin(service, command, input, model.now());
   const requestId = model.random.uuid();
+  let acted = false;
   try {
     if (abortSignal?.aborted) throw abortError();
     let delay = model.timing.responseDelayMs;
@@ -74,6 +93,9 @@ async function answer(model: FleetModel, calls: CallLog, handlers: ServiceHandle
       if (!rateLimited) model.useFault(fault);
       throw new PendingAwsError(throttlingSpec());
     }
+    const random = model.fault('random-api-errors', (spec) => spec.service === undefined || spec.service === service);
+    const drawn = random === undefined ? undefined : randomApiError(model, random, service);
+    if (drawn !== undefined && !drawn.afterEffect) throw new PendingAwsError(drawn.spec);
     const broken = model.fault('server-error', (spec) => targets(spec, service, command));
     if (broken !== undefined) {
       model.useFault(broken);
@@ -83,12 +105,14 @@ async function answer(model: FleetModel, calls: CallLog, handlers: ServiceHandle
     const handler = handlers[command];
     if (handler === undefined) throw new SimulatorUnsupportedCommandError(service, command);
     const output = structuredClone(await handler(input, { abortSignal }));
+    acted = true;
+    if (drawn !== undefined) throw new PendingAwsError(drawn.spec);
     finish({ outcome: 'ok', requestId }, model.now());
     return { ...output, $metadata: { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 } };
   } catch (err) {
     const error = err instanceof PendingAwsError ? toSdkError(service, err.spec, requestId) : err;
     const isAwsError = err instanceof PendingAwsError;
-    finish({ outcome: error instanceof Error ? error.name : 'Error', requestId: isAwsError ? requestId : undefined }, model.now());
+    finish({ outcome: error instanceof Error ? error.name : 'Error', requestId: isAwsError ? requestId : undefined, ...(acted ? { tookEffect: true } : {}) }, model.now());
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import type { ApplicationHooks } from '../activities/hooks/types';
 import type { AwsService } from './calls';
+import { Random } from './random';
 
 /** A cell serves errors and slow responses; its alarms go to ALARM. */
 export interface UnhealthyCellFault {
@@ -130,6 +131,24 @@ export interface RouterFailureFault {
   recoversOnRestart?: boolean;
 }
 
+/**
+ * A share of the AWS calls fail, each call drawn by a seeded generator (the same seed and the same
+ * calls fail the same calls): throttling (`Throttling`, `TooManyRequestsException`, and Route 53's
+ * `PriorRequestNotComplete`) before the call acts, or a 5xx (`InternalFailure`, `ServiceUnavailable`),
+ * some of them after the call took effect (the response lost on the way back).
+ */
+export interface RandomApiErrorsFault {
+  kind: 'random-api-errors';
+  /** Default: every service. */
+  service?: AwsService;
+  /** Share of the calls that fail, 0-100. */
+  percent: number;
+  /** Seed of the draw. */
+  seed: string | number;
+  /** Share of the 5xx answers given after the call acted, 0-100. Default 0. */
+  afterEffectPercent?: number;
+}
+
 /** Every fault the simulator can inject. */
 export type FaultSpec =
   | UnhealthyCellFault
@@ -144,7 +163,8 @@ export type FaultSpec =
   | DataInaccessibleFault
   | IntegrityFailureFault
   | HookFailureFault
-  | RouterFailureFault;
+  | RouterFailureFault
+  | RandomApiErrorsFault;
 
 /** `unhealthy-cell`, `throttling`, ...: what a fault is. */
 export type FaultKind = FaultSpec['kind'];
@@ -166,6 +186,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'integrity-failure',
   'hook-failure',
   'router-failure',
+  'random-api-errors',
 ];
 
 /** An injected fault while it is active. */
@@ -197,6 +218,7 @@ export class FaultBook {
   private readonly active: ActiveFault[] = [];
   private readonly ended: EndedFault[] = [];
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly draws = new Map<string, Random>();
   private nextId = 1;
 
   add(spec: FaultSpec, now: number): ActiveFault {
@@ -242,6 +264,16 @@ export class FaultBook {
     if (fault.remaining === undefined) return;
     fault.remaining -= 1;
     if (fault.remaining <= 0) this.remove(fault.id, now);
+  }
+
+  /** The next number in [0, 1) of the fault's own seeded sequence (`random-api-errors`). */
+  draw(fault: ActiveFault<RandomApiErrorsFault>): number {
+    let random = this.draws.get(fault.id);
+    if (random === undefined) {
+      random = new Random(`${String(fault.spec.seed)}|random-api-errors`);
+      this.draws.set(fault.id, random);
+    }
+    return random.float();
   }
 
   /** A token bucket per rate-limited fault: true when a call at `now` is over the rate. */

@@ -151,3 +151,27 @@ describe('fleet faults', () => {
     expect(() => fleet.inject({ kind: 'throttling', service: 'route53', count: 0 })).toThrow(/count must be a positive integer/);
   });
 });
+
+describe('random API errors', () => {
+  const run = async (seed: string) => {
+    const { clients, fleet, calls } = simulate();
+    fleet.inject({ kind: 'random-api-errors', percent: 20, seed, afterEffectPercent: 50 });
+    for (let i = 0; i < 100; i += 1) {
+      await clients.cloudFormation.send(describe1).catch(() => undefined);
+      await clients.route53.send(drain('cell-001')).catch(() => undefined);
+    }
+    return calls.list().map((c) => `${c.seq}:${c.outcome}${c.tookEffect ? '+acted' : ''}`);
+  };
+
+  test('about a fifth of the calls fail, throttled or 5xx, some 5xx after acting; the same seed fails the same calls', async () => {
+    const first = await run('seed-a');
+    const failed = first.filter((c) => !c.endsWith(':ok'));
+    expect(failed.length).toBeGreaterThan(20);
+    expect(failed.length).toBeLessThan(60);
+    const kinds = new Set(failed.map((c) => c.split(':')[1].replace('+acted', '')));
+    for (const kind of ['Throttling', 'InternalFailure', 'ServiceUnavailable']) expect(kinds).toContain(kind);
+    expect(failed.some((c) => c.endsWith('+acted'))).toBe(true);
+    expect(await run('seed-a')).toEqual(first);
+    expect(await run('seed-b')).not.toEqual(first);
+  });
+});
