@@ -21,6 +21,7 @@ import { describeExecution } from './describe';
 import { decodeReverseToken, reverseHistoryPage } from './history-reverse';
 import { withHistory, type WithPreEncodedHistory } from './encoded';
 import { invalidArgument, notFound, queryFailed, ServiceError } from './errors';
+import { setOwn } from './own-keys';
 import { CLOSE_EVENT_TYPES } from './history';
 import { requestCancelRun, signalRun, startDelayedRun, terminateRun, timeoutRun } from './lifecycle';
 import { Matching, type Poller } from './matching';
@@ -366,7 +367,7 @@ export class Engine implements EngineContext {
     // Without a namespace in the request, custom attributes of every namespace are reported.
     for (const ns of this.namespaces.values()) {
       for (const [name, type] of Object.entries(ns.customSearchAttributes)) {
-        keys[name] = toIndexedValueType(type as SearchAttributeTypeName);
+        setOwn(keys, name, toIndexedValueType(type as SearchAttributeTypeName));
       }
     }
     return { keys };
@@ -378,7 +379,7 @@ export class Engine implements EngineContext {
     for (const [name, type] of Object.entries(SYSTEM_SEARCH_ATTRIBUTES)) systemAttributes[name] = toIndexedValueType(type);
     const customAttributes: Record<string, enums.IndexedValueType> = {};
     for (const [name, type] of Object.entries(ns.customSearchAttributes)) {
-      customAttributes[name] = toIndexedValueType(type as SearchAttributeTypeName);
+      setOwn(customAttributes, name, toIndexedValueType(type as SearchAttributeTypeName));
     }
     return { systemAttributes, customAttributes, storageSchema: {} };
   }

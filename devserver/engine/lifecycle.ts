@@ -2,6 +2,8 @@ import { clearActivities } from './activities';
 import { onRunClosed } from './children';
 import { deadlineKey, type EngineContext, type Txn } from './context';
 import { appendEvent, makeEvent, newEventLog } from './history';
+import { addRun } from './namespaces';
+import { getOwn, setOwn } from './own-keys';
 import { common, duration, enums, failure, history, i64, timestamp } from './proto';
 import { clearTimers } from './timers';
 import type { ExecutionRef, ExecutionState, NamespaceState, ParentRef, PendingEvent } from './types';
@@ -93,8 +95,8 @@ export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartPa
     children: {},
   };
   ctx.executions.set(runId, exec);
-  (ns.runsByWorkflowId[params.workflowId] ??= []).push(runId);
-  ns.startRequestIds[params.requestId] = runId;
+  addRun(ns, params.workflowId, runId);
+  ns.startRequestIds.set(params.requestId, runId);
 
   appendEvent(
     ctx,
@@ -128,7 +130,7 @@ export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartPa
     txn,
   );
   if (params.signal) {
-    exec.signalRequestIds[params.signal.requestId] = true;
+    setOwn(exec.signalRequestIds, params.signal.requestId, true);
     appendEvent(ctx, exec, signaledEvent(ctx, params.signal.name, params.signal.input, params.identity, params.signal.header), txn);
   }
 
@@ -202,8 +204,8 @@ export function signalRun(
   txn: Txn,
   external?: ExternalSender,
 ): void {
-  if (requestId && exec.signalRequestIds[requestId]) return;
-  if (requestId) exec.signalRequestIds[requestId] = true;
+  if (requestId && getOwn(exec.signalRequestIds, requestId)) return;
+  if (requestId) setOwn(exec.signalRequestIds, requestId, true);
   // A run that has not had its first task yet (start delay) is woken by the signal.
   ctx.scheduler.delete(deadlineKey.workflowStart(exec.runId));
   deliverEvents(ctx, exec, [signaledEvent(ctx, signalName, input, identity, header, external)], txn);

@@ -17,8 +17,8 @@ export function newNamespace(name: string): NamespaceState {
     description: '',
     retentionMs: DEFAULT_RETENTION_MS,
     customSearchAttributes: {},
-    runsByWorkflowId: {},
-    startRequestIds: {},
+    runsByWorkflowId: new Map(),
+    startRequestIds: new Map(),
   };
 }
 
@@ -52,4 +52,11 @@ export function describeNamespace(ns: NamespaceState): wsv.IDescribeNamespaceRes
     },
     isGlobalNamespace: false,
   };
+}
+
+/** Records a new run of a workflow id (the last one is the current run). */
+export function addRun(ns: NamespaceState, workflowId: string, runId: string): void {
+  const runs = ns.runsByWorkflowId.get(workflowId);
+  if (runs) runs.push(runId);
+  else ns.runsByWorkflowId.set(workflowId, [runId]);
 }

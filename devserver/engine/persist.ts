@@ -5,7 +5,8 @@ import { decodeValue, encodeValue } from '../persistence/structured';
 import type { Txn } from './context';
 import type { Engine } from './engine';
 import { ServiceError } from './errors';
-import { newNamespace } from './namespaces';
+import { addRun, newNamespace } from './namespaces';
+import { getOwn } from './own-keys';
 import {
   decodeRecord,
   encodeRecord,
@@ -258,10 +259,10 @@ export class EnginePersistence implements WriteAhead {
     }
     this.replayedDeadlines.clear();
     for (const ns of engine.namespaces.values()) {
-      ns.runsByWorkflowId = {};
-      ns.startRequestIds = {};
+      ns.runsByWorkflowId = new Map();
+      ns.startRequestIds = new Map();
       for (const { name, type } of searchAttributes) {
-        if (ns.customSearchAttributes[name] === undefined) registerSearchAttribute(ns, name, type);
+        if (getOwn(ns.customSearchAttributes, name) === undefined) registerSearchAttribute(ns, name, type);
       }
     }
     const scheduled: ExecutionState[] = [];
@@ -271,8 +272,8 @@ export class EnginePersistence implements WriteAhead {
         ns = newNamespace(exec.namespace);
         engine.namespaces.set(ns.name, ns);
       }
-      (ns.runsByWorkflowId[exec.workflowId] ??= []).push(exec.runId);
-      ns.startRequestIds[exec.startRequestId] = exec.runId;
+      addRun(ns, exec.workflowId, exec.runId);
+      ns.startRequestIds.set(exec.startRequestId, exec.runId);
       // Queries are not persisted: whoever asked is gone.
       if (exec.wft) exec.wft.attachedQueryIds = [];
       if (!isRunning(exec)) continue;
@@ -389,5 +390,5 @@ export class EnginePersistence implements WriteAhead {
 
 /** A namespace without its run indexes, which replay rebuilds from the runs. */
 function encodeNamespace(ns: NamespaceState): Buffer {
-  return encodeValue({ ...ns, runsByWorkflowId: {}, startRequestIds: {} });
+  return encodeValue({ ...ns, runsByWorkflowId: new Map(), startRequestIds: new Map() });
 }

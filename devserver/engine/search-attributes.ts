@@ -1,4 +1,5 @@
 import { invalidArgument } from './errors';
+import { getOwn, setOwn } from './own-keys';
 import { common, enums } from './proto';
 import type { NamespaceState } from './types';
 
@@ -70,14 +71,14 @@ export function customAttributeTypes(ns: NamespaceState): Map<string, SearchAttr
 export function registerSearchAttribute(ns: NamespaceState, name: string, type: SearchAttributeTypeName): void {
   // The real server also accepts hyphens (the Temporal CLI's own examples use `new-search-attr`).
   if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) throw invalidArgument(`Search attribute name "${name}" is not valid.`);
-  if (name in SYSTEM_SEARCH_ATTRIBUTES) {
+  if (Object.hasOwn(SYSTEM_SEARCH_ATTRIBUTES, name)) {
     throw invalidArgument(`Search attribute ${name} is reserved by system.`);
   }
-  const existing = ns.customSearchAttributes[name];
+  const existing = getOwn(ns.customSearchAttributes, name);
   if (existing !== undefined && existing !== type) {
     throw invalidArgument(`Search attribute ${name} already exists with type ${existing}.`);
   }
-  ns.customSearchAttributes[name] = type;
+  setOwn(ns.customSearchAttributes, name, type);
 }
 
 function payloadText(payload: common.IPayload, key: string): string | undefined {
@@ -143,22 +144,23 @@ export function mergeSearchAttributes(
   current: Record<string, common.IPayload>,
   update: common.ISearchAttributes | null | undefined,
 ): Record<string, common.IPayload> {
-  const merged = { ...current };
+  const merged: Record<string, common.IPayload> = {};
+  for (const [name, payload] of Object.entries(current)) setOwn(merged, name, payload);
   for (const [name, payload] of Object.entries(update?.indexedFields ?? {})) {
     const type = customOrSettableType(ns, name);
     if (!type) {
       throw invalidArgument(`Namespace ${ns.name} has no mapping defined for search attribute ${name}`);
     }
     if (decodeSearchAttributePayload(name, payload, type) === null) delete merged[name];
-    else merged[name] = payload;
+    else setOwn(merged, name, payload);
   }
   return merged;
 }
 
 function customOrSettableType(ns: NamespaceState, name: string): SearchAttributeTypeName | undefined {
-  const custom = ns.customSearchAttributes[name] as SearchAttributeTypeName | undefined;
+  const custom = getOwn(ns.customSearchAttributes, name) as SearchAttributeTypeName | undefined;
   if (custom) return custom;
-  return WORKFLOW_SETTABLE_SYSTEM_ATTRIBUTES.has(name) ? SYSTEM_SEARCH_ATTRIBUTES[name] : undefined;
+  return WORKFLOW_SETTABLE_SYSTEM_ATTRIBUTES.has(name) ? getOwn(SYSTEM_SEARCH_ATTRIBUTES, name) : undefined;
 }
 
 /** Decoded values of a run's search attributes, for visibility records. */
@@ -172,7 +174,7 @@ export function decodeSearchAttributes(
     if (!type) continue;
     try {
       const value = decodeSearchAttributePayload(name, payload, type);
-      if (value !== null) result[name] = value;
+      if (value !== null) setOwn(result, name, value);
     } catch {
       // Values were validated when set; an attribute re-registered since then is skipped.
     }
@@ -189,9 +191,9 @@ export function withTypeMetadata(
   for (const [name, payload] of Object.entries(attributes)) {
     const type = customOrSettableType(ns, name);
     if (type && !payload.metadata?.type) {
-      result[name] = { ...payload, metadata: { ...payload.metadata, type: Buffer.from(type) } };
+      setOwn(result, name, { ...payload, metadata: { ...payload.metadata, type: Buffer.from(type) } });
     } else {
-      result[name] = payload;
+      setOwn(result, name, payload);
     }
   }
   return result;

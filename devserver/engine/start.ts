@@ -39,7 +39,7 @@ export type StartRequest = Pick<
 
 /** The current (latest) run of a workflow id, if any. */
 export function currentRun(ctx: EngineContext, ns: NamespaceState, workflowId: string): ExecutionState | undefined {
-  const runs = ns.runsByWorkflowId[workflowId];
+  const runs = ns.runsByWorkflowId.get(workflowId);
   return runs ? ctx.executions.get(runs[runs.length - 1]) : undefined;
 }
 
@@ -151,7 +151,7 @@ export function startWorkflow(
     signal ? Conflict.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING : Conflict.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
   );
 
-  const duplicateRunId = ns.startRequestIds[params.requestId];
+  const duplicateRunId = ns.startRequestIds.get(params.requestId);
   const duplicate = duplicateRunId ? ctx.executions.get(duplicateRunId) : undefined;
   if (duplicate && duplicate.workflowId === params.workflowId) return { exec: duplicate, started: true };
 

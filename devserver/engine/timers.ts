@@ -1,5 +1,6 @@
 import { deadlineKey, type EngineContext, type Txn } from './context';
 import { appendEvent, makeEvent } from './history';
+import { getOwn, setOwn } from './own-keys';
 import { duration, enums, i64 } from './proto';
 import type { ExecutionState } from './types';
 import { deliverEvents, isRunning } from './workflow-tasks';
@@ -28,7 +29,7 @@ export function startTimer(
     txn,
   );
   const fireAtMs = ctx.clock.now() + fireAfterMs;
-  exec.timers[timerId] = { timerId, startedEventId, fireAtMs };
+  setOwn(exec.timers, timerId, { timerId, startedEventId, fireAtMs });
   ctx.scheduler.set(deadlineKey.timer(exec.runId, timerId), fireAtMs, {
     kind: 'timer',
     runId: exec.runId,
@@ -39,7 +40,7 @@ export function startTimer(
 
 /** A timer deadline fired: TimerFired wakes the workflow. */
 export function fireTimer(ctx: EngineContext, exec: ExecutionState, timerId: string, startedEventId: number, txn: Txn): void {
-  const timer = exec.timers[timerId];
+  const timer = getOwn(exec.timers, timerId);
   if (!timer || timer.startedEventId !== startedEventId || !isRunning(exec)) return;
   delete exec.timers[timerId];
   deliverEvents(
@@ -63,7 +64,7 @@ export function cancelTimer(
   identity: string,
   txn: Txn,
 ): void {
-  const timer = exec.timers[timerId];
+  const timer = getOwn(exec.timers, timerId);
   if (!timer) return;
   delete exec.timers[timerId];
   ctx.scheduler.delete(deadlineKey.timer(exec.runId, timerId));

@@ -14,9 +14,9 @@ export interface NamespaceState {
   retentionMs: number;
   customSearchAttributes: Record<string, string>;
   /** workflowId → run ids, oldest first; the last one is the current run. */
-  runsByWorkflowId: Record<string, string[]>;
+  runsByWorkflowId: Map<string, string[]>;
   /** StartWorkflowExecution request ids already served, for de-duplication. */
-  startRequestIds: Record<string, string>;
+  startRequestIds: Map<string, string>;
 }
 
 /** A history event waiting for its id because a workflow task is in flight. */

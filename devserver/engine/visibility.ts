@@ -81,7 +81,7 @@ export function executionInfo(ns: NamespaceState, exec: ExecutionState): workflo
 
 function runsOf(ctx: EngineContext, ns: NamespaceState): ExecutionState[] {
   const runs: ExecutionState[] = [];
-  for (const runIds of Object.values(ns.runsByWorkflowId)) {
+  for (const runIds of ns.runsByWorkflowId.values()) {
     for (const runId of runIds) {
       const exec = ctx.executions.get(runId);
       if (exec) runs.push(exec);

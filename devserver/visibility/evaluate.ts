@@ -12,7 +12,7 @@ type Truth = boolean | null;
  * KeywordList, or null when unset. A value of the wrong JS type counts as unset.
  */
 export function recordValue(record: VisibilityRecord, attribute: ResolvedAttribute): Scalar | string[] | null {
-  const raw = record[attribute.name];
+  const raw = Object.hasOwn(record, attribute.name) ? record[attribute.name] : undefined;
   switch (attribute.type) {
     case 'Keyword':
     case 'Text':
