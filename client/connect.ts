@@ -50,7 +50,7 @@ export function temporalTargetFromEnv(env: NodeJS.ProcessEnv = process.env, prof
   const port = Number(env.CELLOPS_DEV_SERVER_PORT ?? 7233);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`CELLOPS_DEV_SERVER_PORT must be a port number, got "${env.CELLOPS_DEV_SERVER_PORT}"`);
   const address = `127.0.0.1:${port}`;
-  return { kind: 'embedded', address, port, namespace: env.TEMPORAL_NAMESPACE || 'default', connectionOptions: { address }, source: 'the local dev server (nothing configured)' };
+  return { kind: 'embedded', address, port, namespace: env.TEMPORAL_NAMESPACE || 'default', connectionOptions: { address }, source: 'nothing configured, so the local dev server' };
 }
 
 /** The server could not be reached; says where it tried and how that was chosen. */
@@ -60,7 +60,7 @@ export class CannotConnectError extends Error {
     readonly reason: string,
   ) {
     super(
-      `cannot connect to Temporal at ${target.address} (namespace ${target.namespace}, from ${target.source}): ${reason}` +
+      `cannot connect to Temporal at ${target.address} (namespace ${target.namespace}; chosen by: ${target.source}): ${reason}` +
         (target.kind === 'embedded' ? '. Start it with `npm start` (or `npm run devserver`), or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE.' : ''),
     );
     this.name = 'CannotConnectError';

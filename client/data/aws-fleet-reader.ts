@@ -12,8 +12,12 @@ const normalizeName = (name: string): string => name.toLowerCase().replace(/\.$/
 /** DescribeAlarms takes at most 100 names per call. */
 const ALARM_NAMES_PER_CALL = 100;
 
-/** A reader over `route53` and `cloudWatch`; `source` names them in messages. */
-export function createAwsFleetReader(clients: { route53: Route53Client; cloudWatch: CloudWatchClient }, source: string): FleetReader {
+/**
+ * A reader over `route53` and the CloudWatch client of each region (`cloudWatch` itself when
+ * one client serves every region, as the simulated fleet's does); `source` names them in messages.
+ */
+export function createAwsFleetReader(clients: { route53: Route53Client; cloudWatch: CloudWatchClient | ((region: string) => CloudWatchClient) }, source: string): FleetReader {
+  const cloudWatchIn = (region: string): CloudWatchClient => (typeof clients.cloudWatch === 'function' ? clients.cloudWatch(region) : clients.cloudWatch);
   return {
     source,
     async readWeights(records) {
@@ -45,13 +49,14 @@ export function createAwsFleetReader(clients: { route53: Route53Client; cloudWat
       }
       return weights;
     },
-    async readAlarms(names) {
+    async readAlarms(names, region) {
+      const cloudWatch = cloudWatchIn(region);
       const found = new Map<string, AlarmReading>();
       for (let i = 0; i < names.length; i += ALARM_NAMES_PER_CALL) {
         const batch = names.slice(i, i + ALARM_NAMES_PER_CALL);
         let nextToken: string | undefined;
         do {
-          const page = await clients.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: batch, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: nextToken }));
+          const page = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: batch, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: nextToken }));
           for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
             if (alarm.AlarmName) found.set(alarm.AlarmName, { name: alarm.AlarmName, state: alarm.StateValue ?? 'INSUFFICIENT_DATA' });
           }

@@ -22,8 +22,8 @@ export interface FleetReader {
   readonly source: string;
   /** The current weight of each record, keyed by set identifier; records that do not exist are absent. */
   readWeights(records: RecordRef[]): Promise<Map<string, number>>;
-  /** The state of each named alarm. */
-  readAlarms(names: string[]): Promise<AlarmReading[]>;
+  /** The state of each named alarm of `region` (CloudWatch alarms are regional). */
+  readAlarms(names: string[], region: string): Promise<AlarmReading[]>;
 }
 
 export type CellHealthSummary = 'healthy' | 'alarm' | 'unknown';
@@ -68,17 +68,18 @@ export async function getFleetView(client: Client, options: { registry: Registry
   const byCell = new Map(running.rows.filter((r) => r.cellId).map((r) => [r.cellId as string, r]));
 
   let weights = new Map<string, number>();
-  let alarms = new Map<string, AlarmReading>();
+  const alarms = new Map<string, AlarmReading>();
   if (reader) {
     await reader.readWeights(registry.cells.map((c) => c.route53)).then(
       (read) => void (weights = read),
       (err: unknown) => problems.push(`Route 53 weights from ${reader.source}: ${message(err)}`),
     );
-    const names = registry.cells.flatMap((c) => c.alarms);
-    if (names.length > 0) {
-      await reader.readAlarms(names).then(
-        (read) => void (alarms = new Map(read.map((a) => [a.name, a]))),
-        (err: unknown) => problems.push(`CloudWatch alarms from ${reader.source}: ${message(err)}`),
+    for (const region of new Set(registry.cells.map((c) => c.region))) {
+      const names = registry.cells.filter((c) => c.region === region).flatMap((c) => c.alarms);
+      if (names.length === 0) continue;
+      await reader.readAlarms(names, region).then(
+        (read) => read.forEach((a) => alarms.set(a.name, a)),
+        (err: unknown) => problems.push(`CloudWatch alarms in ${region} from ${reader.source}: ${message(err)}`),
       );
     }
   } else {

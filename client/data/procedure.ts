@@ -6,7 +6,9 @@
 import { WorkflowFailedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PendingApproval, ProcedureProgress, ProcedureState, StepStatus, TrafficSample, DecisionRecord } from '../../domain/procedures/progress';
+import { PROCEDURE_CATALOG } from '../../domain/procedures/catalog';
 import type { ProcedureReport } from '../../domain/procedures/report';
+import type { Registry } from '../../domain/registry/schema';
 import { CellIdAttribute, ProcedureAttribute, StepAttribute } from '../../domain/search-attributes';
 import { progressQuery } from '../../workflows/messages';
 import { isWorkflowNotFound, ProcedureNotFoundError } from './errors';
@@ -59,6 +61,10 @@ export interface ProcedureView {
   closeReason?: string;
   /** Why the progress could not be read while it runs (no worker answered, ...). */
   progressUnavailable?: string;
+  /** Runbook steps still to come, from the procedure's plan (given a registry, while it runs). */
+  upcomingSteps: string[];
+  /** Steps done out of all the run will have (done + running + upcoming), while it runs. */
+  progress?: { done: number; total: number };
 }
 
 export interface GetProcedureOptions {
@@ -68,6 +74,8 @@ export interface GetProcedureOptions {
   queryTimeoutMs?: number;
   /** For an ended procedure, also ask its last progress for the traffic samples, which the report does not carry. */
   endedTraffic?: boolean;
+  /** The fleet's registry: with it, the steps still to come are planned (`upcomingSteps`). */
+  registry?: Registry;
 }
 
 const CLOSED_WITH_RESULT: WorkflowExecutionStatusName[] = ['COMPLETED', 'FAILED'];
@@ -96,12 +104,13 @@ export async function getProcedure(client: Client, workflowId: string, options: 
     steps: [],
     traffic: [],
     decisions: [],
+    upcomingSteps: [],
   };
   if (described.status.name === 'RUNNING') {
     const timeoutMs = options.queryTimeoutMs ?? 5_000;
     try {
       const progress = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.query(progressQuery));
-      return withProgress(view, progress);
+      return withUpcomingSteps(withProgress(view, progress), options.registry);
     } catch (err) {
       return { ...view, progressUnavailable: `the progress query was not answered (${err instanceof Error ? err.message : String(err)}); is a cellops worker running?` };
     }
@@ -141,6 +150,24 @@ export function withProgress(view: ProcedureView, progress: ProcedureProgress): 
     decisions: progress.decisions ?? [],
     lastError: progress.lastError,
   };
+}
+
+/**
+ * Adds the steps still to come: the plan's steps (for the procedure this run is) not yet
+ * started, the conditional ones left out. Without a registry, or for a procedure without a
+ * plan, or a cell the registry does not have, nothing is added.
+ */
+export function withUpcomingSteps(view: ProcedureView, registry: Registry | undefined): ProcedureView {
+  if (!registry || !view.cellId || view.status !== 'RUNNING' || view.state === 'aborting') return view;
+  const entry = PROCEDURE_CATALOG.find((e) => e.procedure === view.workflowType);
+  if (!entry || !registry.cells.some((c) => c.id === view.cellId)) return view;
+  const started = new Set(view.steps.map((s) => s.name));
+  const upcomingSteps = entry
+    .plan(registry, view.cellId)
+    .steps.filter((s) => !s.onlyIf && !started.has(s.name))
+    .map((s) => s.name);
+  const done = new Set(view.steps.filter((s) => s.status === 'done' || s.status === 'skipped').map((s) => s.name)).size;
+  return { ...view, upcomingSteps, progress: { done, total: started.size + upcomingSteps.length } };
 }
 
 /** A pending approval with the number of approvals needed and who gave them so far. */

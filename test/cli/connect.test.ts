@@ -39,6 +39,6 @@ describe('connectTemporal', () => {
     const target = temporalTargetFromEnv({ CELLOPS_DEV_SERVER_PORT: String(port) });
     const connecting = connectTemporal({ target, connectTimeoutMs: 1_000 });
     await expect(connecting).rejects.toThrow(CannotConnectError);
-    await expect(connecting).rejects.toThrow(`cannot connect to Temporal at 127.0.0.1:${port} (namespace default, from the local dev server (nothing configured))`);
+    await expect(connecting).rejects.toThrow(`cannot connect to Temporal at 127.0.0.1:${port} (namespace default; chosen by: nothing configured, so the local dev server)`);
   });
 });

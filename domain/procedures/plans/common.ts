@@ -35,7 +35,8 @@ export function restoreSeconds(registry: Registry, weights: number[]): number {
 /** Fills in the approvals list, the time budget and the blast radius of a plan's steps. */
 export function finishPlan(registry: Registry, cell: Cell, plan: Pick<ProcedurePlan, 'procedure' | 'cellId' | 'summary' | 'steps'>, notes: string[]): ProcedurePlan {
   const approvals = plan.steps.map((s) => s.approval).filter((a): a is ApprovalPlan => a !== undefined);
-  const required = approvals.filter((a) => a.required);
+  // Gates of steps that only run in some cases are listed, not counted in the budget.
+  const required = plan.steps.filter((s) => !s.onlyIf && s.approval?.required).map((s) => s.approval as ApprovalPlan);
   return {
     ...plan,
     approvals,

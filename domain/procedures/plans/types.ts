@@ -43,7 +43,7 @@ export interface ProcedurePlan {
   timeBudget: {
     /** The sum of the steps' `minSeconds`. */
     minimumSeconds: number;
-    /** Added by approval gates when nobody answers until their timeout. */
+    /** Added by the approval gates of steps that always run, when nobody answers until their timeout. */
     approvalWaitUpToSeconds: number;
     notes: string[];
   };

@@ -1,0 +1,42 @@
+/** `cellops` exit codes, documented in `cellops --help` and the README. */
+import { CommanderError } from 'commander';
+import { CannotConnectError } from '../connect';
+import { ActionRefusedError, InvalidInputError, ProcedureNotFoundError } from '../data/errors';
+import { AlreadyInRecoveryError } from '../start-procedure';
+import { UnknownProcedureError } from '../../domain/procedures/catalog';
+import { UnknownCellError } from '../../domain/registry/lookup';
+
+export const ExitCode = {
+  /** Done. */
+  Ok: 0,
+  /** Anything else that went wrong. */
+  Error: 1,
+  /** Bad command line or input: unknown command, procedure or cell, a missing reason or identity. */
+  Usage: 2,
+  /** No such workflow. */
+  NotFound: 3,
+  /** The procedure (or Temporal) refused: four-eyes, nothing pending, not running, already in recovery. */
+  Refused: 4,
+  /** The Temporal server could not be reached. */
+  CannotConnect: 5,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The help text's section on exit codes. */
+export const EXIT_CODES_HELP = `Exit codes:
+  0  ok
+  1  error
+  2  usage: bad arguments, unknown procedure or cell, missing --reason or identity
+  3  not found: no such workflow
+  4  refused: the procedure said no (four-eyes, no approval pending, not running, cell already in recovery)
+  5  cannot connect to Temporal`;
+
+/** The exit code for an error a command threw. */
+export function exitCodeOf(err: unknown): ExitCode {
+  if (err instanceof CannotConnectError) return ExitCode.CannotConnect;
+  if (err instanceof ProcedureNotFoundError) return ExitCode.NotFound;
+  if (err instanceof ActionRefusedError || err instanceof AlreadyInRecoveryError) return ExitCode.Refused;
+  if (err instanceof InvalidInputError || err instanceof UnknownCellError || err instanceof UnknownProcedureError) return ExitCode.Usage;
+  if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+  return ExitCode.Error;
+}
