@@ -79,5 +79,5 @@ describe('the fleet guard', () => {
       expect(await handle.query(drainPermitsQuery)).toEqual([expect.objectContaining({ holder: 'cell-recovery-cell-001', cellId: 'cell-001' })]);
       await handle.terminate('test done');
     });
-  });
+  }, 600_000); // 500 updates one after another: minutes on a busy machine (a guard against a hang)
 });
