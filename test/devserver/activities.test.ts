@@ -11,6 +11,7 @@ import {
   activityTimeout,
   asyncCompletion,
   cancelActivity,
+  cancelActivitySignal,
   cancelAsyncActivity,
   cancelUnstartedActivity,
   failingActivity,
@@ -34,6 +35,8 @@ interface Observed {
   firstTaskToken?: Uint8Array;
   staleTokenErrors: unknown[];
   asyncInfo?: { workflowId: string; activityId: string };
+  /** A heartbeating activity is running. */
+  heartbeating?: boolean;
 }
 
 describe('dev server: activities', () => {
@@ -89,6 +92,7 @@ describe('dev server: activities', () => {
     },
     async waitForCancellation() {
       const ctx = Context.current();
+      observe().heartbeating = true;
       for (;;) {
         ctx.heartbeat();
         await ctx.sleep(100);
@@ -298,7 +302,7 @@ describe('dev server: activities', () => {
   });
 
   it('times out at schedule-to-close, also when a retry would start past it', async () => {
-    // GIVEN one activity whose 500 ms budget ends during its attempt, and one whose retry would start after it
+    // GIVEN one activity whose 500 ms budget ends during its attempt, and one whose retry would start after its budget
     const duringId = uniqueId('schedule-to-close');
     const retryId = uniqueId('retry-past-schedule-to-close');
 
@@ -348,11 +352,16 @@ describe('dev server: activities', () => {
   });
 
   it('delivers a cancellation through the heartbeat response', async () => {
-    // GIVEN a heartbeating activity that the workflow cancels after 500 ms
+    // GIVEN a heartbeating activity
     const workflowId = uniqueId('cancel-activity');
 
-    // WHEN the workflow runs
-    const result = await withWorker(() => env.client.workflow.execute(cancelActivity, { taskQueue: TASK_QUEUE, workflowId }));
+    // WHEN the workflow cancels it once it runs
+    const result = await withWorker(async () => {
+      const handle = await env.client.workflow.start(cancelActivity, { taskQueue: TASK_QUEUE, workflowId });
+      await waitFor(() => Promise.resolve(observed.get(workflowId)?.heartbeating), 60_000, 'activity start');
+      await handle.signal(cancelActivitySignal);
+      return await handle.result();
+    });
 
     // THEN the activity was cancelled and the history records request and acknowledgement
     expect(result).toBe('activity canceled');
@@ -434,7 +443,8 @@ describe('dev server: activities', () => {
     const workflowId = uniqueId('cancel-by-id');
     const result = await withWorker(async () => {
       const handle = await env.client.workflow.start(cancelAsyncActivity, { taskQueue: TASK_QUEUE, workflowId });
-      const info = await waitFor(() => Promise.resolve(observed.get(workflowId)?.asyncInfo), 10_000, 'activity start');
+      const info = await waitFor(() => Promise.resolve(observed.get(workflowId)?.asyncInfo), 60_000, 'activity start');
+      await handle.signal(cancelActivitySignal);
       await waitFor(async () => {
         const pending = (await handle.describe()).raw.pendingActivities ?? [];
         const state = pending[0]?.state;

@@ -481,7 +481,7 @@ describe('dev server: updates across a restart on --db-filename', () => {
     expect(after.again).toEqual(['approved by pat', 'approved by quinn']);
     expect(after.held).toBe('released h6');
     expect(after.handled).toEqual(['approve:pat', 'approve:quinn', 'hold:h6']);
-  });
+  }, 240_000); // a bundle and two server starts: minutes on a busy machine (a guard against a hang)
 });
 
 /**

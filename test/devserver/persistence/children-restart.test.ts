@@ -5,7 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundleTestWorkflows, uniqueId, waitFor } from '../helpers';
+import { bundleTestWorkflows, SETUP_TIMEOUT_MS, uniqueId, waitFor } from '../helpers';
 import { finishSignal, parentWithPolicies } from '../workflows';
 import { tempDir } from './helpers';
 import { freePort, startServer, waitUntilServing, type ServerProcess } from './server-process';
@@ -21,7 +21,7 @@ describe('dev server persistence: child workflows survive a restart', () => {
   beforeAll(async () => {
     Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: 'off' } } });
     workflowBundle = await bundleTestWorkflows();
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     for (const server of servers) await server.kill();
@@ -56,7 +56,7 @@ describe('dev server persistence: child workflows survive a restart', () => {
       client.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: id } });
     const parentRunId = await session(port, async (client) => {
       const handle = await client.workflow.start(parentWithPolicies, { taskQueue: TASK_QUEUE, workflowId });
-      await waitFor(async () => ((await describe(client, workflowId)).pendingChildren?.length === 3 ? true : undefined), 15_000);
+      await waitFor(async () => ((await describe(client, workflowId)).pendingChildren?.length === 3 ? true : undefined), 60_000);
       return handle.firstExecutionRunId;
     });
 
@@ -77,11 +77,11 @@ describe('dev server persistence: child workflows survive a restart', () => {
       await client.workflow.getHandle(workflowId).result();
       await waitFor(
         async () => ((await describe(client, ids.cancel)).workflowExecutionInfo?.status === Status.WORKFLOW_EXECUTION_STATUS_CANCELED ? true : undefined),
-        15_000,
+        60_000,
         'the cancel-requested child to cancel',
       );
       expect((await describe(client, ids.terminate)).workflowExecutionInfo?.status).toBe(Status.WORKFLOW_EXECUTION_STATUS_TERMINATED);
       expect((await describe(client, ids.abandon)).workflowExecutionInfo?.status).toBe(Status.WORKFLOW_EXECUTION_STATUS_RUNNING);
     });
-  });
+  }, 240_000); // two server starts and a worker: minutes on a busy machine (a guard against a hang)
 });

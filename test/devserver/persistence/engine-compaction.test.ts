@@ -8,7 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWi
 import { parseArgs } from '../../../devserver/config';
 import { createLogger } from '../../../devserver/log';
 import { startDevServer, type RunningDevServer } from '../../../devserver/server';
-import { bundleTestWorkflows, uniqueId } from '../helpers';
+import { bundleTestWorkflows, SETUP_TIMEOUT_MS, uniqueId } from '../helpers';
 import { durableProcedure, durableReleaseSignal, noteSignal, type DurableStepActivities } from '../workflows';
 import { tempDir } from './helpers';
 
@@ -26,7 +26,7 @@ describe('dev server persistence: compaction', () => {
   beforeAll(async () => {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     workflowBundle = await bundleTestWorkflows();
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(() => temp.cleanup());
 
@@ -88,5 +88,5 @@ describe('dev server persistence: compaction', () => {
       await connection.close();
       await server.stop();
     }
-  }, 60_000);
+  }, 240_000); // a 20 MB state written, compacted and restored: minutes on a busy machine (a guard against a hang)
 });

@@ -8,7 +8,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { CompleteAsyncError, Context } from '@temporalio/activity';
-import { bundleTestWorkflows, eventsOfType, uniqueId, waitFor } from '../helpers';
+import { bundleTestWorkflows, eventsOfType, SETUP_TIMEOUT_MS, uniqueId, waitFor } from '../helpers';
 import { durableProcedure, noteSignal, durableReleaseSignal, type DurableStepActivities } from '../workflows';
 import { tempDir } from './helpers';
 import { freePort, startServer, waitUntilServing, type ServerProcess } from './server-process';
@@ -38,7 +38,7 @@ describe('dev server persistence: SIGKILL and restart on the same --db-filename'
     // The worker's core logs every poll retried while the server is down; that is the point here.
     Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: 'off' } } });
     workflowBundle = await bundleTestWorkflows();
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
@@ -282,5 +282,5 @@ describe('dev server persistence: SIGKILL and restart on the same --db-filename'
     servers.push(sqlite);
     expect((await sqlite.exited).code).toBe(1);
     expect(sqlite.stderr()).toMatch(/temporal-dev: cannot open --db-filename /);
-  }, 120_000);
+  }, 240_000);
 });

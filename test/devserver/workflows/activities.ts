@@ -2,8 +2,18 @@
  * @module Workflows exercising server-side activity behaviour: retries, timeouts, heartbeats,
  * cancellation and async completion.
  */
-import { ActivityCancellationType, CancellationScope, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, condition, defineSignal, isCancellation, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { TestActivities } from './activity-types';
+
+/** Tells a workflow to cancel its running activity (sent once the test saw the activity start). */
+export const cancelActivitySignal = defineSignal('cancelActivity');
+
+/** Resolves when {@link cancelActivitySignal} arrives. */
+function cancelRequested(): Promise<void> {
+  let requested = false;
+  setHandler(cancelActivitySignal, () => void (requested = true));
+  return condition(() => requested);
+}
 
 /** Retry policy options a test passes in. */
 export interface RetryOptions {
@@ -71,12 +81,13 @@ export async function activityTimeout(which: TimeoutCase, taskQueue: string): Pr
       // The schedule-to-close deadline passes during the first attempt.
       return await proxyActivities<TestActivities>({ scheduleToCloseTimeout: 500, startToCloseTimeout: '10s' }).sleepFor(5_000);
     case 'retryPastScheduleToClose':
-      // The first attempt times out at 300 ms; a retry 250 ms later would start past the 500 ms budget.
+      // The first attempt times out 300 ms after it starts (within the 5 s budget however late a busy
+      // worker starts it); a retry 10 s later would start past the budget.
       return await proxyActivities<TestActivities>({
-        scheduleToCloseTimeout: 500,
+        scheduleToCloseTimeout: 5_000,
         startToCloseTimeout: 300,
-        retry: { initialInterval: 250, backoffCoefficient: 1 },
-      }).sleepFor(5_000);
+        retry: { initialInterval: 10_000, backoffCoefficient: 1 },
+      }).sleepFor(60_000);
     case 'scheduleToStart':
       // Nobody polls `taskQueue`, so the task is never picked up.
       return await proxyActivities<TestActivities>({
@@ -87,8 +98,9 @@ export async function activityTimeout(which: TimeoutCase, taskQueue: string): Pr
   }
 }
 
-/** Starts a heartbeating activity and cancels it; the cancellation reaches it via the heartbeat response. */
+/** Starts a heartbeating activity and cancels it on request; the cancellation reaches it via the heartbeat response. */
 export async function cancelActivity(): Promise<string> {
+  const cancelling = cancelRequested();
   const { waitForCancellation } = proxyActivities<TestActivities>({
     startToCloseTimeout: '30s',
     // Heartbeats are throttled to 80% of this; a short timeout delivers the cancellation sooner.
@@ -97,7 +109,7 @@ export async function cancelActivity(): Promise<string> {
   });
   const scope = new CancellationScope();
   const pending = scope.run(() => waitForCancellation());
-  await sleep(500);
+  await cancelling;
   scope.cancel();
   try {
     return await pending;
@@ -130,15 +142,16 @@ export async function asyncCompletion(): Promise<string> {
   return await completeLater();
 }
 
-/** Cancels an asynchronously completed activity; the cancellation is acknowledged by id from outside. */
+/** Cancels an asynchronously completed activity on request; the cancellation is acknowledged by id from outside. */
 export async function cancelAsyncActivity(): Promise<string> {
+  const cancelling = cancelRequested();
   const { completeLater } = proxyActivities<TestActivities>({
     startToCloseTimeout: '30s',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const scope = new CancellationScope();
   const pending = scope.run(() => completeLater());
-  await sleep(300);
+  await cancelling;
   scope.cancel();
   try {
     return await pending;
