@@ -11,7 +11,8 @@ import { CellIdAttribute, ProcedureAttribute } from '../domain/search-attributes
 import { TASK_QUEUE } from '../domain/task-queues';
 import type { RouterFailoverInput } from '../domain/procedures/router-failover';
 import { ROUTER_ID } from '../domain/procedures/router-failover';
-import { recoveryWorkflowId, routerRecoveryWorkflowId } from '../domain/workflow-ids';
+import { cascadeRecoveryWorkflowId, recoveryWorkflowId, routerRecoveryWorkflowId } from '../domain/workflow-ids';
+import { FLEET_ID, type CascadeRecoveryInput } from '../domain/procedures/cascade-recovery';
 
 /** A second recovery for a cell that is already in one. */
 export class AlreadyInRecoveryError extends Error {
@@ -100,5 +101,37 @@ export async function startRouterFailover(
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     throw new AlreadyInRecoveryError(ROUTER_ID, workflowId, undefined, 'routerFailover');
+  }
+}
+
+/**
+ * Starts `cascadeRecovery` for the registry's fleet as `cascade-recovery-<fleet>` with conflict
+ * policy FAIL (a second cascade while one runs fails with {@link AlreadyInRecoveryError}, cell id
+ * `fleet`). Its children recover each cell under the cell's own recovery id.
+ */
+export async function startCascadeRecovery(
+  client: Client,
+  input: CascadeRecoveryInput,
+  taskQueue: string = TASK_QUEUE,
+  /** Memo stored with the run (the alarm gateway records which alarm started it). */
+  memo?: Record<string, unknown>,
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  const workflowId = cascadeRecoveryWorkflowId(input.registry.fleet.name);
+  try {
+    return await client.workflow.start('cascadeRecovery', {
+      workflowId,
+      taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      memo,
+      typedSearchAttributes: [
+        { key: CellIdAttribute, value: FLEET_ID },
+        { key: ProcedureAttribute, value: 'cascadeRecovery' },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    throw new AlreadyInRecoveryError(FLEET_ID, workflowId, undefined, 'cascadeRecovery');
   }
 }

@@ -16,3 +16,8 @@ export function recoveryWorkflowId(cellId: string): string {
 export function routerRecoveryWorkflowId(fleetName: string): string {
   return `router-recovery-${fleetName}`;
 }
+
+/** Cascade recovery of the fleet `fleetName`: one at a time per fleet. */
+export function cascadeRecoveryWorkflowId(fleetName: string): string {
+  return `cascade-recovery-${fleetName}`;
+}

@@ -44,7 +44,10 @@ export async function cellRestart(input: CellRestartInput): Promise<ProcedureRep
     let permitHeld = false;
     try {
       // 1. Validate eligibility: the rest of the fleet must be healthy enough to take the cell's traffic
-      await run.step('check-eligibility', () => checkRestOfFleetHealthy(ctx, 'eligibility'));
+      //    (not in a cascade, where the other failed cells are recovered in turn: no call, same step)
+      await run.step('check-eligibility', async () => {
+        if (!input.partOfCascade) await checkRestOfFleetHealthy(ctx, 'eligibility');
+      });
       // 2. Await operator approval of the restart, when the policy asks for it (nothing is touched yet)
       if (approvalRequired(ctx, 'restart')) stopUnlessApproved(ctx, await run.step('approve-restart', () => approvalGate(ctx, 'restart', `restart the services of ${cell.id}`)));
       // 3. Acquire a drain permit (refused when the cell is out for another procedure or the blast radius is used up)

@@ -1,4 +1,5 @@
 /** Every cellops workflow: the worker's single `workflowsPath`. Workflows only, no activities. */
+export { cascadeRecovery } from './cascade-recovery';
 export { cellReplacement } from './cell-replacement';
 export { cellRestart } from './cell-restart';
 export { fleetGuard } from './fleet-guard';

@@ -10,7 +10,7 @@ import type { Registry } from '../../domain/registry/schema';
 import { UnknownCellError } from '../../domain/registry/lookup';
 import { ROUTER_ID } from '../../domain/procedures/router-failover';
 import { recoveryWorkflowId, routerRecoveryWorkflowId } from '../../domain/workflow-ids';
-import { AlreadyInRecoveryError, startProcedure, startRouterFailover } from '../start-procedure';
+import { AlreadyInRecoveryError, startCascadeRecovery, startProcedure, startRouterFailover } from '../start-procedure';
 import { TASK_QUEUE } from '../../domain/task-queues';
 import { GatewayError, type GatewayAnswer } from './answers';
 import { automaticStartsInLastHour, fleetBudget, latestRecovery, perCellCooldown, type AlarmStartMemo } from './cooldowns';
@@ -138,7 +138,9 @@ async function startUnlessCoolingDown(
       const handle =
         decision.procedure === 'routerFailover'
           ? await deps.startRouterFailover(deps.client, { reason, requestedBy: GATEWAY_REQUESTER, registry: deps.registry }, deps.taskQueue ?? TASK_QUEUE, { ...memo })
-          : await deps.startProcedure(deps.client, {
+          : decision.procedure === 'cascadeRecovery'
+            ? await startCascadeRecovery(deps.client, { reason, requestedBy: GATEWAY_REQUESTER, registry: deps.registry }, deps.taskQueue ?? TASK_QUEUE, { ...memo })
+            : await deps.startProcedure(deps.client, {
               procedure: decision.procedure,
               taskQueue: deps.taskQueue,
               memo: { ...memo },

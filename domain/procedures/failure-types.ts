@@ -27,6 +27,10 @@ export const ProcedureFailure = {
   NoKnownGoodRecoveryPoint: 'NoKnownGoodRecoveryPoint',
   /** The application's integrity validation found problems in the (restored) data. */
   IntegrityValidationFailed: 'IntegrityValidationFailed',
+  /** Cascade recovery was asked for while every cell is healthy. */
+  NoFailedCells: 'NoFailedCells',
+  /** The fleet was not stable within the checks allowed (load shedding stays on). */
+  FleetNotStable: 'FleetNotStable',
 } as const;
 
 export type ProcedureFailure = (typeof ProcedureFailure)[keyof typeof ProcedureFailure];

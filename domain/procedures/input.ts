@@ -16,4 +16,11 @@ export interface ProcedureInput {
 }
 
 /** Input of `cellRestart`. */
-export type CellRestartInput = ProcedureInput;
+export interface CellRestartInput extends ProcedureInput {
+  /**
+   * The restart is one of several in a cascade recovery: the other failed cells are known to be
+   * unhealthy (they are recovered in turn), so the eligibility step does not require the rest of
+   * the fleet to be healthy. Default false.
+   */
+  partOfCascade?: boolean;
+}

@@ -19,9 +19,16 @@ describe('decideRecovery: the matrix in force', () => {
     ['data-corruption', 'outage', 'compromised', 'multiple', 'manual'],
     ['data-corruption', 'degraded', 'at-risk', 'single', 'manual'],
     ['infrastructure-lost', 'outage', 'compromised', 'single', 'manual'],
-    // Beyond one cell, the router, or nothing recognised: a person decides.
-    ['elevated-errors', 'degraded', 'intact', 'multiple', 'manual'],
-    ['unavailable', 'outage', 'intact', 'system', 'manual'],
+    // Several cells, or every cell, failing at once with data intact: cascade recovery.
+    ['elevated-errors', 'degraded', 'intact', 'multiple', 'cascadeRecovery'],
+    ['high-latency', 'degraded', 'intact', 'multiple', 'cascadeRecovery'],
+    ['unavailable', 'outage', 'intact', 'system', 'cascadeRecovery'],
+    ['infrastructure-lost', 'outage', 'intact', 'multiple', 'cascadeRecovery'],
+    ['unknown', 'degraded', 'intact', 'multiple', 'cascadeRecovery'],
+    // ... but never over data that cannot be trusted.
+    ['elevated-errors', 'degraded', 'at-risk', 'multiple', 'manual'],
+    ['unavailable', 'outage', 'compromised', 'system', 'manual'],
+    // Nothing recognised on one cell: a person decides.
     // The router (the system itself, whatever the impact): router failover.
     ['router-failure', 'outage', 'intact', 'system', 'routerFailover'],
     ['router-failure', 'degraded', 'intact', 'system', 'routerFailover'],
@@ -79,7 +86,7 @@ describe('decideRecovery: every combination of the columns', () => {
     if (failureType === 'data-corruption' && dataIntegrity === 'compromised' && scope === 'single') return 'pointInTimeRecovery';
     if (dataIntegrity !== 'intact') return 'manual';
     if (failureType === 'router-failure') return 'routerFailover';
-    if (scope !== 'single') return 'manual';
+    if (scope !== 'single') return 'cascadeRecovery';
     if (failureType === 'infrastructure-lost') return 'cellReplacement';
     if (failureType === 'elevated-errors' || failureType === 'high-latency' || failureType === 'unavailable') return 'cellRestart';
     return 'manual';

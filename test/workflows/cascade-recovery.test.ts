@@ -1,0 +1,205 @@
+/**
+ * Cascade recovery end to end: the real workflow, its child restarts and replacements, the
+ * worker and the simulated fleet on the dev server with time skipping. Asserts the fleet's end
+ * state, the router's switches as written, the order of the AWS calls and the per-cell report.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { startCascadeRecovery } from '../../client/start-procedure';
+import { CIRCUIT_BREAKERS_PARAMETER, LOAD_SHEDDING_PARAMETER, type CascadeRecoveryInput, type CascadeRecoveryReport } from '../../domain/procedures/cascade-recovery';
+import { CellIdAttribute, ProcedureAttribute } from '../../domain/search-attributes';
+import { abortSignal, progressQuery } from '../../workflows/messages';
+import { createTestFleet, useProcedureTestEnvironment, type TestFleet } from '../helpers/procedures-environment';
+import { awaitingApproval, changeSequence, decide, saveHistoryIfAsked, skipUntil } from './cell-replacement.helpers';
+
+jest.setTimeout(600_000);
+const procedures = useProcedureTestEnvironment();
+const { withWorkers } = procedures;
+
+async function startCascade(fleet: TestFleet, extra: Partial<CascadeRecoveryInput> = {}): Promise<WorkflowHandle> {
+  return await startCascadeRecovery(procedures.env.client, { reason: 'test: cell-002 and cell-003 in ALARM', requestedBy: 'alice@example.com', registry: fleet.registry, ...extra });
+}
+
+/**
+ * Two cells failing for four minutes. A restart does not cure them (their restart's health check
+ * fails), so each restart hands its cell over to replacement, as its runbook says.
+ */
+async function twoFailingCells(): Promise<TestFleet> {
+  const fleet = await createTestFleet(procedures.env);
+  fleet.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-003' });
+  fleet.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-002' });
+  await procedures.env.sleep(4 * 60_000);
+  return fleet;
+}
+
+/** The router's switches as each update of its stack wrote them: `shedding%/open breakers`. */
+function switchesWritten(fleet: TestFleet): string[] {
+  return fleet.calls
+    .list({ command: 'UpdateStack' })
+    .map((c) => c.input as { StackName: string; Parameters?: { ParameterKey?: string; ParameterValue?: string }[] })
+    .filter((input) => input.StackName === 'shop-router')
+    .map((input) => {
+      const value = (key: string) => input.Parameters?.find((p) => p.ParameterKey === key)?.ParameterValue;
+      return `${value(LOAD_SHEDDING_PARAMETER) ?? '-'}%/${value(CIRCUIT_BREAKERS_PARAMETER) || 'none'}`;
+    });
+}
+
+/** The stacks changed, in order (creates and updates), consecutive repeats collapsed. */
+function stackChanges(fleet: TestFleet): string[] {
+  const out: string[] = [];
+  for (const line of changeSequence(fleet.calls.list()).filter((l) => /cloudformation:(Create|Update|Delete)Stack/.test(l))) {
+    if (out[out.length - 1] !== line) out.push(line);
+  }
+  return out;
+}
+
+async function runWithEmergencyApproval(handle: WorkflowHandle): Promise<CascadeRecoveryReport> {
+  await skipUntil(procedures.env, handle, awaitingApproval('emergency-capacity'));
+  await decide(handle, 'emergency-capacity', true, 'bob@example.com', 'fleet short of capacity');
+  return (await handle.result()) as CascadeRecoveryReport;
+}
+
+describe('cascadeRecovery', () => {
+  test('happy path: shed load, emergency cell, breakers open, cell-002 then cell-003 recovered (each restart handed over to replacement), breakers closed, shedding lifted 50→25→0, system validated', async () => {
+    // GIVEN cell-002 (priority 1) and cell-003 (priority 2) failing
+    const fleet = await twoFailingCells();
+
+    const { report, progress, handle } = await withWorkers(fleet, async () => {
+      // WHEN cascade recovery runs (and the emergency capacity is approved)
+      const handle = await startCascade(fleet);
+      const report = await runWithEmergencyApproval(handle);
+      await saveHistoryIfAsked(handle, 'cascadeRecovery-happy-path');
+      return { report, handle, progress: await handle.query(progressQuery) };
+    });
+
+    // THEN both cells were recovered by a restart, in priority order, one line each
+    expect(report.outcome).toBe('completed');
+    expect(progress.state).toBe('completed');
+    expect(report.cascade.cells.map((l) => [l.cellId, l.procedure, l.outcome, l.workflowId])).toEqual([
+      ['cell-002', 'cellRestart', 'recovered', 'cell-recovery-cell-002'],
+      ['cell-003', 'cellRestart', 'recovered', 'cell-recovery-cell-003'],
+    ]);
+    expect(report.steps.map((s) => s.name)).toEqual([
+      'assess-failed-cells',
+      'shed-load',
+      'approve-emergency-capacity',
+      'add-emergency-capacity',
+      'open-circuit-breakers',
+      'recover-cell-002',
+      'wait-fleet-stable-after-cell-002',
+      'recover-cell-003',
+      'wait-fleet-stable-after-cell-003',
+      'wait-fleet-stable',
+      'close-circuit-breakers',
+      'lift-load-shedding',
+      'validate-system',
+      'notify-done',
+    ]);
+    // AND the router's switches went on, then off step by step
+    expect(switchesWritten(fleet)).toEqual(['50%/none', '50%/cell-002,cell-003', '50%/none', '25%/none', '0%/none']);
+    expect(fleet.fleet.stack('shop-router')?.parameters).toMatchObject({ [LOAD_SHEDDING_PARAMETER]: '0', [CIRCUIT_BREAKERS_PARAMETER]: '' });
+    expect(report.cascade).toMatchObject({ sheddingPercent: 0, openCircuitBreakers: [], fleetStable: true, emergencyCells: ['shop-eu-cascade-e1'] });
+    // AND the AWS changes came in the runbook's order
+    expect(stackChanges(fleet)).toEqual([
+      'cloudformation:UpdateStack shop-router',
+      'cloudformation:CreateStack shop-cell-shop-eu-cascade-e1',
+      'cloudformation:UpdateStack shop-router',
+      'cloudformation:UpdateStack shop-cell-002',
+      'cloudformation:CreateStack shop-cell-002-r',
+      'cloudformation:UpdateStack shop-cell-003',
+      'cloudformation:CreateStack shop-cell-003-r',
+      'cloudformation:UpdateStack shop-router',
+    ]);
+    // AND the replacements serve in place of the failed cells
+    expect(report.cascade.cells.map((l) => [l.childOutcome, l.cellEndState])).toEqual([
+      ['completed', expect.any(String)],
+      ['completed', expect.any(String)],
+    ]);
+    expect(fleet.fleet.cell('cell-001').weight).toBe(100);
+    for (const id of ['cell-002-r', 'cell-003-r']) expect(fleet.fleet.cell(id).health).toBe('healthy');
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.get(CellIdAttribute)).toBe('fleet');
+    expect(description.typedSearchAttributes.get(ProcedureAttribute)).toBe('cascadeRecovery');
+  });
+
+  test('a cell whose recovery fails: the cascade goes on with the next, keeps its breaker open, lifts the shedding and reports it', async () => {
+    // GIVEN cell-002 and cell-003 failing, and cell-002's replacement stack cannot be created
+    const fleet = await twoFailingCells();
+    fleet.fleet.inject({ kind: 'stack-create-failure', stackName: 'shop-cell-002-r', reason: 'Resource handler returned message: "Not enough capacity"' });
+
+    const { report, progress } = await withWorkers(fleet, async () => {
+      const handle = await startCascade(fleet);
+      const report = await runWithEmergencyApproval(handle);
+      await saveHistoryIfAsked(handle, 'cascadeRecovery-cell-fails');
+      return { report, progress: await handle.query(progressQuery) };
+    });
+
+    // THEN cell-002 is reported failed, and cell-003 was still recovered after it
+    expect(report.outcome).toBe('failed');
+    expect(progress.state).toBe('failed');
+    expect(report.cascade.cells.map((l) => [l.cellId, l.outcome, l.childOutcome, l.cellEndState])).toEqual([
+      ['cell-002', 'failed', 'failed', 'drained-operator-notified'],
+      ['cell-003', 'failed', 'failed', 'in-service'],
+    ]);
+    expect(report.cascade.cells[0]?.detail).toContain('Not enough capacity');
+    // AND the cascade went on to cell-003, whose own procedure the fleet guard held back: cell-002,
+    // kept drained with its permit, uses up the blast radius (one cell out)
+    expect(report.steps.filter((s) => s.name.startsWith('recover-')).map((s) => `${s.name}:${s.status}`)).toEqual(['recover-cell-002:done', 'recover-cell-003:done']);
+    expect(report.cascade.cells[1]?.detail).toContain('fleet guard refused to let cell-003 out of service');
+    expect(report.error).toContain('cell-002 (failed)');
+    // AND their breakers stay open while the shedding is lifted for the stable rest of the fleet
+    expect(switchesWritten(fleet)).toEqual(['50%/none', '50%/cell-002,cell-003', '50%/cell-002,cell-003', '25%/cell-002,cell-003', '0%/cell-002,cell-003']);
+    expect(report.cascade.openCircuitBreakers).toEqual(['cell-002', 'cell-003']);
+    expect(report.recommendations.join(' ')).toContain('cell-002 was not recovered');
+    expect(fleet.fleet.stack('shop-cell-002-r')).toBeUndefined();
+  });
+
+  test('load shedding is lifted only once the fleet is stable: a cell falling ill holds it at 50% until it is healthy again', async () => {
+    const fleet = await twoFailingCells();
+    const { report, clearedAt } = await withWorkers(fleet, async () => {
+      const handle = await startCascade(fleet);
+      await skipUntil(procedures.env, handle, awaitingApproval('emergency-capacity'));
+      await decide(handle, 'emergency-capacity', true, 'bob@example.com', 'fleet short of capacity');
+      // WHEN cell-001, healthy so far, falls ill while the last failed cell is recovered
+      await skipUntil(procedures.env, handle, (p) => p.currentStep === 'recover-cell-003', 300);
+      const fault = fleet.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-001' });
+      // THEN the cascade waits for the fleet to be stable with the shedding untouched
+      await skipUntil(procedures.env, handle, (p) => p.currentStep === 'wait-fleet-stable', 300);
+      expect(switchesWritten(fleet)).toEqual(['50%/none', '50%/cell-002,cell-003']);
+      // AND lifts it only after cell-001 is healthy again
+      fleet.fleet.clearFault(fault);
+      const clearedAt = fleet.fleet.now();
+      return { report: (await handle.result()) as CascadeRecoveryReport, clearedAt };
+    });
+    expect(report.outcome).toBe('completed');
+    expect(switchesWritten(fleet)).toEqual(['50%/none', '50%/cell-002,cell-003', '50%/none', '25%/none', '0%/none']);
+    const lifts = fleet.calls.list({ command: 'UpdateStack' }).filter((c) => (c.input as { StackName: string }).StackName === 'shop-router').slice(2);
+    for (const call of lifts) expect(call.at).toBeGreaterThan(clearedAt);
+    expect(report.timeline.map((e) => e.event).join('\n')).toContain('the fleet was not stable after cell-003');
+  });
+
+  test('abort in the middle: the cell being recovered is aborted by its own procedure, the rest not started, shedding and breakers kept, an operator told', async () => {
+    const fleet = await twoFailingCells();
+    const { report, progress } = await withWorkers(fleet, async () => {
+      const handle = await startCascade(fleet);
+      await skipUntil(procedures.env, handle, awaitingApproval('emergency-capacity'));
+      await decide(handle, 'emergency-capacity', true, 'bob@example.com', 'fleet short of capacity');
+      await skipUntil(procedures.env, handle, (p) => p.currentStep === 'recover-cell-002', 30);
+      // WHEN an operator aborts while cell-002 is recovered
+      await handle.signal(abortSignal, { requestedBy: 'carol@example.com', reason: 'taking over by hand' });
+      const report = (await handle.result()) as CascadeRecoveryReport;
+      await saveHistoryIfAsked(handle, 'cascadeRecovery-abort-mid-recovery');
+      return { report, progress: await handle.query(progressQuery) };
+    });
+    expect(report.outcome).toBe('aborted');
+    expect(progress.state).toBe('aborted');
+    expect(report.cascade.cells.map((l) => [l.cellId, l.outcome])).toEqual([
+      ['cell-002', 'aborted'],
+      ['cell-003', 'not-started'],
+    ]);
+    // The protective switches stay as they were; nothing was lifted
+    expect(switchesWritten(fleet)).toEqual(['50%/none', '50%/cell-002,cell-003']);
+    expect(report.cascade).toMatchObject({ sheddingPercent: 50, openCircuitBreakers: ['cell-002', 'cell-003'] });
+    expect(fleet.calls.list({ command: 'UpdateStack' }).some((c) => (c.input as { StackName: string }).StackName === 'shop-cell-003')).toBe(false);
+    expect(report.steps.map((s) => s.name)).toContain('notify-operator');
+  });
+});
