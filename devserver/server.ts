@@ -66,22 +66,34 @@ function callContext(call: grpc.ServerUnaryCall<unknown, unknown>): CallContext 
   };
 }
 
+/**
+ * Longest error message sent. Messages quote client input, and an answer much past 64 KB stalls
+ * the client's whole HTTP/2 connection; a short prefix is enough to recognise the value.
+ */
+export const MAX_ERROR_MESSAGE_CHARS = 2048;
+
+function boundedMessage(message: string): string {
+  if (message.length <= MAX_ERROR_MESSAGE_CHARS) return message;
+  return `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… (${message.length - MAX_ERROR_MESSAGE_CHARS} more characters)`;
+}
+
 /** The gRPC status for an error; details ride in `grpc-status-details-bin` as the SDK expects. */
 function toStatus(err: unknown, method: string, log: Logger): Partial<grpc.StatusObject> {
   if (err instanceof ServiceError) {
+    const message = boundedMessage(err.message);
     const metadata = new grpc.Metadata();
     if (err.details.length > 0) {
       const statusProto = google.rpc.Status.encode({
         code: err.code,
-        message: err.message,
+        message,
         details: err.details.map((d) => ({ type_url: d.typeUrl, value: d.value })),
       }).finish();
       metadata.set('grpc-status-details-bin', Buffer.from(statusProto));
     }
-    return { code: err.code, details: err.message, metadata };
+    return { code: err.code, details: message, metadata };
   }
-  log.error('RPC handler failed', { method, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-  return { code: grpc.status.INTERNAL, details: `${method} failed: ${err instanceof Error ? err.message : String(err)}` };
+  log.error('RPC handler failed', { method, error: boundedMessage(err instanceof Error ? (err.stack ?? err.message) : String(err)) });
+  return { code: grpc.status.INTERNAL, details: boundedMessage(`${method} failed: ${err instanceof Error ? err.message : String(err)}`) };
 }
 
 /** Wraps an engine handler so every outcome, including a thrown bug, becomes a gRPC answer. */

@@ -266,7 +266,35 @@ class Parser {
   }
 }
 
+/** Longest query text accepted. */
+export const MAX_QUERY_LENGTH = 32 * 1024;
+/**
+ * Most AND, OR, NOT and opening parentheses in one query: checking and evaluating a filter recurse
+ * once per level, so an unbounded chain would overflow the stack.
+ */
+export const MAX_QUERY_OPERATORS = 1000;
+
 /** Parses the text of a list filter; names and values are not checked yet. */
 export function parseSyntax(query: string): SyntaxQuery {
+  if (query.length > MAX_QUERY_LENGTH) {
+    throw new VisibilityQueryError(`${MALFORMED}: the query is ${query.length} characters long, over the limit of ${MAX_QUERY_LENGTH}`);
+  }
+  if (countOperators(query) > MAX_QUERY_OPERATORS) {
+    throw new VisibilityQueryError(`${MALFORMED}: the query has more than ${MAX_QUERY_OPERATORS} AND, OR, NOT and parentheses`);
+  }
   return new Parser(query).parseQuery();
+}
+
+/** AND, OR, NOT and `(` tokens up to the limit plus one, or up to a token the parser will reject. */
+function countOperators(query: string): number {
+  const lexer = new Lexer(query);
+  let operators = 0;
+  try {
+    for (let token = lexer.next(); token.kind !== 'end' && operators <= MAX_QUERY_OPERATORS; token = lexer.next()) {
+      if (token.kind === '(' || (token.kind === 'keyword' && (token.value === 'AND' || token.value === 'OR' || token.value === 'NOT'))) operators++;
+    }
+  } catch {
+    // A lexical error: the parser reports it where it occurs.
+  }
+  return operators;
 }
