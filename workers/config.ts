@@ -26,7 +26,7 @@ export interface WorkerConfig {
    * (notifications logged and published to the registry's SNS topic, data hooks refused), or
    * `none` (the application runs its own hooks worker).
    */
-  hooks: { kind: 'simulator' } | { kind: 'webhook'; baseUrl: string; authToken?: string } | { kind: 'notify-only' } | { kind: 'none' };
+  hooks: { kind: 'simulator' } | { kind: 'webhook'; baseUrl: string; authToken?: string } | { kind: 'notify-only' } | { kind: 'none'; missing?: string };
   /** Seed of the simulated fleet. */
   simulatorSeed: string;
 }
@@ -58,7 +58,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
   const aws = choice(env, 'CELLOPS_AWS', ['aws', 'simulator'] as const) ?? (AWS_SIGNS.some((name) => env[name]) ? 'aws' : 'simulator');
   const registryPath = env.CELLOPS_REGISTRY ?? (existsSync(path.join(cwd, 'cells.yaml')) ? path.join(cwd, 'cells.yaml') : path.resolve(__dirname, '../cells.example.yaml'));
   const hooksKind = choice(env, 'CELLOPS_HOOKS', ['simulator', 'webhook', 'notify-only', 'none'] as const) ?? (env.CELLOPS_HOOKS_URL ? 'webhook' : aws === 'simulator' ? 'simulator' : undefined);
-  if (hooksKind === undefined) throw new Error(MISSING_HOOKS);
+
   let hooks: WorkerConfig['hooks'];
   if (hooksKind === 'webhook') {
     if (!env.CELLOPS_HOOKS_URL) throw new Error('CELLOPS_HOOKS=webhook needs CELLOPS_HOOKS_URL');
@@ -66,10 +66,17 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
   } else if (hooksKind === 'simulator') {
     if (aws !== 'simulator') throw new Error('CELLOPS_HOOKS=simulator needs the simulated fleet (CELLOPS_AWS=simulator)');
     hooks = { kind: 'simulator' };
+  } else if (hooksKind === undefined) {
+    hooks = { kind: 'none', missing: MISSING_HOOKS };
   } else if (hooksKind === 'notify-only') {
     hooks = { kind: 'notify-only' };
   } else {
     hooks = { kind: 'none' };
   }
   return { temporal, aws, registryPath, hooks, simulatorSeed: env.CELLOPS_SIMULATOR_SEED ?? 'cellops' };
+}
+
+/** Throws, naming the ways to give one, when a worker on real AWS has no hooks backend (clients that run no hooks do not call it). */
+export function assertHooksBackend(config: WorkerConfig): void {
+  if (config.hooks.kind === 'none' && config.hooks.missing !== undefined) throw new Error(config.hooks.missing);
 }

@@ -10,12 +10,13 @@ import type { ActivityDeps } from '../activities';
 import { loadRegistry } from '../domain/registry';
 import { createSimulatedFleet, createSimulatedHooks } from '../simulator';
 import { createAwsClientPool, describeAwsReach, verifyIdentities, type AwsClientPool } from './aws-clients';
-import { loadWorkerConfig } from './config';
+import { assertHooksBackend, loadWorkerConfig } from './config';
 import { createCellopsWorker } from './create-worker';
 import { startEmbeddedDevServer } from './embedded-dev-server';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
+  assertHooksBackend(config);
   const registry = await loadRegistry(config.registryPath);
   const server = config.temporal.kind === 'embedded' ? await startEmbeddedDevServer(config.temporal) : undefined;
   const connectionOptions = config.temporal.kind === 'configured' ? config.temporal.connectionOptions : { address: server?.address };

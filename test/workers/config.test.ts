@@ -1,4 +1,4 @@
-import { loadWorkerConfig } from '../../workers/config';
+import { assertHooksBackend, loadWorkerConfig } from '../../workers/config';
 
 describe('loadWorkerConfig', () => {
   test('nothing configured: the embedded dev server on 7233, the simulator with its hooks, the example registry', () => {
@@ -20,12 +20,15 @@ describe('loadWorkerConfig', () => {
   });
 
   test('real AWS without a hooks backend is refused at start, naming the three ways to give one', () => {
-    const refused = () => loadWorkerConfig({ AWS_PROFILE: 'ops' });
+    const refused = () => assertHooksBackend(loadWorkerConfig({ AWS_PROFILE: 'ops' }));
     expect(refused).toThrow(/CELLOPS_AWS=aws needs a hooks backend/);
     expect(refused).toThrow(/CELLOPS_HOOKS_URL=/);
     expect(refused).toThrow(/CELLOPS_HOOKS=notify-only/);
     expect(refused).toThrow(/CELLOPS_HOOKS=none/);
-    expect(() => loadWorkerConfig({ CELLOPS_AWS: 'aws' })).toThrow(/needs a hooks backend/);
+    expect(() => assertHooksBackend(loadWorkerConfig({ CELLOPS_AWS: 'aws' }))).toThrow(/needs a hooks backend/);
+    // The CLI and the gateway read the same configuration but run no hooks: for them it is no error.
+    expect(loadWorkerConfig({ AWS_PROFILE: 'ops' })).toMatchObject({ aws: 'aws', hooks: { kind: 'none' } });
+    expect(() => assertHooksBackend(loadWorkerConfig({ CELLOPS_AWS: 'aws', CELLOPS_HOOKS: 'none' }))).not.toThrow();
   });
 
   test('notify-only and none are chosen explicitly; a webhook URL is a backend too', () => {
