@@ -9,6 +9,9 @@ import { bundleWorkflowCode, NativeConnection, type NativeConnectionOptions } fr
 import { TokenBucket } from '../../activities/rate-limit';
 import { loadRegistry, type Registry } from '../../domain/registry';
 import pino from 'pino';
+import { loadConsoleConfig } from '../../client/console/config';
+import { consolePlugin } from '../../client/console/plugin';
+import { createAwsFleetReader } from '../../client/data/aws-fleet-reader';
 import { loadGatewayConfig } from '../../client/gateway/config';
 import { startGateway, type RunningGateway } from '../../client/gateway/server';
 import { createSimulatedFleet, createSimulatedHooks, createSimulatedSns, VirtualClock, type SimulatedFleetRun, type SimulatedSns } from '../../simulator';
@@ -45,6 +48,8 @@ export interface DemoEnvironment {
   sns: SimulatedSns;
   /** The Temporal Web UI the gateway links to. */
   webUiBaseUrl: string;
+  /** The operator console's URL, when it is on. */
+  consoleUrl?: string;
   /** Shuts the workers down and closes everything, in order. */
   close(): Promise<void>;
 }
@@ -116,6 +121,7 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions): Pro
   running.catch(() => undefined);
 
   const gatewayConfig = loadGatewayConfig();
+  const consoleConfig = loadConsoleConfig();
   const sns = createSimulatedSns({ region: registry.fleet.region, now: serverNow });
   let gateway: RunningGateway;
   try {
@@ -132,6 +138,19 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions): Pro
         clock: () => new Date(serverNow()),
         sns: { fetchCertificate: (url) => sns.fetchCertificate(url), topicArns: [sns.topicArn] },
       },
+      // The operator console, reading the simulated fleet's weights and alarms through its SDK clients.
+      register: consoleConfig.enabled
+        ? async (app) => {
+            await app.register(consolePlugin, {
+              prefix: '/console',
+              client,
+              registry,
+              webUiUrl: gatewayConfig.webUiBaseUrl,
+              access: consoleConfig.access,
+              fleetReader: createAwsFleetReader({ route53: sim.clients.route53, cloudWatch: sim.clients.cloudWatch }, 'the simulated fleet'),
+            });
+          }
+        : undefined,
     });
   } catch (err) {
     workers.shutdown();
@@ -159,6 +178,7 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions): Pro
     gateway,
     sns,
     webUiBaseUrl: gatewayConfig.webUiBaseUrl,
+    consoleUrl: consoleConfig.enabled ? `${gateway.url}/console` : undefined,
     async close() {
       await gateway.close();
       workers.shutdown();

@@ -72,6 +72,7 @@ function banner(env: DemoEnvironment, options: StartOptions, logFile: string): s
     `  Temporal ${env.temporalLabel}, namespace ${env.namespace}; simulated fleet ${env.registry.fleet.name} (${env.registry.cells.map((c) => c.id).join(', ')})`,
     `  ${speed}`,
     `  alarm gateway ${env.gateway.url}, subscribed to the simulated SNS topic ${env.sns.topicArn}`,
+    ...(env.consoleUrl ? [`  operator console ${env.consoleUrl}`] : []),
     `  SDK and gateway logs: ${path.relative(process.cwd(), logFile) || logFile}`,
   ];
 }
@@ -101,10 +102,12 @@ async function main(argv: string[]): Promise<number> {
       print('everything keeps running for inspection; Ctrl-C to stop.');
       print(`  cellops list                 (Temporal ${env.address}, namespace ${env.namespace})`);
       print(`  alarm gateway                ${env.gateway.url} (/alarms/sns, /healthz, /metrics)`);
+      if (env.consoleUrl) print(`  operator console             ${env.consoleUrl}`);
       print(`  Temporal Web UI              ${env.webUiBaseUrl}/namespaces/${env.namespace}/workflows/${handle.workflowId} (with a UI server: docker compose -f temporal-dev.yml up, or devserver/README.md)`);
     }
     print(summaryLine(scenario, report, failure));
-    if (!options.exit) await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    // Ctrl-C reaches both tsx and this process; every SIGINT just ends the wait (closing is below).
+    if (!options.exit) await new Promise<void>((resolve) => process.on('SIGINT', () => resolve()));
     return exitCode;
   } finally {
     await env.close();
