@@ -84,24 +84,7 @@ export async function startRouterFailover(
   /** Memo stored with the run (the alarm gateway records which alarm started it). */
   memo?: Record<string, unknown>,
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  const workflowId = routerRecoveryWorkflowId(input.registry.fleet.name);
-  try {
-    return await client.workflow.start('routerFailover', {
-      workflowId,
-      taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      memo,
-      typedSearchAttributes: [
-        { key: CellIdAttribute, value: ROUTER_ID },
-        { key: ProcedureAttribute, value: 'routerFailover' },
-      ],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    throw new AlreadyInRecoveryError(ROUTER_ID, workflowId, undefined, 'routerFailover');
-  }
+  return await startFleetProcedure(client, 'routerFailover', ROUTER_ID, routerRecoveryWorkflowId(input.registry.fleet.name), input, taskQueue, memo);
 }
 
 /**
@@ -116,9 +99,21 @@ export async function startCascadeRecovery(
   /** Memo stored with the run (the alarm gateway records which alarm started it). */
   memo?: Record<string, unknown>,
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  const workflowId = cascadeRecoveryWorkflowId(input.registry.fleet.name);
+  return await startFleetProcedure(client, 'cascadeRecovery', FLEET_ID, cascadeRecoveryWorkflowId(input.registry.fleet.name), input, taskQueue, memo);
+}
+
+/** A procedure of the fleet rather than of one cell: `CellId` is `subject`, one run at a time under `workflowId`. */
+async function startFleetProcedure(
+  client: Client,
+  procedure: 'routerFailover' | 'cascadeRecovery',
+  subject: string,
+  workflowId: string,
+  input: RouterFailoverInput | CascadeRecoveryInput,
+  taskQueue: string,
+  memo: Record<string, unknown> | undefined,
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
   try {
-    return await client.workflow.start('cascadeRecovery', {
+    return await client.workflow.start(procedure, {
       workflowId,
       taskQueue,
       args: [input],
@@ -126,12 +121,12 @@ export async function startCascadeRecovery(
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       memo,
       typedSearchAttributes: [
-        { key: CellIdAttribute, value: FLEET_ID },
-        { key: ProcedureAttribute, value: 'cascadeRecovery' },
+        { key: CellIdAttribute, value: subject },
+        { key: ProcedureAttribute, value: procedure },
       ],
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    throw new AlreadyInRecoveryError(FLEET_ID, workflowId, undefined, 'cascadeRecovery');
+    throw new AlreadyInRecoveryError(subject, workflowId, undefined, procedure);
   }
 }
