@@ -2,6 +2,7 @@
  * What the cell replacement tests share: starting a replacement on a test fleet, waiting (with
  * time skipped) for its approval gates, answering them, and reading what it did to the fleet.
  */
+import { HISTORIES_DIR } from '../helpers/replay';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -94,7 +95,7 @@ function target(call: RecordedCall): string {
 }
 
 /** Where saved histories live, for the replay tests. */
-export const HISTORIES_DIR = path.resolve(__dirname, '../histories');
+export { HISTORIES_DIR };
 
 /**
  * With `CELLOPS_SAVE_HISTORIES=1`, saves the run's history as `test/histories/<name>.json` (how

@@ -3,13 +3,8 @@
  * their tests with `CELLOPS_SAVE_HISTORIES=1`) replay cleanly against today's workflow code, and a deliberately
  * changed workflow fails the replay of the same history.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundleCellopsWorkflows } from '../helpers/procedures-environment';
-import { HISTORIES_DIR } from './cell-replacement.helpers';
+import { useReplayBundles } from '../helpers/replay';
 
 /** Each saved history and the workflow id it ran under. */
 const HISTORIES: [name: string, workflowId: string][] = [
@@ -29,33 +24,14 @@ const HISTORIES: [name: string, workflowId: string][] = [
 // Replaying the longest saved histories (a 3-hour watch) takes tens of seconds on a busy machine.
 jest.setTimeout(300_000);
 
-let bundle: WorkflowBundleWithSourceMap;
-let changed: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Another test file in this process installed it already.
-  }
-  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: (msg: string) => console.error(msg), log() {} };
-  [bundle, changed] = await Promise.all([
-    bundleCellopsWorkflows(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/changed-cell-restart'), logger: quiet }),
-  ]);
-}, 120_000);
-
-async function load(name: string): Promise<unknown> {
-  return JSON.parse(await readFile(path.join(HISTORIES_DIR, `${name}.json`), 'utf8'));
-}
+const { replay, replayChanged } = useReplayBundles(require.resolve('./fixtures/changed-cell-restart'));
 
 describe('cellRestart replay', () => {
   test.each(HISTORIES)('%s replays cleanly', async (name, workflowId) => {
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, historyFromJSON(await load(name)), workflowId)).resolves.toBeUndefined();
+    await expect(replay(name, workflowId)).resolves.toBeUndefined();
   });
 
   test('the same happy-path history fails against a changed workflow (steps 1 and 2 swapped)', async () => {
-    const history = historyFromJSON(await load('cellRestart-happy-path'));
-    await expect(Worker.runReplayHistory({ workflowBundle: changed }, history, 'cell-recovery-cell-002')).rejects.toBeInstanceOf(DeterminismViolationError);
+    await expect(replayChanged('cellRestart-happy-path', 'cell-recovery-cell-002')).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

@@ -3,44 +3,20 @@
  * `CELLOPS_SAVE_HISTORIES=1`) replay cleanly against today's workflow code, and a deliberately
  * changed workflow fails the replay of the same history.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundleCellopsWorkflows } from '../helpers/procedures-environment';
-import { HISTORIES_DIR } from './cell-replacement.helpers';
+import { useReplayBundles } from '../helpers/replay';
 
 const WORKFLOW_ID = 'router-recovery-shop-eu';
 const HISTORIES = ['routerFailover-happy-path', 'routerFailover-fallback-invalid', 'routerFailover-primary-not-recovered', 'routerFailover-abort-mid-switch-back'];
 
-let bundle: WorkflowBundleWithSourceMap;
-let changed: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Another test file in this process installed it already.
-  }
-  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: (msg: string) => console.error(msg), log() {} };
-  [bundle, changed] = await Promise.all([
-    bundleCellopsWorkflows(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/changed-router-failover'), logger: quiet }),
-  ]);
-}, 120_000);
-
-async function load(name: string): Promise<unknown> {
-  return JSON.parse(await readFile(path.join(HISTORIES_DIR, `${name}.json`), 'utf8'));
-}
+const { replay, replayChanged } = useReplayBundles(require.resolve('./fixtures/changed-router-failover'));
 
 describe('routerFailover replay', () => {
   test.each(HISTORIES)('%s replays cleanly', async (name) => {
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, historyFromJSON(await load(name)), WORKFLOW_ID)).resolves.toBeUndefined();
+    await expect(replay(name, WORKFLOW_ID)).resolves.toBeUndefined();
   });
 
   test('the happy-path history fails against a changed workflow (fails over before assessing the primary)', async () => {
-    const history = historyFromJSON(await load('routerFailover-happy-path'));
-    await expect(Worker.runReplayHistory({ workflowBundle: changed }, history, WORKFLOW_ID)).rejects.toBeInstanceOf(DeterminismViolationError);
+    await expect(replayChanged('routerFailover-happy-path', WORKFLOW_ID)).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });
