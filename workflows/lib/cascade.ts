@@ -5,7 +5,6 @@
  * in a child workflow. What the procedure remembers on the way is in {@link CascadeState}.
  */
 import { ApplicationFailure, ChildWorkflowFailure, condition, getExternalWorkflowHandle, startChild, workflowInfo } from '@temporalio/workflow';
-import type { CellHealth } from '../../activities';
 import { decideRecovery } from '../../domain/decision-matrix';
 import { failureTypeOf } from '../../domain/incidents';
 import {
@@ -28,7 +27,7 @@ import { abortSignal } from '../messages';
 import { aws, stackWait } from './proxies';
 import { stepToken, type ProcedureContext } from './context';
 import { failureMessage } from './failures';
-import { CRITERIA_SIGNALS, healthProblems } from './health';
+import { cellHealth, healthProblems } from './health';
 import type { ProcedureRun } from './procedure-run';
 
 /** Where the cascade is, which decides what the end (or an abort) leaves behind. */
@@ -105,19 +104,6 @@ export function cascadeContext(run: ProcedureRun, input: CascadeRecoveryInput, p
   return { run, registry, cell: fleet, workflowId: workflowInfo().workflowId, traffic: { inServiceWeight: 0, currentWeight: 0 }, routerStack };
 }
 
-async function readHealth(cell: Cell, windowSeconds: number, token: string): Promise<CellHealth> {
-  return await aws.getCellHealth({
-    requestToken: stepToken(token),
-    target: awsTarget(cell),
-    cellId: cell.id,
-    alarms: cell.alarms,
-    metrics: cell.metrics,
-    signals: CRITERIA_SIGNALS,
-    windowSeconds,
-    endTime: new Date().toISOString(),
-  });
-}
-
 /**
  * Which cells failed: every cell's alarms and metrics over the policy's window; a cell with
  * problems is failed, and the decision matrix says (for it alone) what recovers it.
@@ -127,7 +113,7 @@ export async function assessFailedCells(ctx: CascadeContext): Promise<FailedCell
   const policy = ctx.registry.policies.health;
   const failed: FailedCell[] = [];
   for (const cell of ctx.registry.cells) {
-    const health = await readHealth(cell, policy.windowSeconds, `assess-${cell.id}`);
+    const health = await cellHealth(cell, policy.windowSeconds, `assess-${cell.id}`);
     const problems = healthProblems(health, policy);
     if (problems.length === 0) continue;
     const failureType = health.inAlarm.length > 0 ? failureTypeOf({ alarmName: health.inAlarm[0] }, cell) : 'elevated-errors';
@@ -165,7 +151,7 @@ export async function awaitFleetStable(ctx: CascadeContext, cells: () => Cell[],
     await ctx.run.pace(60_000);
     problems.length = 0;
     for (const cell of cells()) {
-      const health = await readHealth(cell, 60, `${step}-${check}-${cell.id}`);
+      const health = await cellHealth(cell, 60, `${step}-${check}-${cell.id}`);
       for (const p of healthProblems(health, ctx.registry.policies.health)) problems.push(`${cell.id}: ${p}`);
     }
     healthyInARow = problems.length === 0 ? healthyInARow + 1 : 0;

@@ -37,7 +37,8 @@ export function healthProblems(health: CellHealth, policy: Policies['health']): 
   return problems;
 }
 
-async function cellHealth(cell: Cell, windowSeconds: number, token: string): Promise<CellHealth> {
+/** Reads `cell`'s health over the last `windowSeconds`: the signals the criteria need, keyed by `token`. */
+export async function cellHealth(cell: Cell, windowSeconds: number, token: string): Promise<CellHealth> {
   return await aws.getCellHealth({
     requestToken: stepToken(token),
     target: awsTarget(cell),
