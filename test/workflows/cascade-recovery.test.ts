@@ -121,6 +121,73 @@ describe('cascadeRecovery', () => {
     expect(description.typedSearchAttributes.get(ProcedureAttribute)).toBe('cascadeRecovery');
   });
 
+  test('cells a restart cures are recovered in place: each child restart completes, no replacement is built, their breakers close and the shedding is lifted', async () => {
+    // GIVEN cell-002 and cell-003 failing in a way a restart of their services cures
+    const fleet = await createTestFleet(procedures.env);
+    fleet.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-002', curedByRestart: true });
+    fleet.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-003', curedByRestart: true });
+    await procedures.env.sleep(4 * 60_000);
+
+    const report = await withWorkers(fleet, async () => await runWithEmergencyApproval(await startCascade(fleet)));
+
+    // THEN both cells were restarted in place, in priority order, and serve again
+    expect(report.outcome).toBe('completed');
+    expect(report.cascade.cells.map((l) => [l.cellId, l.procedure, l.outcome, l.childOutcome, l.cellEndState])).toEqual([
+      ['cell-002', 'cellRestart', 'recovered', 'completed', 'in-service'],
+      ['cell-003', 'cellRestart', 'recovered', 'completed', 'in-service'],
+    ]);
+    // AND only their own stacks were updated (the restart), no replacement stack created
+    expect(stackChanges(fleet)).toEqual([
+      'cloudformation:UpdateStack shop-router',
+      'cloudformation:CreateStack shop-cell-shop-eu-cascade-e1',
+      'cloudformation:UpdateStack shop-router',
+      'cloudformation:UpdateStack shop-cell-002',
+      'cloudformation:UpdateStack shop-cell-003',
+      'cloudformation:UpdateStack shop-router',
+    ]);
+    expect(fleet.fleet.stack('shop-cell-002-r')).toBeUndefined();
+    expect(fleet.fleet.stack('shop-cell-003-r')).toBeUndefined();
+    for (const id of ['cell-002', 'cell-003']) {
+      expect(fleet.fleet.cell(id).health).toBe('healthy');
+      expect(fleet.fleet.cell(id).weight).toBe(fleet.registry.cells.find((c) => c.id === id)?.route53.weight);
+    }
+    expect(switchesWritten(fleet)).toEqual(['50%/none', '50%/cell-002,cell-003', '50%/none', '25%/none', '0%/none']);
+  });
+
+  test('mixed outcomes: cell-002 is cured by its restart, cell-003 is not and its restart hands it over to replacement; both recovered, each line saying how', async () => {
+    // GIVEN cell-002 failing in a way a restart cures, cell-003 in a way it does not
+    const fleet = await createTestFleet(procedures.env);
+    fleet.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-002', curedByRestart: true });
+    fleet.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-003' });
+    await procedures.env.sleep(4 * 60_000);
+
+    const report = await withWorkers(fleet, async () => await runWithEmergencyApproval(await startCascade(fleet)));
+
+    // THEN cell-002 is back in place and cell-003 replaced by cell-003-r
+    expect(report.outcome).toBe('completed');
+    expect(report.cascade.cells.map((l) => [l.cellId, l.procedure, l.outcome, l.childOutcome])).toEqual([
+      ['cell-002', 'cellRestart', 'recovered', 'completed'],
+      ['cell-003', 'cellRestart', 'recovered', 'completed'],
+    ]);
+    expect(report.cascade.cells[0]?.cellEndState).toBe('in-service');
+    expect(stackChanges(fleet)).toEqual([
+      'cloudformation:UpdateStack shop-router',
+      'cloudformation:CreateStack shop-cell-shop-eu-cascade-e1',
+      'cloudformation:UpdateStack shop-router',
+      'cloudformation:UpdateStack shop-cell-002',
+      'cloudformation:UpdateStack shop-cell-003',
+      'cloudformation:CreateStack shop-cell-003-r',
+      'cloudformation:UpdateStack shop-router',
+    ]);
+    expect(fleet.fleet.stack('shop-cell-002-r')).toBeUndefined();
+    expect(fleet.fleet.cell('cell-002').health).toBe('healthy');
+    expect(fleet.fleet.cell('cell-002').weight).toBe(fleet.registry.cells.find((c) => c.id === 'cell-002')?.route53.weight);
+    expect(fleet.fleet.cell('cell-003-r').health).toBe('healthy');
+    expect(fleet.fleet.cell('cell-003').weight).toBe(0);
+    // AND the shedding came off once the fleet (cell-002 included again) was stable
+    expect(switchesWritten(fleet)).toEqual(['50%/none', '50%/cell-002,cell-003', '50%/none', '25%/none', '0%/none']);
+  });
+
   test('a cell whose recovery fails: the cascade goes on with the next, keeps its breaker open, lifts the shedding and reports it', async () => {
     // GIVEN cell-002 and cell-003 failing, and cell-002's replacement stack cannot be created
     const fleet = await twoFailingCells();
