@@ -8,8 +8,11 @@
  * the next TestService sleeper, fires it, and repeats until something is outstanding again.
  *
  * Locks are counted: external ones (LockTimeSkipping/UnlockTimeSkipping, the server starts with
- * one unless `--enable-time-skipping`) and internal ones, derived from engine state: every run
- * with an outstanding task holds one.
+ * one unless `--enable-time-skipping`) and internal ones, derived from engine state: a run with a
+ * workflow task outstanding holds the clock, and so does each activity attempt scheduled or
+ * running. UnlockTimeSkippingWithSleep takes one lock away while it sleeps, as on the Java test
+ * server, where every lock is one counter: an activity calling `env.sleep` (or a test sleeping
+ * while it waits for a result) lets the clock move past that activity.
  *
  * Paced skipping (`pace`, for demonstrations rather than tests): instead of jumping at once, an
  * idle clock runs `rate` times faster than real time towards the next deadline, so waits stay
@@ -60,10 +63,19 @@ export class VirtualClock implements Clock {
 
 /** Whether a run holds an internal lock: a workflow task or an activity attempt is outstanding. */
 export function hasOutstandingTask(exec: ExecutionState): boolean {
-  if (!isRunning(exec)) return false;
-  if (exec.wft) return true;
-  for (const act of Object.values(exec.activities)) if (act.phase !== 'backoff') return true;
-  return false;
+  const { workflowTask, activities } = internalLocks(exec);
+  return workflowTask || activities > 0;
+}
+
+/**
+ * The internal locks a run holds: its outstanding workflow task, and one per activity attempt
+ * scheduled or running (as the Java test server locks per activity).
+ */
+export function internalLocks(exec: ExecutionState): { workflowTask: boolean; activities: number } {
+  if (!isRunning(exec)) return { workflowTask: false, activities: 0 };
+  let activities = 0;
+  for (const act of Object.values(exec.activities)) if (act.phase !== 'backoff') activities++;
+  return { workflowTask: exec.wft !== null, activities };
 }
 
 /** The latest clock time recorded in run state (0 when there is none). */
@@ -103,6 +115,8 @@ export interface TimeSkippingState {
   externalLocks: number;
   /** Run ids holding an internal lock. */
   busyRuns: string[];
+  /** Activity attempts scheduled or running, one lock each. */
+  activityLocks: number;
   /** Virtual times of pending TestService sleeps, earliest first. */
   sleepers: number[];
   /** Total virtual time skipped, in ms. */
@@ -122,7 +136,13 @@ interface Sleeper {
  */
 export class TimeSkipping {
   private externalLocks: number;
-  private readonly busyRuns = new Set<string>();
+  /** Runs with a workflow task outstanding: these always hold the clock. */
+  private readonly workflowTaskRuns = new Set<string>();
+  /** Activity locks per run (attempts scheduled or running). */
+  private readonly activityLocksByRun = new Map<string, number>();
+  private activityLocks = 0;
+  /** UnlockTimeSkippingWithSleep calls still sleeping: each takes one lock away while it sleeps. */
+  private sleepUnlocks = 0;
   private sleepers: Sleeper[] = [];
   private evaluation: NodeJS.Immediate | undefined;
   private sleeperTimer: NodeJS.Timeout | undefined;
@@ -145,7 +165,7 @@ export class TimeSkipping {
       if (!(options.pace.rate > 1)) throw new RangeError(`time skipping pace: rate must be above 1, got ${options.pace.rate}`);
       this.pace = { rate: options.pace.rate, tickMs: options.pace.tickMs ?? DEFAULT_PACE_TICK_MS };
     }
-    for (const exec of host.executions.values()) if (hasOutstandingTask(exec)) this.busyRuns.add(exec.runId);
+    for (const exec of host.executions.values()) this.track(exec);
     // Restored state may be ahead of real time (time was skipped before a restart).
     clock.jumpTo(latestRecordedTime(host.executions.values()));
     this.schedule();
@@ -153,12 +173,19 @@ export class TimeSkipping {
 
   /** The engine committed `txn`: re-derive the internal locks of the runs it touched. */
   onCommit(txn: Txn): void {
-    for (const exec of txn.touched) {
-      if (hasOutstandingTask(exec)) this.busyRuns.add(exec.runId);
-      else this.busyRuns.delete(exec.runId);
-    }
+    for (const exec of txn.touched) this.track(exec);
     // New deadlines may be the next jump target too, so evaluate after any commit (coalesced).
     this.schedule();
+  }
+
+  /** Re-derives the internal locks of one run from its state. */
+  private track(exec: ExecutionState): void {
+    const { workflowTask, activities } = internalLocks(exec);
+    if (workflowTask) this.workflowTaskRuns.add(exec.runId);
+    else this.workflowTaskRuns.delete(exec.runId);
+    this.activityLocks += activities - (this.activityLocksByRun.get(exec.runId) ?? 0);
+    if (activities > 0) this.activityLocksByRun.set(exec.runId, activities);
+    else this.activityLocksByRun.delete(exec.runId);
   }
 
   /** LockTimeSkipping. */
@@ -184,11 +211,14 @@ export class TimeSkipping {
 
   /**
    * UnlockTimeSkippingWithSleep: unlocks, lets virtual time reach now + `ms` (firing everything
-   * due on the way), locks again and resolves.
+   * due on the way), locks again and resolves. As on the Java test server, whose lock is one
+   * counter, the lock the sleep takes away may be a running activity's: an activity (or a test
+   * waiting on a result) that sleeps this way lets the clock move past itself.
    */
   unlockWithSleep(ms: number, onCancel?: (cancel: () => void) => void): Promise<void> {
     const promise = this.addSleeper(this.clock.now() + Math.max(0, ms), true, onCancel);
     this.externalLocks--;
+    this.sleepUnlocks++;
     this.schedule();
     return promise;
   }
@@ -197,7 +227,8 @@ export class TimeSkipping {
   state(): TimeSkippingState {
     return {
       externalLocks: this.externalLocks,
-      busyRuns: [...this.busyRuns],
+      busyRuns: [...new Set([...this.workflowTaskRuns, ...this.activityLocksByRun.keys()])],
+      activityLocks: this.activityLocks,
       sleepers: this.sleepers.map((s) => s.at),
       skippedMs: this.clock.skippedMs,
     };
@@ -225,15 +256,29 @@ export class TimeSkipping {
         if (i < 0) return;
         this.sleepers.splice(i, 1);
         // The caller gave up: give the lock back as if the sleep had ended.
-        if (relock) this.externalLocks++;
+        if (relock) this.relock();
         resolve();
       });
       this.schedule();
     });
   }
 
+  /** An UnlockTimeSkippingWithSleep ended: its lock is back. */
+  private relock(): void {
+    this.externalLocks++;
+    this.sleepUnlocks--;
+  }
+
+  /**
+   * Whether the clock may jump. Workflow tasks always hold it. Otherwise the locks are counted
+   * as the Java test server counts them: external ones (a count below zero from concurrent result
+   * waits counts as none, so it never cancels an activity's lock) plus one per activity attempt,
+   * minus one per UnlockTimeSkippingWithSleep still sleeping.
+   */
   private canSkip(): boolean {
-    return this.externalLocks <= 0 && this.busyRuns.size === 0;
+    if (this.workflowTaskRuns.size > 0) return false;
+    const externalWithoutSleeps = this.externalLocks + this.sleepUnlocks;
+    return Math.max(0, externalWithoutSleeps) + this.activityLocks - this.sleepUnlocks <= 0;
   }
 
   /** Evaluates once the current turn's commits are done (coalesced). */
@@ -304,7 +349,7 @@ export class TimeSkipping {
     const now = this.clock.now();
     while (this.sleepers.length > 0 && this.sleepers[0].at <= now) {
       const sleeper = this.sleepers.shift() as Sleeper;
-      if (sleeper.relock) this.externalLocks++;
+      if (sleeper.relock) this.relock();
       sleeper.wake();
     }
   }

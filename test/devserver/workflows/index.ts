@@ -11,3 +11,4 @@ export * from './children';
 export * from './continue-as-new';
 export * from './external';
 export * from './durable';
+export * from './activity-sleep';
