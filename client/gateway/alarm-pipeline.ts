@@ -1,7 +1,10 @@
 /**
  * What the gateway does with a verified alarm, whatever its source: find the cell, classify the
  * incident, ask the decision matrix, check the cooldowns, start the procedure through
- * `startProcedure` (one recovery per cell), and say what happened.
+ * `startProcedure` (one recovery per cell), and say what happened. Alarms that started
+ * procedures on other cells within the correlation window make the incident one of several
+ * cells, which the matrix sends to cascade recovery (one per fleet; while it runs, cell alarms
+ * start nothing else).
  */
 import type { Client } from '@temporalio/client';
 import { decideRecovery, type RecoveryDecision } from '../../domain/decision-matrix';
@@ -9,11 +12,11 @@ import { classifyAlarm, UnknownAlarmError, type AlarmNotification, type Incident
 import type { Registry } from '../../domain/registry/schema';
 import { UnknownCellError } from '../../domain/registry/lookup';
 import { ROUTER_ID } from '../../domain/procedures/router-failover';
-import { recoveryWorkflowId, routerRecoveryWorkflowId } from '../../domain/workflow-ids';
+import { cascadeRecoveryWorkflowId, recoveryWorkflowId, routerRecoveryWorkflowId } from '../../domain/workflow-ids';
 import { AlreadyInRecoveryError, startCascadeRecovery, startProcedure, startRouterFailover } from '../start-procedure';
 import { TASK_QUEUE } from '../../domain/task-queues';
 import { GatewayError, type GatewayAnswer } from './answers';
-import { automaticStartsInLastHour, fleetBudget, latestRecovery, perCellCooldown, type AlarmStartMemo } from './cooldowns';
+import { alarmStartsInLastHour, correlatedCells, fleetBudget, latestRecovery, perCellCooldown, type AlarmStartMemo } from './cooldowns';
 
 /** Who the procedures started by the gateway say asked for them (four-eyes compares approvers with it). */
 export const GATEWAY_REQUESTER = 'alarm-gateway';
@@ -107,7 +110,20 @@ export async function answerAlarm(
   // Another alarm for the cell was being decided: its start is this alarm's running recovery.
   const result: GatewayAnswer = shared && answer.outcome === 'started' ? { outcome: 'already-running', cellId, workflowId: answer.workflowId, procedure: answer.procedure } : answer;
   if ('workflowId' in result) log.workflowId = result.workflowId;
+  if ((result.outcome === 'started' || result.outcome === 'already-running') && result.procedure) log.decision = result.procedure;
+  if (answer.outcome === 'started' && answer.affectedCells) {
+    log.incident = { ...log.incident, ...rescoped(deps.registry, alarm, answer.affectedCells) };
+  } else if (answer.outcome === 'not-actionable' && answer.affectedCells) {
+    log.decision = 'manual';
+    log.incident = { ...log.incident, ...rescoped(deps.registry, alarm, answer.affectedCells) };
+  }
   return result;
+}
+
+/** The incident of `alarm` with `affectedCells` (its own cell first) in it: scope and severity. */
+function rescoped(registry: Registry, alarm: AlarmNotification, affectedCells: readonly string[]): Pick<Incident, 'failureType' | 'impact' | 'dataIntegrity' | 'scope' | 'severity'> {
+  const { failureType, impact, dataIntegrity, scope, severity } = classifyAlarm(registry, alarm, { otherAffectedCells: affectedCells.slice(1) });
+  return { failureType, impact, dataIntegrity, scope, severity };
 }
 
 async function startUnlessCoolingDown(
@@ -115,26 +131,52 @@ async function startUnlessCoolingDown(
   gate: StartGate,
   alarm: AlarmNotification,
   source: string,
-  incident: Incident,
-  decision: Extract<RecoveryDecision, { action: 'start' }>,
+  singleCellIncident: Incident,
+  singleCellDecision: Extract<RecoveryDecision, { action: 'start' }>,
 ): Promise<GatewayAnswer> {
-  const { cellId } = incident;
+  const { cellId } = singleCellIncident;
+  const isCell = cellId !== ROUTER_ID;
   const policy = deps.registry.policies.cooldowns;
-  const latest = await latestRecovery(deps.client, cellId === ROUTER_ID ? routerRecoveryWorkflowId(deps.registry.fleet.name) : recoveryWorkflowId(cellId));
+  const cascadeId = cascadeRecoveryWorkflowId(deps.registry.fleet.name);
+  // A cascade recovery covers every cell of the fleet: while it runs, no cell's alarm starts another procedure.
+  if (isCell) {
+    const cascade = await latestRecovery(deps.client, cascadeId);
+    if (cascade?.running) return { outcome: 'already-running', cellId, workflowId: cascade.workflowId, procedure: cascade.procedure };
+  }
+  const latest = await latestRecovery(deps.client, isCell ? recoveryWorkflowId(cellId) : routerRecoveryWorkflowId(deps.registry.fleet.name));
   if (latest?.running) return { outcome: 'already-running', cellId, workflowId: latest.workflowId, procedure: latest.procedure };
   const now = deps.clock();
   const cellCooldown = perCellCooldown(latest, policy, now);
   if (!cellCooldown.allowed) return { outcome: 'suppressed', cellId, until: cellCooldown.until.toISOString(), why: cellCooldown.why };
   if (policy.maxAutomaticPerHour === 0) {
-    return { outcome: 'not-actionable', cellId, severity: incident.severity, why: 'automatic starts are off (policies.cooldowns.maxAutomaticPerHour is 0)' };
+    return { outcome: 'not-actionable', cellId, severity: singleCellIncident.severity, why: 'automatic starts are off (policies.cooldowns.maxAutomaticPerHour is 0)' };
   }
 
   return await gate.serial(async (): Promise<GatewayAnswer> => {
-    const budget = fleetBudget(await automaticStartsInLastHour(deps.client, now), policy, now);
+    const starts = await alarmStartsInLastHour(deps.client, now);
+    // Alarms of other cells within the correlation window make this an incident of several cells.
+    const others = isCell ? correlatedCells(starts, cellId, deps.registry, now) : [];
+    const incident = others.length > 0 ? classifyAlarm(deps.registry, alarm, { otherAffectedCells: others }) : singleCellIncident;
+    const affected = others.length > 0 ? { affectedCells: incident.affectedCells } : {};
+    const correlation = others.length > 0 ? ` (alarms of ${others.join(', ')} within ${policy.correlationWindowSeconds} s)` : '';
+    const decision = others.length > 0 ? decideRecovery(incident) : singleCellDecision;
+    if (decision.action === 'manual') return { outcome: 'not-actionable', cellId, severity: incident.severity, why: `${decision.why}${correlation}`, ...affected };
+    if (decision.procedure === 'cascadeRecovery') {
+      // Read again here: an alarm decided just before this one may have started it.
+      const cascade = await latestRecovery(deps.client, cascadeId);
+      if (cascade?.running) return { outcome: 'already-running', cellId, workflowId: cascade.workflowId, procedure: cascade.procedure };
+      const fleetCooldown = perCellCooldown(cascade, policy, now);
+      if (!fleetCooldown.allowed) {
+        const why = `cascadeRecovery of the fleet ended at ${cascade?.closeTime?.toISOString() ?? '?'}; its cooldown is ${policy.perCellSeconds} s`;
+        return { outcome: 'suppressed', cellId, until: fleetCooldown.until.toISOString(), why };
+      }
+    }
+    const budget = fleetBudget(starts, policy, now);
     if (!budget.allowed) return { outcome: 'suppressed', cellId, until: budget.until.toISOString(), why: budget.why };
     const memo: AlarmStartMemo = { alarm: { name: alarm.alarmName, source, requestedAt: now.toISOString() } };
     try {
-      const reason = `alarm ${alarm.alarmName} (${incident.severity}, ${incident.failureType}): ${decision.why}`;
+      const why = `${decision.why}${correlation}`;
+      const reason = `alarm ${alarm.alarmName} (${incident.severity}, ${incident.failureType}): ${why}`;
       const handle =
         decision.procedure === 'routerFailover'
           ? await deps.startRouterFailover(deps.client, { reason, requestedBy: GATEWAY_REQUESTER, registry: deps.registry }, deps.taskQueue ?? TASK_QUEUE, { ...memo })
@@ -155,7 +197,8 @@ async function startUnlessCoolingDown(
         runId,
         webUiUrl: webUiLink(deps.webUiBaseUrl, deps.namespace, handle.workflowId, runId),
         severity: incident.severity,
-        why: decision.why,
+        why,
+        ...affected,
       };
     } catch (err) {
       if (err instanceof AlreadyInRecoveryError) return { outcome: 'already-running', cellId, workflowId: err.workflowId, procedure: err.runningProcedure };

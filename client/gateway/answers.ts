@@ -7,13 +7,24 @@ import type { ProcedureName } from '../../domain/procedures/progress';
 
 export type GatewayAnswer =
   /** A procedure started for the alarm's cell. */
-  | { outcome: 'started'; cellId: string; procedure: ProcedureName; workflowId: string; runId: string; webUiUrl: string; severity: Severity; why: string }
+  | {
+    outcome: 'started';
+    cellId: string;
+    procedure: ProcedureName;
+    workflowId: string;
+    runId: string;
+    webUiUrl: string;
+    severity: Severity;
+    why: string;
+    /** When alarms of other cells came within the correlation window: every cell of the incident, this one first. */
+    affectedCells?: string[];
+  }
   /** A recovery already runs on the cell; nothing new started. */
   | { outcome: 'already-running'; cellId: string; workflowId: string; procedure?: string }
   /** A cooldown holds: nothing starts for this cell (or across the fleet) until `until`. */
   | { outcome: 'suppressed'; cellId: string; until: string; why: string }
   /** Nothing to start: not an ALARM transition, or the decision matrix leaves it to a person. */
-  | { outcome: 'not-actionable'; cellId?: string; severity?: Severity; why: string }
+  | { outcome: 'not-actionable'; cellId?: string; severity?: Severity; why: string; affectedCells?: string[] }
   /** An SNS subscription confirmed, or an unsubscribe acknowledged. */
   | { outcome: 'subscription-confirmed' | 'unsubscribe-acknowledged'; topicArn: string };
 

@@ -173,6 +173,12 @@ export const policiesSchema = z.strictObject({
       perCellSeconds: seconds.default(1800),
       /** Across the fleet, alarms start at most this many procedures in any hour; past it they start nothing. */
       maxAutomaticPerHour: z.number().int().min(0).default(5),
+      /**
+       * An alarm for a cell when alarms started procedures on other cells within this long is an
+       * incident of several cells (the decision matrix's `multiple` scope: cascade recovery); 0
+       * reads every alarm for its cell alone. At most an hour.
+       */
+      correlationWindowSeconds: seconds.max(3600, 'expected at most 3600 (an hour)').default(300),
     })
     .prefault({}),
   approvals: z

@@ -102,7 +102,7 @@ describe('loadRegistry', () => {
       health: { windowSeconds: 300, maxErrorRatePercent: 1, maxLatencyP99Ms: 1000, minAvailabilityPercent: 99.5, onNoData: 'pass' },
       stabilityWatchSeconds: 900,
       blastRadius: { maxCellsOut: 1, maxCapacityOutPercent: 34 },
-      cooldowns: { perCellSeconds: 1800, maxAutomaticPerHour: 5 },
+      cooldowns: { perCellSeconds: 1800, maxAutomaticPerHour: 5, correlationWindowSeconds: 300 },
       approvals: { required: ['decommission'], timeoutSeconds: 3600, reminderBeforeSeconds: 900, onTimeout: 'abort', fourEyes: true, minApprovers: 1 },
     });
   });

@@ -7,7 +7,11 @@ import type { Writable } from 'node:stream';
 import { registrySchema, type Registry, type RegistryInput } from '../../domain/registry';
 import { exampleRegistry } from './procedures-environment';
 
-/** The example fleet with cells `<prefix>-1` … `<prefix>-<count>` (alarms `<id>-HighErrorRate`, `<id>-HighLatency`). */
+/**
+ * The example fleet with cells `<prefix>-1` … `<prefix>-<count>` (alarms `<id>-HighErrorRate`,
+ * `<id>-HighLatency`). Alarms are read for their cell alone (correlation window 0) unless
+ * `cooldowns.correlationWindowSeconds` says otherwise: tests alarm many cells in a short time.
+ */
 export function gatewayRegistry(prefix: string, count: number, cooldowns: Partial<Registry['policies']['cooldowns']> = {}): Registry {
   const example = exampleRegistry();
   const template = example.cells[0];
@@ -29,7 +33,7 @@ export function gatewayRegistry(prefix: string, count: number, cooldowns: Partia
     policies: {
       ...example.policies,
       blastRadius: { ...example.policies.blastRadius, maxCellsOut: 1 },
-      cooldowns: { ...example.policies.cooldowns, ...cooldowns },
+      cooldowns: { ...example.policies.cooldowns, correlationWindowSeconds: 0, ...cooldowns },
     },
   };
   return registrySchema.parse(input);
