@@ -3,13 +3,17 @@
  * `cellops plan` and their help list what is here. A new procedure adds its entry (and its
  * planner in `plans/`).
  */
+import { FLEET_ID } from './cascade-recovery';
 import type { ProcedureName } from './progress';
+import { ROUTER_ID } from './router-failover';
+import { planCascadeRecovery } from './plans/cascade-recovery';
 import { planCellReplacement } from './plans/cell-replacement';
 import { planCellRestart } from './plans/cell-restart';
 import { planPointInTimeRecovery } from './plans/point-in-time-recovery';
+import { planRouterFailover } from './plans/router-failover';
 import type { Planner } from './plans/types';
 
-export interface CatalogEntry {
+interface EntryBase {
   /** The workflow type. */
   procedure: ProcedureName;
   /** One line: when to use it. */
@@ -17,10 +21,28 @@ export interface CatalogEntry {
   plan: Planner;
 }
 
+/** A procedure on one cell, started as `cell-recovery-<cellId>`. */
+export interface CellCatalogEntry extends EntryBase {
+  scope: 'cell';
+}
+
+/**
+ * A procedure of the whole fleet (its router, or every cell), one at a time per fleet; `subject`
+ * stands in for the cell (the `CellId` search attribute, progress, reports).
+ */
+export interface FleetCatalogEntry extends EntryBase {
+  scope: 'fleet';
+  subject: string;
+}
+
+export type CatalogEntry = CellCatalogEntry | FleetCatalogEntry;
+
 export const PROCEDURE_CATALOG: readonly CatalogEntry[] = [
-  { procedure: 'cellRestart', summary: 'restart a cell\u2019s services in place, draining it first (escalates to cellReplacement if that fails)', plan: planCellRestart },
-  { procedure: 'cellReplacement', summary: 'replace a cell that cannot be saved: build a new one, move customers and traffic, decommission the old', plan: planCellReplacement },
-  { procedure: 'pointInTimeRecovery', summary: 'restore a cell whose data went bad to the last moment its alarms were all OK, and promote it once approved (the writes since are lost)', plan: planPointInTimeRecovery },
+  { scope: 'cell', procedure: 'cellRestart', summary: 'restart a cell\u2019s services in place, draining it first (escalates to cellReplacement if that fails)', plan: planCellRestart },
+  { scope: 'cell', procedure: 'cellReplacement', summary: 'replace a cell that cannot be saved: build a new one, move customers and traffic, decommission the old', plan: planCellReplacement },
+  { scope: 'cell', procedure: 'pointInTimeRecovery', summary: 'restore a cell whose data went bad to the last moment its alarms were all OK, and promote it once approved (the writes since are lost)', plan: planPointInTimeRecovery },
+  { scope: 'fleet', subject: ROUTER_ID, procedure: 'routerFailover', summary: 'the router failed: route by the hash-based fallback, restart the primary router and switch back gradually once it is healthy (no --cell)', plan: planRouterFailover },
+  { scope: 'fleet', subject: FLEET_ID, procedure: 'cascadeRecovery', summary: 'several cells failed at once: shed load, add an emergency cell, recover the failed cells one by one, then lift the shedding (no --cell)', plan: planCascadeRecovery },
 ];
 
 /** A procedure name not in the catalog; `known` lists the ones that are. */
@@ -40,3 +62,4 @@ export function catalogEntry(procedure: string): CatalogEntry {
   if (!entry) throw new UnknownProcedureError(procedure, PROCEDURE_CATALOG.map((e) => e.procedure));
   return entry;
 }
+

@@ -149,7 +149,7 @@ describe('cellops on a cell replacement', () => {
     expect(await cellops('status', 'cell-recovery-nope')).toMatchObject({ code: 3, stderr: 'cellops: no procedure cell-recovery-nope in namespace default; `cellops list` shows the procedures there are\n' });
     expect((await cellops('history', 'cell-recovery-nope', '--out', '/tmp/x.json')).code).toBe(3);
     expect(await cellops('start', 'cellRestart', '--cell', 'cell-999')).toMatchObject({ code: 2, stderr: 'cellops: unknown cell "cell-999"; the registry has cell-001, cell-002, cell-003\n' });
-    expect((await cellops('start', 'cellRestart')).stderr).toContain("error: required option '--cell <id>' not specified");
+    expect(await cellops('start', 'cellRestart')).toMatchObject({ code: 2, stderr: 'cellops: cellRestart acts on one cell: give --cell <id>\n' });
     expect((await cellops('list', '--status', 'asleep')).code).toBe(2);
     expect((await cellops('frobnicate')).code).toBe(2);
     expect(await cellops('--help')).toMatchObject({ code: 0 });
@@ -167,6 +167,45 @@ describe('cellops on a cell replacement', () => {
     expect((await inProcessCli(env, fleet, { isTTY: true, env: { NO_COLOR: '1' } })(...plan)).stdout).not.toContain('\u001b[');
     const planJson = JSON.parse((await cellops(...plan, '--json')).stdout) as { steps: { name: string }[] };
     expect(planJson.steps.map((s) => s.name)).toContain('drain-traffic');
+  });
+
+  test('procedures of the fleet: planned and started without --cell (a cell given to them is a usage error), status plans the cascade\'s steps still to come', async () => {
+    const { env } = procedures;
+    const fleet = await createTestFleet(env);
+    fleet.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-002' });
+    fleet.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-003' });
+    await env.sleep(4 * 60_000);
+    const cellops = inProcessCli(env, fleet, { env: { CELLOPS_USER: 'alice@example.com' } });
+
+    const plan = await cellops('plan', 'cascadeRecovery');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('cascadeRecovery on fleet (plan only: nothing is started)');
+    expect(plan.stdout).toContain('only if cell-002 is found failed');
+    expect(plan.stdout).toContain("Blast radius: each failed cell's own procedure asks the fleet guard for a drain permit");
+    expect(JSON.parse((await cellops('plan', 'routerFailover', '--json')).stdout)).toMatchObject({ procedure: 'routerFailover', cellId: 'router' });
+    expect(await cellops('plan', 'routerFailover', '--cell', 'cell-002')).toMatchObject({ code: 2, stderr: 'cellops: routerFailover acts on the whole fleet (router), not on one cell: leave out --cell\n' });
+    expect((await cellops('start', '--help')).stdout).toMatch(/cascadeRecovery +several cells failed at once/);
+
+    await procedures.withWorkers(fleet, async () => {
+      const started = await cellops('start', 'cascadeRecovery', '--reason', 'cell-002 and cell-003 in ALARM');
+      expect(started).toMatchObject({ code: 0, stderr: '' });
+      expect(started.stdout).toMatch(/^started cascadeRecovery on fleet: cascade-recovery-shop-eu\n/);
+      const again = await cellops('start', 'cascadeRecovery', '--cell', 'fleet');
+      expect(again).toMatchObject({ code: 4, stderr: 'cellops: fleet is already in recovery: cascade-recovery-shop-eu (cascadeRecovery)\n' });
+      const handle = env.client.workflow.getHandle('cascade-recovery-shop-eu');
+      await skipUntil(env, handle, awaitingApproval('emergency-capacity'));
+      const status = JSON.parse((await cellops('status', 'cascade-recovery-shop-eu', '--json')).stdout) as Record<string, unknown>;
+      expect(status).toMatchObject({
+        procedure: 'cascadeRecovery',
+        cellId: 'fleet',
+        state: 'awaiting-approval',
+        upcomingSteps: ['open-circuit-breakers', 'wait-fleet-stable', 'close-circuit-breakers', 'lift-load-shedding', 'validate-system', 'notify-done'],
+        progress: { done: 2, total: 9 },
+      });
+      const listed = JSON.parse((await cellops('list', '--procedure', 'cascadeRecovery', '--json')).stdout) as { rows: unknown[] };
+      expect(listed.rows).toEqual([expect.objectContaining({ workflowId: 'cascade-recovery-shop-eu', cellId: 'fleet', step: 'approve-emergency-capacity' })]);
+      await handle.terminate('test over');
+    });
   });
 
   test('the real bin (npx cellops): status --json and a refused approval against a running procedure', async () => {

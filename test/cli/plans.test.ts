@@ -7,6 +7,8 @@ import path from 'node:path';
 import { PROCEDURE_CATALOG, catalogEntry, UnknownProcedureError } from '../../domain/procedures/catalog';
 import type { ProcedureReport } from '../../domain/procedures/report';
 import { UnknownCellError } from '../../domain/registry';
+import { InvalidInputError } from '../../client/data/errors';
+import { planProcedure } from '../../client/data/plan';
 import { exampleRegistry } from '../helpers/procedures-environment';
 
 /** The final report in a saved history (the completed event's result). */
@@ -72,6 +74,43 @@ describe('procedure plans', () => {
     expect(plan.approvals).toEqual([expect.objectContaining({ step: 'promote', required: true })]);
     expect(plan.steps.find((s) => s.name === 'restore-traffic')?.weights).toEqual([25, 50, 75, 100]);
     expect(plan.steps.find((s) => s.name === 'move-customers-away')?.does).toBe('its 380 customers to cell-001 (migrateCustomers hook)');
+  });
+
+  test('routerFailover: planned for the fleet\'s router (no cell), the steps a happy-path run took, the switch back\'s weights, no drain permit', () => {
+    const plan = planProcedure(registry, 'routerFailover');
+    expect(plan.cellId).toBe('router');
+    expect(plan.steps.filter((s) => !s.onlyIf).map((s) => s.name)).toEqual(savedReport('routerFailover-happy-path').steps.map((s) => s.name));
+    expect(plan.steps.find((s) => s.name === 'switch-back')?.weights).toEqual([64, 128, 191, 255]);
+    expect(plan.approvals).toEqual([expect.objectContaining({ step: 'failover', required: false })]);
+    // the fallback's first reading, the primary's first check, 4 switch-back minutes, the 900 s watch
+    expect(plan.timeBudget.minimumSeconds).toBe(65 + 180 + 4 * 60 + 900);
+    expect(plan.blastRadius).toMatchObject({ cellCapacityPercent: 0, note: 'no cell is drained: router failover takes no drain permit' });
+  });
+
+  test('cascadeRecovery: planned for the fleet, every cell\'s recovery a step only if it is found failed (in recovery order); with cell-002 and cell-003 failed, the steps a happy-path run took', () => {
+    const plan = planProcedure(registry, 'cascadeRecovery');
+    expect(plan.cellId).toBe('fleet');
+    const failed = ['cell-002', 'cell-003'];
+    const forRun = plan.steps.filter((s) => !s.onlyIf || failed.some((id) => s.onlyIf === `${id} is found failed`) || s.name === 'add-emergency-capacity');
+    expect(forRun.map((s) => s.name)).toEqual(savedReport('cascadeRecovery-happy-path').steps.map((s) => s.name));
+    expect(plan.steps.filter((s) => s.name.startsWith('recover-')).map((s) => [s.name, s.onlyIf])).toEqual([
+      ['recover-cell-001', 'cell-001 is found failed'],
+      ['recover-cell-002', 'cell-002 is found failed'],
+      ['recover-cell-003', 'cell-003 is found failed'],
+    ]);
+    // the emergency capacity's gate is required by the example policy: the step adding it runs only once approved
+    expect(plan.approvals).toEqual([expect.objectContaining({ step: 'emergency-capacity', required: true })]);
+    expect(plan.steps.find((s) => s.name === 'add-emergency-capacity')?.onlyIf).toBe('the emergency capacity is approved');
+    // stable before lifting, before each of the two lift steps, and once more to validate: 2 one-minute checks each
+    expect(plan.timeBudget).toMatchObject({ minimumSeconds: 4 * 120, approvalWaitUpToSeconds: 3600 });
+    expect(plan.blastRadius.note).toContain('at most 1 cell(s) and 34% of capacity out at once');
+  });
+
+  test('procedures of the fleet take no cell, procedures of a cell need one', () => {
+    expect(() => planProcedure(registry, 'routerFailover', 'cell-002')).toThrow(new InvalidInputError('routerFailover acts on the whole fleet (router), not on one cell: leave out --cell'));
+    expect(planProcedure(registry, 'cascadeRecovery', 'fleet').cellId).toBe('fleet');
+    expect(() => planProcedure(registry, 'cellRestart')).toThrow(new InvalidInputError('cellRestart acts on one cell: give --cell <id>'));
+    expect(PROCEDURE_CATALOG.filter((e) => e.scope === 'fleet').map((e) => e.procedure)).toEqual(['routerFailover', 'cascadeRecovery']);
   });
 
   test('every catalogued procedure plans every cell of the example fleet; unknown names are refused', () => {

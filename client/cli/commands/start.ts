@@ -8,14 +8,16 @@ import type { CommandContext } from '../context';
 export function registerStart(program: Command, ctx: CommandContext): void {
   program
     .command('start')
-    .summary('start a procedure on a cell')
-    .description(`Starts a procedure on a cell, as cell-recovery-<cell> (one recovery per cell at a time).\n\nProcedures:\n${PROCEDURE_CATALOG.map((e) => `  ${e.procedure.padEnd(18)}${e.summary}`).join('\n')}`)
+    .summary('start a procedure on a cell, or on the whole fleet')
+    .description(
+      `Starts a procedure on a cell, as cell-recovery-<cell> (one recovery per cell at a time), or one of the whole fleet (no --cell) as router-recovery-<fleet> or cascade-recovery-<fleet>.\n\nProcedures:\n${PROCEDURE_CATALOG.map((e) => `  ${e.procedure.padEnd(20)}${e.summary}`).join('\n')}`,
+    )
     .argument('<procedure>', `one of ${PROCEDURE_CATALOG.map((e) => e.procedure).join(', ')}`)
-    .requiredOption('--cell <id>', 'the cell')
+    .option('--cell <id>', 'the cell (procedures of one cell only)')
     .option('--reason <text>', 'why (kept in its input and report)')
     .option('--by <who>', 'who asks for it (default CELLOPS_USER, else USER)')
     .option('--json', 'print the result as JSON')
-    .action(async (procedure: string, options: { cell: string; reason?: string; by?: string; json?: boolean }, command: Command) => {
+    .action(async (procedure: string, options: { cell?: string; reason?: string; by?: string; json?: boolean }, command: Command) => {
       const by = ctx.identity(options.by);
       if (!by) throw new InvalidInputError('who starts it is unknown: give --by or set CELLOPS_USER');
       const registry = await ctx.loadRegistry();

@@ -51,7 +51,7 @@ export function renderPlan(plan: ProcedurePlan, c: Colors, colorOn: boolean): st
     `Time budget: at least ${formatDuration(budget.minimumSeconds * 1000)} of pacing and watching${budget.approvalWaitUpToSeconds > 0 ? `, plus up to ${formatDuration(budget.approvalWaitUpToSeconds * 1000)} waiting for approvals` : ''}`,
     ...budget.notes.map((n) => c.dim(`  - ${n}`)),
     `Approvals: ${plan.approvals.filter((a) => a.required).map((a) => `${a.step} (${approvalText(a)})`).join('; ') || 'none required by the policy'}`,
-    `Blast radius: this cell is ${blastRadius.cellCapacityPercent}% of the fleet's capacity; at most ${blastRadius.maxCellsOut} cell(s) and ${blastRadius.maxCapacityOutPercent}% out at once`,
+    `Blast radius: ${blastRadius.note ?? `this cell is ${blastRadius.cellCapacityPercent}% of the fleet's capacity; at most ${blastRadius.maxCellsOut} cell(s) and ${blastRadius.maxCapacityOutPercent}% out at once`}`,
   ];
   return lines.join('\n');
 }

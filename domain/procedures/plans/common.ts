@@ -32,8 +32,17 @@ export function restoreSeconds(registry: Registry, weights: number[]): number {
   return weights.length * registry.policies.restore.pauseSeconds;
 }
 
-/** Fills in the approvals list, the time budget and the blast radius of a plan's steps. */
-export function finishPlan(registry: Registry, cell: Cell, plan: Pick<ProcedurePlan, 'procedure' | 'cellId' | 'summary' | 'steps'>, notes: string[]): ProcedurePlan {
+/**
+ * Fills in the approvals list, the time budget and the blast radius of a plan's steps; `cell` is
+ * what the procedure takes out of service (a procedure of the fleet says how in `blastRadiusNote`).
+ */
+export function finishPlan(
+  registry: Registry,
+  cell: Pick<Cell, 'capacity'>,
+  plan: Pick<ProcedurePlan, 'procedure' | 'cellId' | 'summary' | 'steps'>,
+  notes: string[],
+  blastRadiusNote?: string,
+): ProcedurePlan {
   const approvals = plan.steps.map((s) => s.approval).filter((a): a is ApprovalPlan => a !== undefined);
   // Gates of steps that only run in some cases are listed, not counted in the budget.
   const required = plan.steps.filter((s) => !s.onlyIf && s.approval?.required).map((s) => s.approval as ApprovalPlan);
@@ -52,6 +61,7 @@ export function finishPlan(registry: Registry, cell: Cell, plan: Pick<ProcedureP
     blastRadius: {
       ...registry.policies.blastRadius,
       cellCapacityPercent: Math.round((cell.capacity / fleetCapacity(registry)) * 1000) / 10,
+      ...(blastRadiusNote ? { note: blastRadiusNote } : {}),
     },
   };
 }

@@ -48,8 +48,18 @@ export interface ProcedurePlan {
     notes: string[];
   };
   /** The fleet guard's limits the procedure's drain permit is checked against. */
-  blastRadius: { maxCellsOut: number; maxCapacityOutPercent: number; cellCapacityPercent: number };
+  blastRadius: {
+    maxCellsOut: number;
+    maxCapacityOutPercent: number;
+    /** The share of the fleet's capacity the procedure takes out (for a procedure of the fleet: the most one of its steps can). */
+    cellCapacityPercent: number;
+    /** How a procedure of the fleet (not of one cell) meets the blast radius. */
+    note?: string;
+  };
 }
 
-/** Plans one procedure on `cellId` of `registry`; throws `UnknownCellError` for a cell not in it. */
+/**
+ * Plans one procedure on `cellId` of `registry`; throws `UnknownCellError` for a cell not in it.
+ * A procedure of the fleet (catalog scope `fleet`) ignores `cellId` and plans under its subject.
+ */
 export type Planner = (registry: Registry, cellId: string) => ProcedurePlan;
