@@ -20,7 +20,7 @@ import { Txn, type ActivityTaskRef, type DeadlineTask, type EngineContext, type 
 import { describeExecution } from './describe';
 import { decodeReverseToken, reverseHistoryPage } from './history-reverse';
 import { withHistory, type WithPreEncodedHistory } from './encoded';
-import { invalidArgument, notFound, queryFailed, ServiceError } from './errors';
+import { invalidArgument, namespaceNotFound, notFound, queryFailed, ServiceError } from './errors';
 import { setOwn } from './own-keys';
 import { CLOSE_EVENT_TYPES } from './history';
 import { requestCancelRun, signalRun, startDelayedRun, terminateRun, timeoutRun } from './lifecycle';
@@ -37,7 +37,7 @@ import {
 } from './search-attributes';
 import { currentRun, startWorkflow, type StartRequest } from './start';
 import { describeTaskQueue } from './task-queues';
-import { decodeToken } from './tokens';
+import { decodeToken, type IssuedToken } from './tokens';
 import type { WriteAhead } from './persist';
 import { fireTimer } from './timers';
 import type { ExecutionState, NamespaceState } from './types';
@@ -569,8 +569,21 @@ export class Engine implements EngineContext {
     return this.transact((txn) => startWorkflowTask(this, exec, identity, txn));
   }
 
+  /**
+   * Decodes a worker's task token. A token of another server (the real server's format) answers
+   * as the real server answers one it did not issue: NOT_FOUND, with the namespace-not-found
+   * detail when its namespace id is not one of ours.
+   */
+  private taskToken(bytes: Uint8Array | null | undefined): IssuedToken {
+    const token = decodeToken(bytes);
+    if (token.kind !== 'foreign') return token;
+    const known = [...this.namespaces.values()].some((ns) => ns.id === token.namespaceId);
+    if (!known) throw namespaceNotFound(token.namespaceId);
+    throw notFound('Workflow execution not found: the task token was issued by another server.');
+  }
+
   private startedWorkflowTask(taskToken: Uint8Array | null | undefined): { ns: NamespaceState; exec: ExecutionState } {
-    const token = decodeToken(taskToken);
+    const token = this.taskToken(taskToken);
     if (token.kind !== 'workflow') throw invalidArgument('Task token is not a workflow task token.');
     const ns = requireNamespace(this, token.namespace);
     const exec = this.executions.get(token.runId);
@@ -651,7 +664,7 @@ export class Engine implements EngineContext {
   }
 
   respondQueryTaskCompleted(req: wsv.IRespondQueryTaskCompletedRequest): wsv.IRespondQueryTaskCompletedResponse {
-    const token = decodeToken(req.taskToken);
+    const token = this.taskToken(req.taskToken);
     if (token.kind !== 'query') throw invalidArgument('Task token is not a query task token.');
     if (!this.queries.get(token.queryId)) throw notFound('Query not found: the caller gave up or it was already answered.');
     if (req.completedType === enums.QueryResultType.QUERY_RESULT_TYPE_ANSWERED) {
@@ -805,7 +818,7 @@ export class Engine implements EngineContext {
   }
 
   private startedActivity(taskToken: Uint8Array | null | undefined) {
-    const token = decodeToken(taskToken);
+    const token = this.taskToken(taskToken);
     if (token.kind !== 'activity') throw invalidArgument('Task token is not an activity task token.');
     requireNamespace(this, token.namespace);
     const exec = this.executions.get(token.runId);
