@@ -4,7 +4,8 @@
  * and its call log live on in the test process, so the calls of a whole run can be counted).
  *
  * - `serveSimulatedFleet(run, clock)` (host): answers `POST /aws`, `/hooks/<name>`, `/sleep`,
- *   `/advance` and `GET /now` on 127.0.0.1.
+ *   `/advance` and `GET /now` on 127.0.0.1; read-only, `/now` and the AWS reads alone (the
+ *   `npm start` demo serves its fleet so to `cellops fleet`, `CELLOPS_SIMULATOR_URL`).
  * - `connectSimulatedFleet(url)` (worker): real SDK v3 clients whose middleware forwards each
  *   command to the host, the hooks, and a clock mirroring the host's.
  *
@@ -76,11 +77,22 @@ export interface FleetBridge {
   close(): Promise<void>;
 }
 
-/** Serves `clients` and `hooks` (and `clock`) to worker processes on a free loopback port. */
-export async function serveSimulatedFleet(options: { clients: SimulatedClients; hooks: ApplicationHooks; clock: VirtualClock }): Promise<FleetBridge> {
-  const { clients, hooks, clock } = options;
+/** The commands a read-only bridge answers: the services' reads, none that changes the fleet. */
+const READ_COMMAND = /^(List|Describe|Get)[A-Za-z]+$/;
+
+/**
+ * Serves `clients` and `hooks` (and `clock`) to worker processes on a free loopback port.
+ * `readOnly` (what an inspecting CLI needs): only `/now` and AWS reads (List*, Describe*, Get*);
+ * the rest is refused, so nothing reached through the port changes the fleet or its clock.
+ */
+export async function serveSimulatedFleet(options: { clients: SimulatedClients; hooks: ApplicationHooks; clock: VirtualClock; readOnly?: boolean }): Promise<FleetBridge> {
+  const { clients, hooks, clock, readOnly = false } = options;
   const handle = async (path: string, body: unknown): Promise<unknown> => {
     if (path === '/now') return clock.now();
+    if (readOnly) {
+      const command = path === '/aws' ? (body as { command?: unknown } | null)?.command : undefined;
+      if (typeof command !== 'string' || !READ_COMMAND.test(command)) throw new Error(`bridge: read-only, ${path === '/aws' ? `${String(command)} is not a read` : `no ${path}`}`);
+    }
     if (path === '/sleep') return await clock.sleep((body as { ms: number }).ms);
     if (path === '/advance') {
       const to = (body as { to: number }).to;

@@ -67,6 +67,7 @@ describe('npm start plays each scenario to its expected end', () => {
     expect(run.stdout).toMatch(/SNS → alarm gateway http:\/\/127\.0\.0\.1:\d+\/alarms\/sns: signature verified/);
     expect(run.stdout).toContain(`started ${scenario.starts} as cell-recovery-${scenario.cellId}`);
     expect(run.stdout).toMatch(/^ {2}operator console http:\/\/127\.0\.0\.1:\d+\/console$/m);
+    expect(run.stdout).toMatch(/^ {2}simulated fleet \(read-only\) (http:\/\/127\.0\.0\.1:\d+): CELLOPS_SIMULATOR_URL=\1 npx cellops fleet$/m);
     expect(run.stdout).not.toMatch(/Worker state changed|asset workflow-bundle|"level":/);
   });
 });

@@ -15,6 +15,7 @@ import { createAwsFleetReader } from '../../client/data/aws-fleet-reader';
 import { loadGatewayConfig } from '../../client/gateway/config';
 import { startGateway, type RunningGateway } from '../../client/gateway/server';
 import { createSimulatedFleet, createSimulatedHooks, createSimulatedSns, VirtualClock, type SimulatedFleetRun, type SimulatedSns } from '../../simulator';
+import { serveSimulatedFleet, type FleetBridge } from '../../simulator/bridge';
 import type { WorkerConfig } from '../config';
 import { createCellopsWorker, type CellopsWorkers } from '../create-worker';
 import { startEmbeddedDevServer, type EmbeddedDevServer } from '../embedded-dev-server';
@@ -50,6 +51,8 @@ export interface DemoEnvironment {
   webUiBaseUrl: string;
   /** The operator console's URL, when it is on. */
   consoleUrl?: string;
+  /** The simulated fleet's read-only loopback bridge, for `CELLOPS_SIMULATOR_URL=<it> cellops fleet`. */
+  simulatorUrl: string;
   /** Shuts the workers down and closes everything, in order. */
   close(): Promise<void>;
 }
@@ -106,13 +109,14 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions): Pro
   const serverNow = (): number => server?.now() ?? Date.now();
   const clock = new VirtualClock(serverNow());
   const sim = createSimulatedFleet({ registry, seed: config.simulatorSeed, clock });
+  const hooks = createSimulatedHooks(sim.fleet);
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: sdkLogger });
   const workers = await createCellopsWorker({
     connection: nativeConnection,
     namespace,
     client,
     aws: { ...sim.clients, sleep: clock.sleep, clock: clock.now, route53Limiter: new TokenBucket({ ratePerSecond: 5, clock: clock.now, sleep: clock.sleep }) },
-    hooks: createSimulatedHooks(sim.fleet),
+    hooks,
     workflowBundle: bundle,
     activityInterceptors: [followServerTime(clock)],
     identity: `cellops-demo@${process.pid}`,
@@ -158,6 +162,8 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions): Pro
     await server?.stop();
     throw gatewayProblem(gatewayConfig.port, err);
   }
+  // `cellops fleet` in another terminal reads the fleet's weights and alarms through this (reads only).
+  const bridge: FleetBridge = await serveSimulatedFleet({ clients: sim.clients, hooks, clock, readOnly: true });
 
   return {
     registry,
@@ -179,8 +185,10 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions): Pro
     sns,
     webUiBaseUrl: gatewayConfig.webUiBaseUrl,
     consoleUrl: consoleConfig.enabled ? `${gateway.url}/console` : undefined,
+    simulatorUrl: bridge.url,
     async close() {
       await gateway.close();
+      await bridge.close();
       workers.shutdown();
       await running.catch(() => undefined);
       await clientConnection.close();

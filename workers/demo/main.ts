@@ -73,6 +73,7 @@ function banner(env: DemoEnvironment, options: StartOptions, logFile: string): s
     `  ${speed}`,
     `  alarm gateway ${env.gateway.url}, subscribed to the simulated SNS topic ${env.sns.topicArn}`,
     ...(env.consoleUrl ? [`  operator console ${env.consoleUrl}`] : []),
+    `  simulated fleet (read-only) ${env.simulatorUrl}: CELLOPS_SIMULATOR_URL=${env.simulatorUrl} npx cellops fleet`,
     `  SDK and gateway logs: ${path.relative(process.cwd(), logFile) || logFile}`,
   ];
 }
@@ -103,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
       print(`  cellops list                 (Temporal ${env.address}, namespace ${env.namespace})`);
       print(`  alarm gateway                ${env.gateway.url} (/alarms/sns, /healthz, /metrics)`);
       if (env.consoleUrl) print(`  operator console             ${env.consoleUrl}`);
+      print(`  CELLOPS_SIMULATOR_URL=${env.simulatorUrl} npx cellops fleet   (live weights and alarms)`);
       print(`  Temporal Web UI              ${env.webUiBaseUrl}/namespaces/${env.namespace}/workflows/${handle.workflowId} (with a UI server: docker compose -f temporal-dev.yml up, or devserver/README.md)`);
     }
     print(summaryLine(scenario, report, failure));
