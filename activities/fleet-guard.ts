@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
-import type { DrainPermitRelease, DrainPermitReleased, DrainPermitRequest, PermitVerdict } from '../domain/procedures/drain-permits';
+import type { DrainPermit, DrainPermitRelease, DrainPermitReleased, DrainPermitRequest, PermitVerdict } from '../domain/procedures/drain-permits';
 import { TASK_QUEUE } from '../domain/task-queues';
 import { FLEET_GUARD_WORKFLOW_ID } from '../domain/workflow-ids';
-import { releaseDrainPermitUpdate, requestDrainPermitUpdate } from '../workflows/messages';
+import { drainPermitsQuery, releaseDrainPermitUpdate, requestDrainPermitUpdate } from '../workflows/messages';
 
 export interface RequestDrainPermitInput extends DrainPermitRequest {
   /** Kept for uniformity; the guard deduplicates by holder and cell. */
@@ -23,6 +23,12 @@ export interface FleetGuardActivities {
   requestDrainPermit(input: RequestDrainPermitInput): Promise<PermitVerdict>;
   /** Gives a permit back with the `releaseDrainPermit` update; a permit not held is a no-op. */
   releaseDrainPermit(input: ReleaseDrainPermitInput): Promise<DrainPermitReleased>;
+  /**
+   * The permits the guard holds now (the `drainPermits` query), starting the guard first if it
+   * is not running. Reads only: a procedure uses it to know beforehand whether a permit would be
+   * refused, and why.
+   */
+  heldDrainPermits(): Promise<DrainPermit[]>;
 }
 
 export interface FleetGuardDeps {
@@ -56,6 +62,10 @@ export function createFleetGuardActivities(deps: FleetGuardDeps): FleetGuardActi
     async releaseDrainPermit({ requestToken: _token, ...release }) {
       const handle = await guardHandle();
       return await deps.client.workflow.getHandle(handle.workflowId).executeUpdate(releaseDrainPermitUpdate, { args: [release] });
+    },
+    async heldDrainPermits() {
+      const handle = await guardHandle();
+      return await deps.client.workflow.getHandle(handle.workflowId).query(drainPermitsQuery);
     },
   };
 }

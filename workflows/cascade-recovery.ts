@@ -62,9 +62,16 @@ export async function cascadeRecovery(input: CascadeRecoveryInput): Promise<Casc
       state.stage = 'recovering';
       for (const failed of state.failed) {
         const line = state.line(failed.cell.id);
-        await run.step(`recover-${failed.cell.id}`, () => recoverCell(ctx, input, failed, line));
+        const started = await run.step(`recover-${failed.cell.id}`, () => recoverCell(ctx, input, failed, line));
         run.throwIfAborted();
-        if (line.outcome !== 'recovered') state.recommendations.push(`${failed.cell.id} was not recovered (${line.outcome}${line.detail ? `: ${line.detail}` : ''}); its circuit breaker stays open.`);
+        if (line.outcome === 'held-back') {
+          state.note(`${failed.cell.id} held back: ${line.detail ?? 'the fleet guard refused its drain permit'}`);
+          state.recommendations.push(
+            `${failed.cell.id} was not recovered: held back by the fleet guard (${line.detail ?? 'blast radius used up'}); its circuit breaker stays open. Deal with the cells out of service first, then start its recovery (cellops start ${failed.procedure ?? 'cellRestart'} --cell ${failed.cell.id}).`,
+          );
+        } else if (line.outcome !== 'recovered') state.recommendations.push(`${failed.cell.id} was not recovered (${line.outcome}${line.detail ? `: ${line.detail}` : ''}); its circuit breaker stays open.`);
+        // A cell held back before its procedure started changed nothing: no need to wait for the fleet.
+        if (started === false && line.outcome === 'held-back') continue;
         const problems: string[] = [];
         const stable = await run.step(`wait-fleet-stable-after-${failed.cell.id}`, () => awaitFleetStable(ctx, expected, stabilityChecks, `stable-after-${failed.cell.id}`, problems));
         if (!stable) state.note(`the fleet was not stable after ${failed.cell.id}: ${problems.join('; ')}`);

@@ -43,8 +43,12 @@ export interface CascadeRecoveryInput {
   fleetStabilityChecks?: number;
 }
 
-/** How one failed cell came out of the cascade. */
-export type CellRecoveryOutcome = 'recovered' | 'failed' | 'aborted' | 'manual' | 'not-started';
+/**
+ * How one failed cell came out of the cascade. `held-back`: its procedure was not started (or
+ * was refused its drain permit before touching anything) because the fleet guard's blast radius
+ * is used up, typically by a cell an earlier failed recovery left drained.
+ */
+export type CellRecoveryOutcome = 'recovered' | 'failed' | 'aborted' | 'manual' | 'held-back' | 'not-started';
 
 /** One line of the report: a failed cell, what was run on it and how it ended. */
 export interface CascadeCellLine {

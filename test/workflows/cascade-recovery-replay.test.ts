@@ -7,7 +7,13 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { useReplayBundles } from '../helpers/replay';
 
 const WORKFLOW_ID = 'cascade-recovery-shop-eu';
-const HISTORIES = ['cascadeRecovery-happy-path', 'cascadeRecovery-cell-fails', 'cascadeRecovery-abort-mid-recovery'];
+/**
+ * `cascadeRecovery-cell-fails` was recorded before the cascade read the fleet guard's permits
+ * ahead of each child (patch `cascade-permit-check-before-child`): it started cell-003's child,
+ * which the guard refused; `cascadeRecovery-cell-held-back` is the same run since, cell-003 held
+ * back without a child. Both must replay.
+ */
+const HISTORIES = ['cascadeRecovery-happy-path', 'cascadeRecovery-cell-fails', 'cascadeRecovery-cell-held-back', 'cascadeRecovery-abort-mid-recovery'];
 
 const { replay, replayChanged } = useReplayBundles(require.resolve('./fixtures/changed-cascade-recovery'));
 

@@ -7,7 +7,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { startCascadeRecovery } from '../../client/start-procedure';
 import { CIRCUIT_BREAKERS_PARAMETER, LOAD_SHEDDING_PARAMETER, type CascadeRecoveryInput, type CascadeRecoveryReport } from '../../domain/procedures/cascade-recovery';
 import { CellIdAttribute, ProcedureAttribute } from '../../domain/search-attributes';
-import { abortSignal, progressQuery } from '../../workflows/messages';
+import { FLEET_GUARD_WORKFLOW_ID } from '../../domain/workflow-ids';
+import { abortSignal, drainPermitsQuery, progressQuery } from '../../workflows/messages';
 import { createTestFleet, useProcedureTestEnvironment, type TestFleet } from '../helpers/procedures-environment';
 import { awaitingApproval, changeSequence, decide, saveHistoryIfAsked, skipUntil } from './cell-replacement.helpers';
 
@@ -188,36 +189,51 @@ describe('cascadeRecovery', () => {
     expect(switchesWritten(fleet)).toEqual(['50%/none', '50%/cell-002,cell-003', '50%/none', '25%/none', '0%/none']);
   });
 
-  test('a cell whose recovery fails: the cascade goes on with the next, keeps its breaker open, lifts the shedding and reports it', async () => {
+  test('a cell whose replacement fails stays drained with its drain permit (still out), so under maxCellsOut 1 the next cell is held back, not started, and the cascade says why and goes on to lift the shedding', async () => {
     // GIVEN cell-002 and cell-003 failing, and cell-002's replacement stack cannot be created
     const fleet = await twoFailingCells();
     fleet.fleet.inject({ kind: 'stack-create-failure', stackName: 'shop-cell-002-r', reason: 'Resource handler returned message: "Not enough capacity"' });
 
-    const { report, progress } = await withWorkers(fleet, async () => {
+    const { report, progress, permits, childrenOfCascade } = await withWorkers(fleet, async () => {
       const handle = await startCascade(fleet);
       const report = await runWithEmergencyApproval(handle);
-      await saveHistoryIfAsked(handle, 'cascadeRecovery-cell-fails');
-      return { report, progress: await handle.query(progressQuery) };
+      await saveHistoryIfAsked(handle, 'cascadeRecovery-cell-held-back');
+      const permits = await procedures.env.client.workflow.getHandle(FLEET_GUARD_WORKFLOW_ID).query(drainPermitsQuery);
+      const childrenOfCascade: string[] = [];
+      const cascade = await handle.describe();
+      for await (const w of procedures.env.client.workflow.list({ query: `StartTime >= "${cascade.startTime.toISOString()}"` })) {
+        if (w.raw.parentExecution?.runId === cascade.runId) childrenOfCascade.push(w.workflowId);
+      }
+      return { report, progress: await handle.query(progressQuery), permits, childrenOfCascade };
     });
 
-    // THEN cell-002 is reported failed, and cell-003 was still recovered after it
+    // THEN cell-002 is reported failed, drained, its permit still held: it is out of service
     expect(report.outcome).toBe('failed');
     expect(progress.state).toBe('failed');
     expect(report.cascade.cells.map((l) => [l.cellId, l.outcome, l.childOutcome, l.cellEndState])).toEqual([
       ['cell-002', 'failed', 'failed', 'drained-operator-notified'],
-      ['cell-003', 'failed', 'failed', 'in-service'],
+      ['cell-003', 'held-back', undefined, undefined],
     ]);
     expect(report.cascade.cells[0]?.detail).toContain('Not enough capacity');
-    // AND the cascade went on to cell-003, whose own procedure the fleet guard held back: cell-002,
-    // kept drained with its permit, uses up the blast radius (one cell out)
-    expect(report.steps.filter((s) => s.name.startsWith('recover-')).map((s) => `${s.name}:${s.status}`)).toEqual(['recover-cell-002:done', 'recover-cell-003:done']);
-    expect(report.cascade.cells[1]?.detail).toContain('fleet guard refused to let cell-003 out of service');
-    expect(report.error).toContain('cell-002 (failed)');
+    expect(permits.map((p) => [p.holder, p.cellId])).toEqual([['cell-recovery-cell-002', 'cell-002']]);
+    expect(fleet.fleet.cell('cell-002').weight).toBe(0);
+    // AND cell-003's procedure was never started: the guard's rule, read first, would refuse it, and the line says who holds the permits
+    expect(report.cascade.cells[1]?.workflowId).toBeUndefined();
+    expect(report.cascade.cells[1]?.detail).toMatch(/^not started: the fleet guard would refuse to let cell-003 out of service: 1 of at most 1 cells already out \(cell-002\); held by cell-recovery-cell-002 \(cell-002 since 20\d\d-/);
+    expect(childrenOfCascade.filter((id) => id === 'cell-recovery-cell-003')).toEqual([]);
+    expect(childrenOfCascade).toContain('cell-recovery-cell-002');
+    expect(fleet.calls.list({ command: 'UpdateStack' }).some((c) => (c.input as { StackName: string }).StackName === 'shop-cell-003')).toBe(false);
+    // AND with nothing changed for cell-003, the cascade did not wait for the fleet after it
+    expect(report.steps.map((s) => s.name).filter((n) => n.startsWith('recover-') || n.startsWith('wait-fleet-stable-after-'))).toEqual(['recover-cell-002', 'wait-fleet-stable-after-cell-002', 'recover-cell-003']);
+    expect(report.timeline.map((e) => e.event)).toContainEqual(expect.stringMatching(/^cell-003 held back: not started: the fleet guard would refuse/));
+    expect(report.error).toBe('not recovered: cell-002 (failed), cell-003 (held-back)');
+    expect(report.recommendations.join('\n')).toContain('cell-003 was not recovered: held back by the fleet guard');
+    expect(report.recommendations.join('\n')).toContain('then start its recovery (cellops start cellRestart --cell cell-003)');
     // AND their breakers stay open while the shedding is lifted for the stable rest of the fleet
     expect(switchesWritten(fleet)).toEqual(['50%/none', '50%/cell-002,cell-003', '50%/cell-002,cell-003', '25%/cell-002,cell-003', '0%/cell-002,cell-003']);
     expect(report.cascade.openCircuitBreakers).toEqual(['cell-002', 'cell-003']);
-    expect(report.recommendations.join(' ')).toContain('cell-002 was not recovered');
     expect(fleet.fleet.stack('shop-cell-002-r')).toBeUndefined();
+    expect(fleet.fleet.hooks().notifications.map((n) => n.message).find((m) => m.includes('cell-003: held-back'))).toBeDefined();
   });
 
   test('load shedding is lifted only once the fleet is stable: a cell falling ill holds it at 50% until it is healthy again', async () => {

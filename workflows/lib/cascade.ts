@@ -4,7 +4,7 @@
  * router's CloudFormation stack), waiting for the fleet to be stable, and recovering one cell
  * in a child workflow. What the procedure remembers on the way is in {@link CascadeState}.
  */
-import { ApplicationFailure, ChildWorkflowFailure, condition, getExternalWorkflowHandle, startChild, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, ChildWorkflowFailure, condition, getExternalWorkflowHandle, patched, startChild, workflowInfo } from '@temporalio/workflow';
 import { decideRecovery } from '../../domain/decision-matrix';
 import { failureTypeOf } from '../../domain/incidents';
 import {
@@ -15,18 +15,19 @@ import {
   type CascadeCellLine,
   type CascadeRecoveryInput,
 } from '../../domain/procedures/cascade-recovery';
+import { decidePermit } from '../../domain/procedures/drain-permits';
 import { ProcedureFailure } from '../../domain/procedures/failure-types';
 import type { CellRestartInput } from '../../domain/procedures/input';
 import type { ProcedureName } from '../../domain/procedures/progress';
 import type { ProcedureReport, TimelineEntry } from '../../domain/procedures/report';
 import type { CellReplacementInput } from '../../domain/procedures/replacement';
-import { awsTarget } from '../../domain/registry/lookup';
+import { awsTarget, fleetCapacity } from '../../domain/registry/lookup';
 import type { Cell, StackSpec } from '../../domain/registry/schema';
 import { recoveryWorkflowId } from '../../domain/workflow-ids';
 import { abortSignal } from '../messages';
-import { aws, stackWait } from './proxies';
+import { aws, guard, stackWait } from './proxies';
 import { stepToken, type ProcedureContext } from './context';
-import { failureMessage } from './failures';
+import { failureMessage, failureType } from './failures';
 import { cellHealth, healthProblems } from './health';
 import type { ProcedureRun } from './procedure-run';
 
@@ -161,21 +162,43 @@ export async function awaitFleetStable(ctx: CascadeContext, cells: () => Cell[],
 }
 
 /**
+ * Cascades started before this change start every cell's child and let its permit request be
+ * refused; since, the cascade asks the guard first and holds a cell back without starting it.
+ */
+export const CASCADE_PERMIT_CHECK_PATCH = 'cascade-permit-check-before-child';
+
+/**
  * Recovers one failed cell in its child workflow, under the cell's recovery id (so no other
  * recovery of the cell runs at the same time). An abort of the cascade is passed on to the
  * child, which puts its cell back as its own runbook says. The child's failure is recorded on
  * the cell's line, never thrown: the cascade goes on with the other cells.
+ *
+ * Before starting the child, the fleet guard's permits are read and the guard's own rule
+ * applied: when the cell's procedure would be refused its drain permit (the blast radius used
+ * up, typically by a cell an earlier failed replacement left drained, which stays counted as
+ * out), the child is not started and the line says `held-back`, with who holds the permits.
+ * A child refused its permit all the same (the permits changed in between) is `held-back` too.
+ * @returns whether a child was started (a held-back or manual cell changed nothing).
  */
-export async function recoverCell(ctx: CascadeContext, input: CascadeRecoveryInput, failed: FailedCell, line: CascadeCellLine): Promise<void> {
+export async function recoverCell(ctx: CascadeContext, input: CascadeRecoveryInput, failed: FailedCell, line: CascadeCellLine): Promise<boolean> {
   const { cell } = failed;
   const procedure = failed.procedure;
   if (!procedure) {
     line.outcome = 'manual';
     line.detail = failed.why;
-    return;
+    return false;
+  }
+  const workflowId = recoveryWorkflowId(cell.id);
+  const checkPermitFirst = patched(CASCADE_PERMIT_CHECK_PATCH);
+  if (checkPermitFirst) {
+    const refusal = await permitRefusal(ctx, cell, workflowId);
+    if (refusal) {
+      line.outcome = 'held-back';
+      line.detail = `not started: the fleet guard would refuse to let ${cell.id} out of service: ${refusal}`;
+      return false;
+    }
   }
   const base = { cellId: cell.id, reason: `cascade recovery (${ctx.workflowId}): ${failed.problems.join('; ')}`, requestedBy: input.requestedBy, registry: input.registry };
-  const workflowId = recoveryWorkflowId(cell.id);
   line.workflowId = workflowId;
   const child =
     procedure === 'cellRestart'
@@ -195,7 +218,7 @@ export async function recoverCell(ctx: CascadeContext, input: CascadeRecoveryInp
     line.outcome = report.outcome === 'completed' ? 'recovered' : report.outcome === 'aborted' ? 'aborted' : 'failed';
     if (report.error) line.detail = report.error;
   } catch (err) {
-    line.outcome = 'failed';
+    line.outcome = checkPermitFirst && failureType(err) === ProcedureFailure.DrainPermitRefused ? 'held-back' : 'failed';
     line.detail = failureMessage(err);
     const childReport = err instanceof ChildWorkflowFailure ? reportIn(err.cause) : undefined;
     if (childReport) {
@@ -205,6 +228,20 @@ export async function recoverCell(ctx: CascadeContext, input: CascadeRecoveryInp
   } finally {
     finished = true;
   }
+  return true;
+}
+
+/**
+ * Why the fleet guard would refuse the cell's procedure (holder `workflowId`) a drain permit
+ * now, naming the procedures holding the permits; undefined when it would grant it. The guard's
+ * own rule (`decidePermit`) on the permits it holds, with the registry's limits.
+ */
+async function permitRefusal(ctx: CascadeContext, cell: Cell, workflowId: string): Promise<string | undefined> {
+  const held = await guard.heldDrainPermits();
+  const limits = { ...ctx.registry.policies.blastRadius, fleetCapacity: fleetCapacity(ctx.registry) };
+  const verdict = decidePermit({ holder: workflowId, cellId: cell.id, capacity: cell.capacity }, held, limits);
+  if (verdict.granted) return undefined;
+  return `${verdict.reason}; held by ${held.map((p) => `${p.holder} (${p.cellId} since ${p.grantedAt})`).join(', ')}`;
 }
 
 function reportIn(cause: unknown): ProcedureReport | undefined {
