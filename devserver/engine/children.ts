@@ -267,6 +267,10 @@ function reportToParent(ctx: EngineContext, exec: ExecutionState, txn: Txn): voi
   if (!parent || !isRunning(parent) || !child || child.phase !== 'started') return;
   const encoded = exec.log.encoded[exec.log.encoded.length - 1];
   const close = history.HistoryEvent.decode(encoded);
+  // A run its retry policy retried is not the child's end: the new run reports instead.
+  const retriedAs =
+    close.workflowExecutionFailedEventAttributes?.newExecutionRunId || close.workflowExecutionTimedOutEventAttributes?.newExecutionRunId;
+  if (retriedAs) return;
   const event = childClosedEvent(ctx, close, {
     namespace: child.namespace,
     namespaceId: ctx.namespaces.get(child.namespace)?.id ?? '',

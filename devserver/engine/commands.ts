@@ -22,6 +22,7 @@ import {
   type MessagePlan,
 } from './updates';
 import { failWorkflowTask, materializeTransientTask, scheduleWorkflowTask } from './workflow-tasks';
+import { retryRun } from './workflow-retry';
 
 const CommandType = enums.CommandType;
 const EventType = enums.EventType;
@@ -487,21 +488,21 @@ function applyCommand(
       );
       closeRun(ctx, exec, Status.WORKFLOW_EXECUTION_STATUS_COMPLETED, txn);
       return false;
-    case CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
+    case CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION: {
+      // A retryable failure under the run's retry policy starts the next attempt as a new run.
+      const failure = cmd.failWorkflowExecutionCommandAttributes?.failure;
+      const { retryState, newExecutionRunId } = retryRun(ctx, exec, failure, txn);
       appendEvent(
         ctx,
         exec,
         makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, {
-          workflowExecutionFailedEventAttributes: {
-            failure: cmd.failWorkflowExecutionCommandAttributes?.failure,
-            retryState: enums.RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET,
-            workflowTaskCompletedEventId: wftCompleted,
-          },
+          workflowExecutionFailedEventAttributes: { failure, retryState, workflowTaskCompletedEventId: wftCompleted, newExecutionRunId },
         }),
         txn,
       );
       closeRun(ctx, exec, Status.WORKFLOW_EXECUTION_STATUS_FAILED, txn);
       return false;
+    }
     case CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
       appendEvent(
         ctx,

@@ -1,8 +1,8 @@
 import type { EngineContext, Txn } from './context';
 import { ServiceError } from './errors';
-import { appendEvent, makeEvent } from './history';
+import { appendEvent, makeEvent, startedAttributes } from './history';
 import { closeRun, startRun, type StartParams } from './lifecycle';
-import { command, enums, history, i64, timestampMs } from './proto';
+import { command, enums, i64, timestampMs } from './proto';
 import { startParams } from './start';
 import type { ExecutionState, NamespaceState } from './types';
 
@@ -12,12 +12,6 @@ const Initiator = enums.ContinueAsNewInitiator;
 /** A validated ContinueAsNewWorkflowExecution command: the new run's start parameters. */
 export interface PreparedContinueAsNew {
   params: StartParams;
-}
-
-/** The run's WorkflowExecutionStarted attributes (event 1), for what continue-as-new carries over. */
-function startedAttributes(exec: ExecutionState): history.IWorkflowExecutionStartedEventAttributes {
-  const first = exec.log.encoded[0];
-  return first ? (history.HistoryEvent.decode(first).workflowExecutionStartedEventAttributes ?? {}) : {};
 }
 
 /**

@@ -121,3 +121,9 @@ function writeVarint(buf: Buffer, pos: number, n: number): number {
   buf[pos++] = n;
   return pos;
 }
+
+/** The run's WorkflowExecutionStarted attributes (event 1): what retries and continue-as-new carry over. */
+export function startedAttributes(exec: ExecutionState): history.IWorkflowExecutionStartedEventAttributes {
+  const first = exec.log.encoded[0];
+  return first ? (history.HistoryEvent.decode(first).workflowExecutionStartedEventAttributes ?? {}) : {};
+}

@@ -1,11 +1,12 @@
 import { clearActivities } from './activities';
 import { onRunClosed } from './children';
 import { deadlineKey, type EngineContext, type Txn } from './context';
-import { appendEvent, makeEvent, newEventLog } from './history';
+import { appendEvent, makeEvent, newEventLog, startedAttributes } from './history';
 import { addRun } from './namespaces';
 import { getOwn, setOwn } from './own-keys';
-import { common, duration, enums, failure, history, i64, timestamp } from './proto';
+import { common, duration, enums, failure, history, i64, timestamp, timestampMs } from './proto';
 import { clearTimers } from './timers';
+import { retryRun } from './workflow-retry';
 import type { ExecutionRef, ExecutionState, NamespaceState, ParentRef, PendingEvent } from './types';
 import { deliverEvents, dropWorkflowTaskForClose, isRunning, scheduleWorkflowTask } from './workflow-tasks';
 
@@ -28,6 +29,8 @@ export interface StartParams {
   memo: common.IMemo | null;
   searchAttributes: Record<string, common.IPayload>;
   startDelayMs: number;
+  /** The attempt this run is (a workflow retry's run: the previous one's + 1); default 1. */
+  attempt?: number;
   /** The parent and root of a child run. */
   parent?: { ref: ParentRef; root: ExecutionRef };
   /** The run this one continues as new; the execution timeout keeps counting from the first run. */
@@ -113,7 +116,7 @@ export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartPa
         identity: params.identity,
         firstExecutionRunId: exec.firstExecutionRunId,
         retryPolicy: params.retryPolicy,
-        attempt: 1,
+        attempt: params.attempt ?? 1,
         workflowExecutionExpirationTime: expirationTimeMs > 0 ? timestamp(expirationTimeMs) : null,
         continuedExecutionRunId: continued?.runId ?? '',
         initiator: continued?.initiator ?? enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_UNSPECIFIED,
@@ -134,8 +137,9 @@ export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartPa
     appendEvent(ctx, exec, signaledEvent(ctx, params.signal.name, params.signal.input, params.identity, params.signal.header), txn);
   }
 
-  // The run ends at whichever comes first: its own run timeout or the execution timeout.
-  const limits = [params.runTimeoutMs > 0 ? now + params.runTimeoutMs : 0, expirationTimeMs].filter((ms) => ms > 0);
+  // The run ends at whichever comes first: its own run timeout (counted from its first workflow
+  // task's backoff) or the execution timeout.
+  const limits = [params.runTimeoutMs > 0 ? now + params.startDelayMs + params.runTimeoutMs : 0, expirationTimeMs].filter((ms) => ms > 0);
   if (limits.length > 0) {
     ctx.scheduler.set(deadlineKey.workflowTimeout(runId), Math.min(...limits), { kind: 'workflowTimeout', runId });
   }
@@ -284,15 +288,26 @@ export function terminateRun(
   closeRun(ctx, exec, Status.WORKFLOW_EXECUTION_STATUS_TERMINATED, txn);
 }
 
-/** The run or execution timeout fired. */
+/**
+ * The run or execution timeout fired. A run timeout (the execution not yet expired) is retried
+ * under the run's retry policy, as the real server does.
+ */
 export function timeoutRun(ctx: EngineContext, exec: ExecutionState, txn: Txn): void {
   if (!isRunning(exec)) return;
   dropWorkflowTaskForClose(ctx, exec, txn);
+  const expirationTimeMs = timestampMs(startedAttributes(exec).workflowExecutionExpirationTime);
+  const retry =
+    expirationTimeMs === 0 || expirationTimeMs > ctx.clock.now()
+      ? retryRun(ctx, exec, { message: 'workflow timeout', timeoutFailureInfo: { timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE } }, txn)
+      : { retryState: enums.RetryState.RETRY_STATE_TIMEOUT, newExecutionRunId: '' };
   appendEvent(
     ctx,
     exec,
     makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, {
-      workflowExecutionTimedOutEventAttributes: { retryState: enums.RetryState.RETRY_STATE_TIMEOUT },
+      workflowExecutionTimedOutEventAttributes: {
+        retryState: retry.retryState === enums.RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET ? enums.RetryState.RETRY_STATE_TIMEOUT : retry.retryState,
+        newExecutionRunId: retry.newExecutionRunId,
+      },
     }),
     txn,
   );

@@ -6,6 +6,7 @@ import { durationMs, enumName, enums, wsv } from './proto';
 import { mergeSearchAttributes } from './search-attributes';
 import type { ExecutionState, NamespaceState } from './types';
 import { isRunning } from './workflow-tasks';
+import { workflowRetryPolicy } from './workflow-retry';
 
 const Reuse = enums.WorkflowIdReusePolicy;
 const Conflict = enums.WorkflowIdConflictPolicy;
@@ -79,7 +80,7 @@ export function startParams(ctx: EngineContext, ns: NamespaceState, req: StartRe
     workflowTaskTimeoutMs: taskTimeoutMs,
     identity: req.identity ?? '',
     requestId: req.requestId || ctx.newId(),
-    retryPolicy: req.retryPolicy ?? null,
+    retryPolicy: workflowRetryPolicy(req.retryPolicy),
     memo: req.memo ?? null,
     searchAttributes: mergeSearchAttributes(ns, {}, req.searchAttributes),
     startDelayMs,

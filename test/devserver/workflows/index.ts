@@ -12,3 +12,4 @@ export * from './continue-as-new';
 export * from './external';
 export * from './durable';
 export * from './activity-sleep';
+export * from './workflow-retry';
