@@ -18,6 +18,26 @@ export interface UnhealthyCellFault {
   curedByRestart?: boolean;
 }
 
+/**
+ * A bad version: cells whose stack runs it (a parameter with that value, or that template URL)
+ * serve more errors and slower responses, so their alarms and metrics degrade for as long as
+ * they run it. Rolling the stack back to another version cures it; clearing the fault too.
+ */
+export interface BadVersionFault {
+  kind: 'bad-version';
+  /** The parameter that names the version, with the bad value (both needed unless `templateUrl` is given). */
+  parameter?: string;
+  value?: string;
+  /** Or: the bad template's URL. */
+  templateUrl?: string;
+  /** Only these cells degrade with it (a version bad in one place only); default every cell running it. */
+  cellIds?: string[];
+  /** Default 5. */
+  errorRatePercent?: number;
+  /** Default 1500 (p95 is 60% of it). */
+  latencyP99Ms?: number;
+}
+
 /** Stack operations on the stack hang in their first `*_IN_PROGRESS` status until the fault is cleared. */
 export interface StuckStackUpdateFault {
   kind: 'stuck-stack-update';
@@ -152,6 +172,7 @@ export interface RandomApiErrorsFault {
 /** Every fault the simulator can inject. */
 export type FaultSpec =
   | UnhealthyCellFault
+  | BadVersionFault
   | StuckStackUpdateFault
   | FailingStackUpdateFault
   | StackCreateFailureFault
@@ -174,6 +195,7 @@ export type FaultOf<K extends FaultKind> = Extract<FaultSpec, { kind: K }>;
 /** The kinds, for listings and validation. */
 export const FAULT_KINDS: readonly FaultKind[] = [
   'unhealthy-cell',
+  'bad-version',
   'stuck-stack-update',
   'failing-stack-update',
   'stack-create-failure',

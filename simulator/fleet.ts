@@ -46,6 +46,8 @@ export interface StackView {
   stackId: string;
   status: string;
   statusReason?: string;
+  /** The template's URL (absent for a template given as a body). */
+  templateUrl?: string;
   parameters: Record<string, string>;
   tags: Record<string, string>;
   createdAt: string;
@@ -173,6 +175,7 @@ function stackView(stack: SimStack): StackView {
     stackId: stack.stackId,
     status: stack.status,
     statusReason: stack.statusReason,
+    templateUrl: stack.template.url,
     parameters: Object.fromEntries(stack.parameters.map((p) => [p.key, p.value])),
     tags: Object.fromEntries(stack.tags.map((t) => [t.Key, t.Value])),
     createdAt: iso(stack.createdAt),

@@ -247,17 +247,30 @@ export class FleetModel {
     const unhealthy = this.faults
       .history('unhealthy-cell')
       .find((f) => f.spec.cellId === cell.id && f.injectedAt <= t && (f.endedAt === undefined || f.endedAt > t) && !(f.spec.curedByRestart && restartedBetween(stack, f.injectedAt, t)));
+    const badVersion = stack === undefined ? undefined : this.badVersionAt(cell.id, stack, t);
     let health: CellConditions['health'] = 'healthy';
     if (entry === undefined || !isServingStatus(entry.status)) health = 'down';
-    else if (unhealthy !== undefined) health = 'unhealthy';
+    else if (unhealthy !== undefined || badVersion !== undefined) health = 'unhealthy';
     else if (entry.restarting) health = 'restarting';
     return {
       health,
-      errorRatePercent: unhealthy?.spec.errorRatePercent,
-      latencyP99Ms: unhealthy?.spec.latencyP99Ms,
+      errorRatePercent: unhealthy?.spec.errorRatePercent ?? (badVersion === undefined ? undefined : (badVersion.errorRatePercent ?? 5)),
+      latencyP99Ms: unhealthy?.spec.latencyP99Ms ?? (badVersion === undefined ? undefined : (badVersion.latencyP99Ms ?? 1_500)),
       requestsPerSecond: this.servedRateAt(t) * (this.sharesAt(t, 'observed')[cell.id] ?? 0),
       capacity: cell.capacity,
     };
+  }
+
+  /** The `bad-version` fault the cell's stack ran into at `t`, if any (active then, and the stack on that version). */
+  private badVersionAt(cellId: string, stack: SimStack, t: number): FaultOf<'bad-version'> | undefined {
+    const faults = this.faults.history('bad-version').filter((f) => f.injectedAt <= t && (f.endedAt === undefined || f.endedAt > t) && (f.spec.cellIds === undefined || f.spec.cellIds.includes(cellId)));
+    if (faults.length === 0) return undefined;
+    const config = this.stacks.configAt(stack, t);
+    return faults.find((f) => {
+      const { parameter, value, templateUrl } = f.spec;
+      if (templateUrl !== undefined && config.template.url === templateUrl) return true;
+      return parameter !== undefined && config.parameters.some((p) => p.key === parameter && p.value === value);
+    })?.spec;
   }
 
   /**

@@ -51,6 +51,13 @@ export interface StatusEntry {
   restarting: boolean;
 }
 
+/** The template and parameters a stack ran from `at` on. */
+export interface ConfigEntry {
+  at: number;
+  template: TemplateRef;
+  parameters: SimParameter[];
+}
+
 /** A simulated CloudFormation stack. Deleted stacks stay, as AWS keeps them listable. */
 export interface SimStack {
   stackId: string;
@@ -72,6 +79,8 @@ export interface SimStack {
   operations: { kind: OperationKind; token?: string; startedAt: number }[];
   running?: RunningOperation;
   statusHistory: StatusEntry[];
+  /** The versions (template and parameters) it ran, oldest first: an update's from its start, a rollback's from its end. */
+  configHistory: ConfigEntry[];
   /** The parameter whose change restarts the cell's services. */
   restartParameter: string;
   /** Resource ids of the simulated template, by logical id. */
@@ -186,6 +195,16 @@ export class StackStore {
     return stack;
   }
 
+  /** The template and parameters the stack ran at `t` (its first ones before that). */
+  configAt(stack: SimStack, t: number): ConfigEntry {
+    let found = stack.configHistory[0];
+    for (const entry of stack.configHistory) {
+      if (entry.at > t) break;
+      found = entry;
+    }
+    return found;
+  }
+
   /** Starts a CreateStack: CREATE_IN_PROGRESS now, then CREATE_COMPLETE or a rollback. */
   create(
     input: {
@@ -219,6 +238,7 @@ export class StackStore {
     const restarting = before !== after;
     const token = next.token;
     Object.assign(stack, { template: next.template, parameters: next.parameters, declared: next.declared, tags: next.tags, capabilities: next.capabilities });
+    stack.configHistory.push({ at: now, template: next.template, parameters: next.parameters });
     stack.lastUpdatedAt = now;
     stack.operations.push({ kind: 'update', token, startedAt: now });
     this.setStatus(stack, now, 'UPDATE_IN_PROGRESS', 'User Initiated', token, restarting);
@@ -252,6 +272,7 @@ export class StackStore {
         afterMs: timing.stackRollbackMs,
         run: (at) => {
           Object.assign(stack, previous);
+          stack.configHistory.push({ at, template: previous.template, parameters: previous.parameters });
           for (const r of UPDATED_RESOURCES) this.resourceEvent(stack, at, r, 'UPDATE_COMPLETE', token);
           this.setStatus(stack, at, 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', undefined, token, false);
         },
@@ -304,6 +325,7 @@ export class StackStore {
       events: [],
       operations: [],
       statusHistory: [],
+      configHistory: [{ at: input.at, template: input.template, parameters: input.parameters }],
       restartParameter: input.restartParameter,
       physicalIds,
     };
