@@ -1,3 +1,4 @@
+import { createDeploymentActivities, type DeploymentActivities } from './deployment';
 import { resolveDeps, type ActivityDeps } from './deps';
 import { createHealthActivities, type HealthActivities } from './health';
 import { createRecoveryPointActivities, type RecoveryPointActivities } from './recovery-point';
@@ -5,6 +6,7 @@ import { createStackActivities, type StackActivities } from './stacks';
 import { createTrafficActivities, type TrafficActivities } from './traffic';
 
 export type { ActivityDeps } from './deps';
+export type * from './deployment';
 export type * from './health';
 export type * from './recovery-point';
 export type * from './stacks';
@@ -12,7 +14,7 @@ export type * from './traffic';
 export { ErrorType, NON_RETRYABLE_ERROR_TYPES, RETRYABLE_ERROR_TYPES } from './error-types';
 
 /** Every AWS activity; workflows use `proxyActivities<ReturnType<typeof createActivities>>`. */
-export type AwsActivities = TrafficActivities & StackActivities & HealthActivities & RecoveryPointActivities;
+export type AwsActivities = TrafficActivities & StackActivities & HealthActivities & RecoveryPointActivities & DeploymentActivities;
 
 /**
  * Builds the AWS activities from injected SDK v3 clients. Call it once per worker: the Route 53
@@ -27,5 +29,6 @@ export function createActivities(deps: ActivityDeps): AwsActivities {
     ...createStackActivities(resolved),
     ...createHealthActivities(resolved),
     ...createRecoveryPointActivities(resolved),
+    ...createDeploymentActivities(resolved),
   };
 }

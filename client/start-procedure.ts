@@ -11,7 +11,8 @@ import { CellIdAttribute, ProcedureAttribute } from '../domain/search-attributes
 import { TASK_QUEUE } from '../domain/task-queues';
 import type { RouterFailoverInput } from '../domain/procedures/router-failover';
 import { ROUTER_ID } from '../domain/procedures/router-failover';
-import { cascadeRecoveryWorkflowId, recoveryWorkflowId, routerRecoveryWorkflowId } from '../domain/workflow-ids';
+import { cascadeRecoveryWorkflowId, deploymentWorkflowId, recoveryWorkflowId, routerRecoveryWorkflowId } from '../domain/workflow-ids';
+import type { WaveDeploymentInput } from '../domain/procedures/wave-deployment';
 import { FLEET_ID, type CascadeRecoveryInput } from '../domain/procedures/cascade-recovery';
 
 /** A second recovery for a cell that is already in one. */
@@ -100,6 +101,39 @@ export async function startCascadeRecovery(
   memo?: Record<string, unknown>,
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {
   return await startFleetProcedure(client, 'cascadeRecovery', FLEET_ID, cascadeRecoveryWorkflowId(input.registry.fleet.name), input, taskQueue, memo);
+}
+
+/** A second deployment of a fleet while one runs. */
+export class DeploymentAlreadyRunningError extends Error {
+  constructor(readonly workflowId: string) {
+    super(`a deployment is already running on this fleet: ${workflowId}; wait for it, or abort it with \`cellops abort ${workflowId}\``);
+    this.name = 'DeploymentAlreadyRunningError';
+  }
+}
+
+/**
+ * Starts `waveDeployment` for the registry's fleet as `wave-deployment-<fleet>` with conflict
+ * policy FAIL: one rollout per fleet at a time (a second fails with
+ * {@link DeploymentAlreadyRunningError}). `CellId` is `fleet`, `Procedure` `waveDeployment`.
+ */
+export async function startWaveDeployment(client: Client, input: WaveDeploymentInput, taskQueue: string = TASK_QUEUE): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  const workflowId = deploymentWorkflowId(input.registry.fleet.name);
+  try {
+    return await client.workflow.start('waveDeployment', {
+      workflowId,
+      taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      typedSearchAttributes: [
+        { key: CellIdAttribute, value: FLEET_ID },
+        { key: ProcedureAttribute, value: 'waveDeployment' },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    throw new DeploymentAlreadyRunningError(workflowId);
+  }
 }
 
 /** A procedure of the fleet rather than of one cell: `CellId` is `subject`, one run at a time under `workflowId`. */

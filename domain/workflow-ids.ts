@@ -21,3 +21,8 @@ export function routerRecoveryWorkflowId(fleetName: string): string {
 export function cascadeRecoveryWorkflowId(fleetName: string): string {
   return `cascade-recovery-${fleetName}`;
 }
+
+/** Wave deployment across the fleet `fleetName`: one rollout at a time per fleet. */
+export function deploymentWorkflowId(fleetName: string): string {
+  return `wave-deployment-${fleetName}`;
+}

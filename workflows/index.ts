@@ -7,3 +7,4 @@ export { pointInTimeRecovery } from './point-in-time-recovery';
 export { provisionEmergencyCell } from './provision-emergency-cell';
 export { routerFailover } from './router-failover';
 export { stabilityWatch } from './stability-watch';
+export { waveDeployment } from './wave-deployment';

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProcedureProgress } from '../domain/procedures/progress';
+import type { DeploymentProgress } from '../domain/procedures/wave-deployment';
 import type { AbortRequest, ApprovalDecision, ApprovalOutcome, PauseRequest } from '../domain/procedures/messages-types';
 import type { DrainPermit, DrainPermitRelease, DrainPermitReleased, DrainPermitRequest, PermitVerdict } from '../domain/procedures/drain-permits';
 
@@ -35,3 +36,6 @@ export const releaseDrainPermitUpdate = defineUpdate<DrainPermitReleased, [Drain
 
 /** Fleet guard: the permits held now. */
 export const drainPermitsQuery = defineQuery<DrainPermit[]>('drainPermits');
+
+/** Wave deployment: where the rollout is, wave by wave (cells updated, bake checks, failures), and after, how it ended. */
+export const deploymentProgressQuery = defineQuery<DeploymentProgress>('deploymentProgress');

@@ -43,10 +43,13 @@ describe('createActivities', () => {
       'getTrafficShares',
       'putPostRecoveryAlarms',
       'readCellWeights',
+      'readCellsHealth',
       'recordProcedureEvent',
       'removeCellRecords',
       'restartCellServices',
       'setCellWeights',
+      'updateCellStacks',
+      'waitForCellStacks',
       'waitForChangesInSync',
       'waitForStack',
     ]);
