@@ -18,7 +18,7 @@ export interface ActivityTaskRef {
   attempt: number;
 }
 
-/** Every kind of deadline the engine schedules; all plain data, keyed by run. */
+/** Every kind of deadline the engine schedules; all plain data, keyed by run (or by schedule). */
 export type DeadlineTask =
   | { kind: 'workflowTaskTimeout'; runId: string; startSeq: number }
   | { kind: 'workflowTaskRetry'; runId: string }
@@ -26,7 +26,8 @@ export type DeadlineTask =
   | { kind: 'timer'; runId: string; timerId: string; startedEventId: number }
   | { kind: 'activityTimeout'; runId: string; scheduledEventId: number; attempt: number; timeoutType: number }
   | { kind: 'activityRetry'; runId: string; scheduledEventId: number; attempt: number }
-  | { kind: 'workflowTimeout'; runId: string };
+  | { kind: 'workflowTimeout'; runId: string }
+  | { kind: 'schedule'; namespace: string; scheduleId: string };
 
 /**
  * The changes of one mutating operation. The engine mutates state first and records here what

@@ -41,6 +41,7 @@ import { decodeToken, type IssuedToken } from './tokens';
 import type { WriteAhead } from './persist';
 import { fireTimer } from './timers';
 import type { ExecutionState, NamespaceState } from './types';
+import { Schedules } from '../schedules/service';
 import { UpdateWaiters } from './update-waiters';
 import { admitUpdate, findUpdate, reachedStatus, updateStatus, validateUpdateRequest, type UpdateStatus } from './updates';
 import { countExecutions, listExecutions } from './visibility';
@@ -118,6 +119,8 @@ export class Engine implements EngineContext {
   readonly activityMatching = new Matching<ActivityTaskRef>();
   readonly queries = new QueryRegistry();
   readonly updateWaiters = new UpdateWaiters();
+  /** The Schedule API and the schedules' deadlines (`schedules/`). */
+  readonly schedules: Schedules;
   /** The last history event taskId handed out (persistence restores it). */
   taskIdSeq = 0;
   private writeAhead: WriteAhead | undefined;
@@ -138,6 +141,7 @@ export class Engine implements EngineContext {
     this.queryTimeoutMs = options.queryTimeoutMs ?? 60_000;
     this.updateLongPollMs = options.updateLongPollMs ?? 20_000;
     this.scheduler = new DeadlineScheduler<DeadlineTask>(options.clock, (task) => this.onDeadline(task));
+    this.schedules = new Schedules(this);
     for (const name of options.namespaces) this.namespaces.set(name, newNamespace(name));
     for (const ns of this.namespaces.values()) {
       for (const { name, type } of options.searchAttributes ?? []) registerSearchAttribute(ns, name, type);
@@ -236,6 +240,10 @@ export class Engine implements EngineContext {
   }
 
   private onDeadline(task: DeadlineTask): void {
+    if (task.kind === 'schedule') {
+      this.schedules.onDeadline(task);
+      return;
+    }
     const exec = this.executions.get(task.runId);
     if (!exec) return;
     try {

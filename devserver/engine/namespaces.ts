@@ -38,7 +38,7 @@ export function describeNamespace(ns: NamespaceState): wsv.IDescribeNamespaceRes
       state: enums.NamespaceState.NAMESPACE_STATE_REGISTERED,
       description: ns.description,
       id: ns.id,
-      supportsSchedules: false,
+      supportsSchedules: true,
     },
     config: {
       workflowExecutionRetentionTtl: duration(ns.retentionMs),

@@ -163,6 +163,15 @@ function customOrSettableType(ns: NamespaceState, name: string): SearchAttribute
   return WORKFLOW_SETTABLE_SYSTEM_ATTRIBUTES.has(name) ? getOwn(SYSTEM_SEARCH_ATTRIBUTES, name) : undefined;
 }
 
+/** System attributes only the server sets (on workflows a schedule starts), read like settable ones. */
+const SERVER_SET_SYSTEM_ATTRIBUTES = new Set(['TemporalScheduledStartTime', 'TemporalScheduledById']);
+
+function knownType(ns: NamespaceState, name: string): SearchAttributeTypeName | undefined {
+  const type = customOrSettableType(ns, name);
+  if (type) return type;
+  return SERVER_SET_SYSTEM_ATTRIBUTES.has(name) ? getOwn(SYSTEM_SEARCH_ATTRIBUTES, name) : undefined;
+}
+
 /** Decoded values of a run's search attributes, for visibility records. */
 export function decodeSearchAttributes(
   ns: NamespaceState,
@@ -170,7 +179,7 @@ export function decodeSearchAttributes(
 ): Record<string, SearchAttributeValue> {
   const result: Record<string, SearchAttributeValue> = {};
   for (const [name, payload] of Object.entries(attributes)) {
-    const type = customOrSettableType(ns, name);
+    const type = knownType(ns, name);
     if (!type) continue;
     try {
       const value = decodeSearchAttributePayload(name, payload, type);
@@ -189,7 +198,7 @@ export function withTypeMetadata(
 ): Record<string, common.IPayload> {
   const result: Record<string, common.IPayload> = {};
   for (const [name, payload] of Object.entries(attributes)) {
-    const type = customOrSettableType(ns, name);
+    const type = knownType(ns, name);
     if (type && !payload.metadata?.type) {
       setOwn(result, name, { ...payload, metadata: { ...payload.metadata, type: Buffer.from(type) } });
     } else {

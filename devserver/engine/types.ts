@@ -1,3 +1,4 @@
+import type { ScheduleState } from '../schedules/types';
 import type { api, common, enums, failure, history } from './proto';
 
 /**
@@ -17,6 +18,8 @@ export interface NamespaceState {
   runsByWorkflowId: Map<string, string[]>;
   /** StartWorkflowExecution request ids already served, for de-duplication. */
   startRequestIds: Map<string, string>;
+  /** Schedules by id (`schedules/`); persisted with the namespace. */
+  schedules?: Map<string, ScheduleState>;
 }
 
 /** A history event waiting for its id because a workflow task is in flight. */

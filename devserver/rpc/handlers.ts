@@ -62,6 +62,15 @@ export const workflowServiceHandlers: Handlers = {
   DescribeTaskQueue: (engine, req: wsv.IDescribeTaskQueueRequest) => engine.describeTaskQueue(req),
   ListWorkflowExecutions: (engine, req: wsv.IListWorkflowExecutionsRequest) => engine.listWorkflowExecutions(req),
   CountWorkflowExecutions: (engine, req: wsv.ICountWorkflowExecutionsRequest) => engine.countWorkflowExecutions(req),
+
+  CreateSchedule: (engine, req: wsv.ICreateScheduleRequest) => engine.schedules.createSchedule(req),
+  DescribeSchedule: (engine, req: wsv.IDescribeScheduleRequest) => engine.schedules.describeSchedule(req),
+  UpdateSchedule: (engine, req: wsv.IUpdateScheduleRequest) => engine.schedules.updateSchedule(req),
+  PatchSchedule: (engine, req: wsv.IPatchScheduleRequest) => engine.schedules.patchSchedule(req),
+  DeleteSchedule: (engine, req: wsv.IDeleteScheduleRequest) => engine.schedules.deleteSchedule(req),
+  ListSchedules: (engine, req: wsv.IListSchedulesRequest) => engine.schedules.listSchedules(req),
+  ListScheduleMatchingTimes: (engine, req: wsv.IListScheduleMatchingTimesRequest) =>
+    engine.schedules.listScheduleMatchingTimes(req),
 };
 
 /** The OperatorService methods the dev server implements. */
