@@ -154,7 +154,7 @@ describe('dev server executable', () => {
     const connection = await connectWhenReady(`127.0.0.1:${port}`, READY_TIMEOUT_MS);
 
     // WHEN an unsupported method, a forged task token and a missing namespace are sent
-    const unsupported = await connection.workflowService.listSchedules({ namespace: 'default' }).catch((err: unknown) => err);
+    const unsupported = await connection.workflowService.listBatchOperations({ namespace: 'default' }).catch((err: unknown) => err);
     const forged = await connection.workflowService
       .respondWorkflowTaskCompleted({ taskToken: Buffer.from('not a token'), commands: [] })
       .catch((err: unknown) => err);
@@ -163,7 +163,7 @@ describe('dev server executable', () => {
     await connection.close();
 
     // THEN each gets its status code and a message naming the problem, and the server keeps answering
-    expect(unsupported).toMatchObject({ code: 12, details: expect.stringContaining('WorkflowService/ListSchedules') as unknown });
+    expect(unsupported).toMatchObject({ code: 12, details: expect.stringContaining('WorkflowService/ListBatchOperations') as unknown });
     expect(forged).toMatchObject({ code: 3, details: expect.stringContaining('task token') as unknown });
     expect(noNamespace).toMatchObject({ code: 3, details: expect.stringContaining('Namespace') as unknown });
     expect(stillUp.serverVersion).toBeTruthy();
