@@ -8,6 +8,15 @@ const nodeBuiltins = [
   'worker_threads', 'zlib',
 ];
 
+// cellops reaches the dev server package (devserver/) only through its public entry points:
+// `@cellops/temporal-dev` (start a server in process), `@cellops/temporal-dev/testing` and the executable.
+const devServerInternals = [
+  {
+    group: ['**/devserver', '**/devserver/*', '@cellops/temporal-dev/*', '!@cellops/temporal-dev/testing'],
+    message: 'Import the dev server through @cellops/temporal-dev or @cellops/temporal-dev/testing.',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'lib/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
@@ -20,6 +29,13 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['@temporalio/*/src/*'] }, ...devServerInternals] }],
+    },
+  },
+  {
+    // The dev server package itself: its own modules are its to import.
+    files: ['devserver/**/*.ts'],
+    rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: ['@temporalio/*/src/*'] }],
     },
   },
@@ -40,7 +56,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'devserver/test/**/*.ts', 'devserver/testing/**/*.ts', 'devserver/bench/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',
     },

@@ -21,7 +21,7 @@ import { createSimulatedFleet, createSimulatedHooks, INSTANT_TIMING, type Record
 import { gatewayRegistry } from '../test/helpers/gateway';
 import { cloudWatchAlarmMessage, createTestSns } from '../test/helpers/sns-signing';
 import { createCellopsWorker } from '../workers/create-worker';
-import { startDevServer } from './lib/devserver-process';
+import { DEV_SERVER_EXECUTABLE, freePort, launchServer } from '@cellops/temporal-dev/testing';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -73,7 +73,15 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
 
   const registry = benchRegistry(cells);
-  const server = await startDevServer(Object.entries(CELLOPS_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]));
+  const port = await freePort();
+  const server = await launchServer(
+    DEV_SERVER_EXECUTABLE,
+    [
+      'server', 'start-dev', '--port', String(port), '--ip', '127.0.0.1', '--headless', '--log-level', 'warn',
+      ...Object.entries(CELLOPS_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    ],
+    port,
+  );
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
@@ -175,7 +183,7 @@ async function main(): Promise<void> {
     await running;
     await connection.close();
     await nativeConnection.close();
-    await server.stop();
+    await server.kill();
   }
 }
 

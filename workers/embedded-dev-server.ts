@@ -1,7 +1,5 @@
 /** The project's dev server, started inside the worker process when no Temporal server is configured. */
-import { parseArgs } from '../devserver/config';
-import { createLogger } from '../devserver/log';
-import { startDevServer } from '../devserver/server';
+import { createLogger, parseArgs, startDevServer } from '@cellops/temporal-dev';
 import { CELLOPS_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 
 export interface EmbeddedDevServer {

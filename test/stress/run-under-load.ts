@@ -3,7 +3,7 @@
  * a shared CI machine, and requires it to pass several times in a row (default 3).
  *
  *   npm run test:stress                              # 3 runs of the whole suite under load
- *   npm run test:stress -- --runs 1 test/devserver   # options, then jest arguments
+ *   npm run test:stress -- --runs 1 devserver/test   # options, then jest arguments
  *
  * Options: `--runs N` (default 3; stops at the first failing run), `--load N` (busy threads,
  * default one per core). The load is bounded: the busy threads belong to this process, stop when

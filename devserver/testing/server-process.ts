@@ -1,0 +1,107 @@
+/**
+ * @module Starting a Temporal server executable (the dev server, the Temporal CLI or a test
+ * server) as a child process and waiting until it answers.
+ *
+ * `TestWorkflowEnvironment.createLocal`/`createTimeSkipping` give a server 5 s to answer; the dev
+ * server takes about 3 s to start on an idle 2-core machine (tsx compiles it on load), so a busy
+ * machine starting several at once misses that bound. Here the wait is a guard against a hang,
+ * not a performance bound: how fast the server starts is measured by `npm run bench:devserver`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Connection } from '@temporalio/client';
+
+/** How long a server may take to answer before the start counts as hung. */
+export const SERVER_READY_TIMEOUT_MS = 60_000;
+
+/** Time limit of a `beforeAll` that starts a server and bundles workflows: tens of seconds on a busy machine (a guard against a hang). */
+export const SETUP_TIMEOUT_MS = 180_000;
+
+/** A TCP port free right now on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** A server process started by {@link launchServer}. */
+export interface LaunchedServer {
+  /** `127.0.0.1:<port>`. */
+  address: string;
+  child: ChildProcess;
+  /** Resolves once the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL (as the SDK's own ephemeral servers are stopped), then waits for the exit. */
+  kill(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** A server must not outlive the test process that started it, even when that process dies early. */
+function killOnExit(child: ChildProcess): void {
+  live.add(child);
+  void new Promise((resolve) => child.once('exit', resolve)).then(() => live.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+}
+
+/**
+ * Starts `executable args` (stdout and stderr inherited, as the SDK does) and resolves once a
+ * client's GetSystemInfo is answered on `port`; rejects if the process exits first or after
+ * `readyTimeoutMs`.
+ */
+export async function launchServer(executable: string, args: string[], port: number, readyTimeoutMs = SERVER_READY_TIMEOUT_MS): Promise<LaunchedServer> {
+  const child = spawn(executable, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  killOnExit(child);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const server: LaunchedServer = {
+    address: `127.0.0.1:${port}`,
+    child,
+    exited,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  try {
+    await waitUntilAnswering(server.address, exited, readyTimeoutMs);
+  } catch (err) {
+    await server.kill();
+    throw new Error(`${executable} ${args.join(' ')}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return server;
+}
+
+/** Resolves once GetSystemInfo answers at `address`; rejects when `exited` settles first or after `timeoutMs`. */
+export async function waitUntilAnswering(address: string, exited: Promise<unknown>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+  for (;;) {
+    if (hasExited) throw new Error('the server exited before answering');
+    try {
+      // A private subchannel, so a refused early attempt does not impose grpc's reconnect backoff.
+      const connection = await Connection.connect({ address, connectTimeout: 1_000, channelArgs: { 'grpc.use_local_subchannel_pool': 1 } });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`not answering after ${timeoutMs} ms: ${err instanceof Error ? err.message : String(err)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
