@@ -133,9 +133,14 @@ export interface RecordProcedureEventResult {
 export interface PostRecoveryAlarm {
   alarmName: string;
   metrics: MetricsSpec;
-  /** What it watches: alarms above the threshold for error rate and p99 latency, below it for availability. */
-  signal: 'errorRatePercent' | 'latencyP99Ms' | 'availabilityPercent';
+  /**
+   * What it watches: alarms above the threshold for error rate, p99 latency and utilisation
+   * (requests per second as a share of `capacityRps`), below it for availability.
+   */
+  signal: 'errorRatePercent' | 'latencyP99Ms' | 'availabilityPercent' | 'utilizationPercent';
   threshold: number;
+  /** Requests per second the cell can serve: the 100% of `utilizationPercent`. */
+  capacityRps?: number;
   /** Default 60. */
   periodSeconds?: number;
   /** Default 3. */
@@ -237,12 +242,13 @@ const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
 const maxOrNull = (values: number[]): number | null => (values.length > 0 ? Math.max(...values) : null);
 const minOrNull = (values: number[]): number | null => (values.length > 0 ? Math.min(...values) : null);
 
-function alarmInput(cellId: string, requestToken: string, alarm: PostRecoveryAlarm): PutMetricAlarmInput {
+/** PutMetricAlarm's input for `alarm` on `cellId`, tagged with the cell and `purpose` (`post-recovery`, `cell-monitoring`). */
+export function alarmInput(cellId: string, requestToken: string, alarm: PostRecoveryAlarm, purpose = 'post-recovery'): PutMetricAlarmInput {
   const period = alarm.periodSeconds ?? 60;
   const evaluationPeriods = alarm.evaluationPeriods ?? 3;
   const common: PutMetricAlarmInput = {
     AlarmName: alarm.alarmName,
-    AlarmDescription: alarm.description ?? `cellops post-recovery alarm for ${cellId} (${requestToken})`,
+    AlarmDescription: alarm.description ?? `cellops ${purpose} alarm for ${cellId} (${requestToken})`,
     ActionsEnabled: true,
     AlarmActions: alarm.alarmActions,
     EvaluationPeriods: evaluationPeriods,
@@ -251,7 +257,7 @@ function alarmInput(cellId: string, requestToken: string, alarm: PostRecoveryAla
     // Tags apply only when the alarm is created; an overwrite keeps the first ones.
     Tags: [
       { Key: 'cellops:cell', Value: cellId },
-      { Key: 'cellops:purpose', Value: 'post-recovery' },
+      { Key: 'cellops:purpose', Value: purpose },
     ],
   };
   const spec = alarm.metrics;
@@ -287,6 +293,20 @@ function alarmInput(cellId: string, requestToken: string, alarm: PostRecoveryAla
         ComparisonOperator: 'LessThanThreshold',
         TreatMissingData: 'missing',
       };
+    case 'utilizationPercent': {
+      const capacity = alarm.capacityRps;
+      if (capacity === undefined || !(capacity > 0)) throw activityFailure(ErrorType.ValidationFailed, `alarm ${alarm.alarmName} watches utilisation and needs a positive capacityRps`);
+      return {
+        ...common,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        Metrics: [
+          { Id: 'requests', MetricStat: { Metric: metric(spec.requestCount), Period: period, Stat: 'Sum' }, ReturnData: false },
+          // Requests per second over the period, as a share of what the cell can serve.
+          { Id: 'utilization', Expression: `requests / ${(period * capacity) / 100}`, Label: 'Utilisation (%)', ReturnData: true },
+        ],
+      };
+    }
   }
 }
 

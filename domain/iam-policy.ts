@@ -66,6 +66,20 @@ export function workerIamPolicy(registry: Registry, accountId = ACCOUNT_PLACEHOL
       Action: ['cloudwatch:DeleteAlarms', 'cloudwatch:PutMetricAlarm'],
       Resource: regions.map((r) => `arn:${p}:cloudwatch:${r}:${accountId}:alarm:*-post-recovery-*`),
     },
+    {
+      // A cell's own alarms and dashboard, set up by cell provisioning and removed by decommissioning (`cellops-<cellId>…`).
+      Sid: 'CellMonitoring',
+      Effect: 'Allow',
+      Action: ['cloudwatch:DeleteAlarms', 'cloudwatch:PutMetricAlarm'],
+      Resource: regions.map((r) => `arn:${p}:cloudwatch:${r}:${accountId}:alarm:cellops-*`),
+    },
+    {
+      // Dashboards are global: no region in their ARN.
+      Sid: 'CellDashboards',
+      Effect: 'Allow',
+      Action: ['cloudwatch:DeleteDashboards', 'cloudwatch:GetDashboard', 'cloudwatch:PutDashboard'],
+      Resource: [`arn:${p}:cloudwatch::${accountId}:dashboard/cellops-*`],
+    },
     // No resource-level permissions for these reads (AWS allows only "*").
     { Sid: 'HealthReads', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarmHistory', 'cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData'], Resource: ['*'] },
     {

@@ -6,6 +6,8 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import {
   CloudWatchServiceException,
+  DashboardInvalidInputError,
+  DashboardNotFoundError,
   InvalidFormatFault,
   InvalidNextToken,
   InvalidParameterCombinationException,
@@ -53,6 +55,8 @@ const MODELLED: Record<AwsService, Record<string, ModelledError>> = {
   },
   cloudwatch: {
     ResourceNotFound,
+    DashboardNotFoundError,
+    DashboardInvalidInputError,
     InvalidFormatFault,
     InvalidNextToken,
     InvalidParameterCombinationException,
@@ -68,6 +72,8 @@ const CLOUDWATCH_QUERY_CODES: Record<string, string> = {
   InvalidParameterValueException: 'InvalidParameterValue',
   InvalidParameterCombinationException: 'InvalidParameterCombination',
   MissingRequiredParameterException: 'MissingParameter',
+  DashboardNotFoundError: 'ResourceNotFound',
+  DashboardInvalidInputError: 'InvalidParameterInput',
 };
 
 const STATUS: Record<string, number> = {
@@ -76,6 +82,7 @@ const STATUS: Record<string, number> = {
   NoSuchHostedZone: 404,
   NoSuchChange: 404,
   ResourceNotFound: 404,
+  DashboardNotFoundError: 404,
 };
 
 /** What a simulated AWS error carries besides its class. */

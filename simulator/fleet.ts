@@ -141,6 +141,8 @@ export interface SimulatedFleet {
   /** Each cell's target and observed share of the fleet's requests, in percent. */
   trafficShares(): Record<string, { targetPercent: number; observedPercent: number }>;
   alarms(): AlarmView[];
+  /** The CloudWatch dashboards, by name, with their bodies parsed. */
+  dashboards(): { name: string; body: unknown }[];
   /** The last `count` complete minutes of a cell's metrics, oldest first. */
   recentMinutes(cellId: string, count?: number): MinuteView[];
   customers(): Record<string, number>;
@@ -325,6 +327,7 @@ export function createFleetApi(model: FleetModel, calls: CallLog): SimulatedFlee
     weights: () => Object.fromEntries(cellViews().flatMap((c) => (c.weight === undefined ? [] : [[c.id, c.weight]]))),
     trafficShares: () => Object.fromEntries(cellViews().map((c) => [c.id, { targetPercent: c.targetSharePercent, observedPercent: c.observedSharePercent }])),
     alarms: alarmViews,
+    dashboards: () => [...model.dashboards.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, d]) => ({ name, body: JSON.parse(d.body) as unknown })),
     recentMinutes: (cellId, count = 5) => {
       const cell = model.requireCell(cellId);
       const now = model.advance();

@@ -63,6 +63,8 @@ export class FleetModel {
   readonly zones: ZoneStore;
   readonly customMetrics = new CustomMetricStore();
   readonly alarms = new Map<string, SimAlarm>();
+  /** CloudWatch dashboards by name: the body as sent, and when it was last put. */
+  readonly dashboards = new Map<string, { body: string; lastModified: number }>();
   readonly cells = new Map<string, SimCell>();
   /** The router's two members (primary and fallback), by set identifier: metrics and alarms like a cell's, not cells. */
   readonly routers = new Map<string, SimCell & { role: RouterRole }>();

@@ -1,6 +1,10 @@
 import type {
   AlarmHistoryItem,
   DeleteAlarmsInput,
+  DeleteDashboardsInput,
+  GetDashboardInput,
+  ListDashboardsInput,
+  PutDashboardInput,
   DescribeAlarmHistoryInput,
   DescribeAlarmsInput,
   DisableAlarmActionsInput,
@@ -26,6 +30,7 @@ const QUERY_ID = /^[a-z][a-zA-Z0-9_]*$/;
 /** CloudWatch keeps alarm history for two weeks. */
 const ALARM_HISTORY_RETENTION_MS = 14 * 86_400_000;
 const STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
+const DASHBOARD_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
 function invalid(value: unknown, parameter: string): never {
   return fail('InvalidParameterValueException', `The value ${String(value)} for parameter ${parameter} is invalid.`);
@@ -229,6 +234,46 @@ export function cloudWatchHandlers(model: FleetModel): ServiceHandlers {
       const missing = names.filter((n) => !model.alarms.has(n));
       for (const name of names) model.alarms.delete(name);
       if (missing.length > 0) fail('ResourceNotFound', `Alarms not found: [${missing.join(', ')}]`);
+      return {};
+    }),
+
+    PutDashboard: operation<PutDashboardInput>((input) => {
+      const name = input.DashboardName ?? '';
+      if (!DASHBOARD_NAME.test(name)) fail('DashboardInvalidInputError', 'The value for field DashboardName contains invalid characters. It can only contain alphanumerics, dash (-) and underscore (_).');
+      let body: unknown;
+      try {
+        body = JSON.parse(input.DashboardBody ?? '');
+      } catch {
+        fail('DashboardInvalidInputError', 'The field DashboardBody must be a valid JSON object');
+      }
+      const widgets = (body as { widgets?: unknown } | null)?.widgets;
+      if (typeof body !== 'object' || body === null || !Array.isArray(widgets)) {
+        fail('DashboardInvalidInputError', 'The dashboard body is invalid, there are 1 validation errors: [ { "dataPath": "", "message": "Should have required property \'widgets\'" } ]');
+      }
+      model.dashboards.set(name, { body: input.DashboardBody ?? '', lastModified: model.now() });
+      return { DashboardValidationMessages: [] };
+    }),
+
+    GetDashboard: operation<GetDashboardInput>((input) => {
+      const name = input.DashboardName ?? '';
+      const dashboard = model.dashboards.get(name) ?? fail('DashboardNotFoundError', `Dashboard ${name} does not exist`);
+      return { DashboardName: name, DashboardBody: dashboard.body, DashboardArn: `arn:aws:cloudwatch::123456789012:dashboard/${name}` };
+    }),
+
+    ListDashboards: operation<ListDashboardsInput>((input) => ({
+      DashboardEntries: [...model.dashboards.entries()]
+        .filter(([name]) => input.DashboardNamePrefix === undefined || name.startsWith(input.DashboardNamePrefix))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, d]) => ({ DashboardName: name, LastModified: new Date(d.lastModified), Size: d.body.length })),
+    })),
+
+    DeleteDashboards: operation<DeleteDashboardsInput>((input) => {
+      const names = input.DashboardNames ?? [];
+      if (names.length === 0) fail('MissingRequiredParameterException', 'The parameter DashboardNames is required.');
+      // One missing dashboard fails the call, and none is deleted.
+      const missing = names.find((n) => !model.dashboards.has(n));
+      if (missing !== undefined) fail('DashboardNotFoundError', `Dashboard ${missing} does not exist`);
+      for (const name of names) model.dashboards.delete(name);
       return {};
     }),
 
