@@ -2,7 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { DrainPermit, DrainPermitRelease, DrainPermitReleased, DrainPermitRequest, PermitVerdict } from '../domain/procedures/drain-permits';
 import { TASK_QUEUE } from '../domain/task-queues';
 import { FLEET_GUARD_WORKFLOW_ID } from '../domain/workflow-ids';
-import { drainPermitsQuery, releaseDrainPermitUpdate, requestDrainPermitUpdate } from '../workflows/messages';
+import type { CellLifecycleRecord } from '../domain/procedures/cell-lifecycle';
+import { drainPermitsQuery, recordCellStateUpdate, releaseDrainPermitUpdate, requestDrainPermitUpdate } from '../workflows/messages';
 
 export interface RequestDrainPermitInput extends DrainPermitRequest {
   /** Kept for uniformity; the guard deduplicates by holder and cell. */
@@ -11,6 +12,11 @@ export interface RequestDrainPermitInput extends DrainPermitRequest {
 
 export interface ReleaseDrainPermitInput extends DrainPermitRelease {
   requestToken: string;
+}
+
+export interface RecordCellStateInput {
+  requestToken: string;
+  record: CellLifecycleRecord;
 }
 
 /** Talking to the fleet guard workflow (`fleetGuard`). */
@@ -29,6 +35,8 @@ export interface FleetGuardActivities {
    * refused, and why.
    */
   heldDrainPermits(): Promise<DrainPermit[]>;
+  /** Records a cell's lifecycle state with the `recordCellState` update (the latest per cell wins, so a repeat is harmless). */
+  recordCellState(input: RecordCellStateInput): Promise<CellLifecycleRecord>;
 }
 
 export interface FleetGuardDeps {
@@ -66,6 +74,10 @@ export function createFleetGuardActivities(deps: FleetGuardDeps): FleetGuardActi
     async heldDrainPermits() {
       const handle = await guardHandle();
       return await deps.client.workflow.getHandle(handle.workflowId).query(drainPermitsQuery);
+    },
+    async recordCellState({ record }) {
+      const handle = await guardHandle();
+      return await deps.client.workflow.getHandle(handle.workflowId).executeUpdate(recordCellStateUpdate, { args: [record] });
     },
   };
 }

@@ -29,6 +29,14 @@ export class AlreadyInRecoveryError extends Error {
   }
 }
 
+/** Provisioning a cell the registry already lists. */
+export class CellAlreadyExistsError extends Error {
+  constructor(readonly cellId: string) {
+    super(`${cellId} is already a cell of the registry: provision a new cell under a new id`);
+    this.name = 'CellAlreadyExistsError';
+  }
+}
+
 export interface StartProcedureOptions<I extends ProcedureInput> {
   procedure: ProcedureName;
   input: I;
@@ -43,11 +51,14 @@ export interface StartProcedureOptions<I extends ProcedureInput> {
  * policy FAIL: while any recovery procedure runs on the cell, a second start fails with
  * {@link AlreadyInRecoveryError} naming the running workflow. A closed one does not block (reuse
  * ALLOW_DUPLICATE): cooldowns between recoveries are the alarm gateway's business.
- * @throws UnknownCellError when the registry has no such cell (before anything is started).
+ * @throws UnknownCellError when the registry has no such cell (before anything is started), or
+ * {@link CellAlreadyExistsError} when it is asked to provision one it has.
  */
 export async function startProcedure<I extends ProcedureInput>(client: Client, options: StartProcedureOptions<I>): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const { input, procedure } = options;
-  findCell(input.registry, input.cellId);
+  // A new cell is provisioned under its own id, which the registry must not list yet.
+  if (procedure !== 'cellProvisioning') findCell(input.registry, input.cellId);
+  else if (input.registry.cells.some((c) => c.id === input.cellId)) throw new CellAlreadyExistsError(input.cellId);
   const workflowId = recoveryWorkflowId(input.cellId);
   try {
     return await client.workflow.start(procedure, {

@@ -1,5 +1,6 @@
 /** Every cellops workflow: the worker's single `workflowsPath`. Workflows only, no activities. */
 export { cascadeRecovery } from './cascade-recovery';
+export { cellProvisioning } from './cell-provisioning';
 export { cellReplacement } from './cell-replacement';
 export { cellRestart } from './cell-restart';
 export { fleetGuard } from './fleet-guard';

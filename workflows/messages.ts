@@ -6,6 +6,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProcedureProgress } from '../domain/procedures/progress';
 import type { DeploymentProgress } from '../domain/procedures/wave-deployment';
 import type { AbortRequest, ApprovalDecision, ApprovalOutcome, PauseRequest } from '../domain/procedures/messages-types';
+import type { CellLifecycleRecord } from '../domain/procedures/cell-lifecycle';
+import type { CapacityWatchStatus } from '../domain/procedures/capacity-watch';
 import type { DrainPermit, DrainPermitRelease, DrainPermitReleased, DrainPermitRequest, PermitVerdict } from '../domain/procedures/drain-permits';
 
 /** Where the procedure is: current step, steps done with their times, pending approval, last error. */
@@ -39,3 +41,12 @@ export const drainPermitsQuery = defineQuery<DrainPermit[]>('drainPermits');
 
 /** Wave deployment: where the rollout is, wave by wave (cells updated, bake checks, failures), and after, how it ended. */
 export const deploymentProgressQuery = defineQuery<DeploymentProgress>('deploymentProgress');
+
+/** Fleet guard: records a cell's lifecycle state (provisioning, ready, draining, decommissioned); returns the record kept. */
+export const recordCellStateUpdate = defineUpdate<CellLifecycleRecord, [CellLifecycleRecord]>('recordCellState');
+
+/** Fleet guard: every cell's lifecycle state, as procedures set them. */
+export const cellStatesQuery = defineQuery<CellLifecycleRecord[]>('cellStates');
+
+/** Capacity watch: the last readings, the actions in flight and every decision taken (the last ones). */
+export const capacityWatchQuery = defineQuery<CapacityWatchStatus>('capacityWatch');

@@ -8,11 +8,9 @@
  * 3. Add the cell to routing at the safe weight the parent computed, and wait until in sync.
  */
 import { ApplicationFailure, CancellationScope, log } from '@temporalio/workflow';
-import { awsTarget } from '../domain/registry/lookup';
 import type { Cell } from '../domain/registry/schema';
 import { newCellTags } from '../domain/procedures/replacement';
-import { aws, route53Sync, stackWait } from './lib/proxies';
-import { stepToken } from './lib/context';
+import { deleteStackAndWait, deployStackAndWait, setRecordWeight } from './lib/cell-lifecycle';
 import { failureMessage } from './lib/failures';
 
 /** Input of `provisionEmergencyCell`. */
@@ -39,10 +37,8 @@ export async function provisionEmergencyCell(input: ProvisionEmergencyCellInput)
   const tags = { ...newCellTags(cell.id), 'cellops:purpose': 'emergency-capacity', 'cellops:requested-by': input.requestedBy };
   let stackStatus: string;
   try {
-    // 1. Create the stack
-    await aws.deployCellStack({ requestToken: stepToken('create-stack'), target: awsTarget(cell), stack: cell.stack, tags });
-    // 2. Wait until it is stable
-    stackStatus = (await stackWait.waitForStack({ requestToken: stepToken('wait-stack'), target: awsTarget(cell), stackName: cell.stack.name, until: 'stable' })).status;
+    // 1. Create the stack; 2. wait until it is stable
+    stackStatus = await deployStackAndWait(cell, 'create-stack', tags, 'wait-stack');
   } catch (err) {
     await removeFailedStack(cell);
     throw ApplicationFailure.create({
@@ -53,8 +49,7 @@ export async function provisionEmergencyCell(input: ProvisionEmergencyCellInput)
     });
   }
   // 3. Add it to routing at the safe weight
-  const submitted = await aws.setCellWeights({ requestToken: stepToken('add-to-routing'), changes: [{ record: cell.route53, weight }] });
-  await route53Sync.waitForChangesInSync({ requestToken: stepToken('add-to-routing-sync'), changeIds: submitted.changes.map((c) => c.changeId) });
+  await setRecordWeight(cell.route53, weight, 'add-to-routing');
   return { cellId: cell.id, stackName: cell.stack.name, stackStatus, weight };
 }
 
@@ -62,8 +57,7 @@ export async function provisionEmergencyCell(input: ProvisionEmergencyCellInput)
 async function removeFailedStack(cell: Cell): Promise<void> {
   await CancellationScope.nonCancellable(async () => {
     try {
-      await aws.deleteCellStack({ requestToken: stepToken('delete-failed-stack'), target: awsTarget(cell), stackName: cell.stack.name });
-      await stackWait.waitForStack({ requestToken: stepToken('wait-failed-stack-deleted'), target: awsTarget(cell), stackName: cell.stack.name, until: 'deleted' });
+      await deleteStackAndWait(cell, 'delete-failed-stack', 'wait-failed-stack-deleted');
     } catch (err) {
       // The creation failure is what the parent must hear about; this one is logged for the operator.
       log.error('could not delete the failed emergency cell stack', { stackName: cell.stack.name, error: String(err) });

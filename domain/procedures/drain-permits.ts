@@ -1,3 +1,5 @@
+import type { CellLifecycleRecord } from './cell-lifecycle';
+
 /**
  * The fleet guard's rule: how many cells, and how much capacity, may be out of service at once
  * across every procedure. Pure, so the guard workflow and the CLI's `plan` share it.
@@ -72,4 +74,6 @@ export interface DrainPermitReleased {
 /** The fleet guard's state, carried across continue-as-new. */
 export interface FleetGuardState {
   permits: DrainPermit[];
+  /** Each cell's lifecycle state, set by provisioning and decommissioning (absent in runs from before they existed). */
+  cells?: CellLifecycleRecord[];
 }

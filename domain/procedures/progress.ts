@@ -11,6 +11,7 @@ export type ProcedureName =
   | 'routerFailover'
   | 'pointInTimeRecovery'
   | 'cascadeRecovery'
+  | 'capacityWatch'
   | 'waveDeployment';
 
 export type StepStatus = 'running' | 'done' | 'failed' | 'skipped';

@@ -48,3 +48,13 @@ export function stepToken(step: string): string {
   const info = workflowInfo();
   return `${info.workflowId}-${info.firstExecutionRunId}-${step}`;
 }
+
+/** The context of the shared steps, for another cell (a replacement, a new cell) starting at `currentWeight`. */
+export function withCell(ctx: ProcedureContext, cell: Cell, currentWeight: number, inServiceWeight = cell.route53.weight): ProcedureContext {
+  return { ...ctx, cell, traffic: { inServiceWeight, currentWeight } };
+}
+
+/** The context of a procedure on a cell the registry does not list yet (a new cell), at weight 0 until it joins routing. */
+export function newCellContext(run: ProcedureRun, registry: Registry, cell: Cell, inServiceWeight = cell.route53.weight): ProcedureContext {
+  return { run, registry, cell, workflowId: workflowInfo().workflowId, traffic: { inServiceWeight, currentWeight: 0 } };
+}

@@ -60,6 +60,8 @@ export interface ProcedureRunOptions {
   requestedBy: string;
   /** The approver must differ from `requestedBy`. */
   fourEyes: boolean;
+  /** More lines for the Web UI's current details (a long-running procedure's own state). */
+  details?: () => string[];
 }
 
 export class ProcedureRun {
@@ -321,7 +323,8 @@ export class ProcedureRun {
     this.publishDetails();
   }
 
-  private publishDetails(): void {
+  /** Publishes the Web UI's current details again (after the procedure's own state changed). */
+  publishDetails(): void {
     const p = this.progress;
     const lines = [
       `**${p.procedure}** on \`${p.cellId}\`: ${p.state}`,
@@ -329,6 +332,7 @@ export class ProcedureRun {
       p.pendingApproval ? `Awaiting approval for ${p.pendingApproval.step} until ${p.pendingApproval.deadline}${approvalsSoFar(p)}` : undefined,
       `Steps done: ${p.steps.filter((s) => s.status === 'done').map((s) => s.name).join(', ') || 'none'}`,
       p.lastError ? `Last error: ${p.lastError}` : undefined,
+      ...(this.options.details?.() ?? []),
     ];
     setCurrentDetails(lines.filter((line) => line !== undefined).join('\n\n'));
   }

@@ -68,8 +68,18 @@ export const hookCall = {
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: nonRetryableHooks },
 } as const;
 
+/** Moving, restoring and backing up a cell's data can take long: these hooks heartbeat while they work. */
+export const dataHookCall = {
+  taskQueue: HOOKS_TASK_QUEUE,
+  scheduleToStartTimeout: HOOK_SCHEDULE_TO_START,
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5s', maximumInterval: '2 minutes', maximumAttempts: 10, nonRetryableErrorTypes: nonRetryableHooks },
+} as const;
+
 export const aws = proxyActivities<AwsActivities>(quickAwsCall);
 export const route53Sync = proxyActivities<Pick<AwsActivities, 'waitForChangesInSync'>>(waitForRoute53);
 export const stackWait = proxyActivities<Pick<AwsActivities, 'waitForStack'>>(waitForStackStable);
 export const guard = proxyActivities<FleetGuardActivities>(guardCall);
 export const hooks = proxyActivities<ApplicationHooks>(hookCall);
+export const dataHooks = proxyActivities<Pick<ApplicationHooks, 'checkDataAccessible' | 'migrateCustomers' | 'restoreCustomersFromBackup' | 'backupCellData'>>(dataHookCall);

@@ -2,9 +2,9 @@
  * The steps of cell replacement that are its own (the shared ones are in the other lib files),
  * and what the procedure remembers on the way for its compensation and its report.
  */
-import { executeChild, proxyActivities } from '@temporalio/workflow';
+import { executeChild } from '@temporalio/workflow';
 import type { PostRecoveryAlarm } from '../../activities';
-import type { ApplicationHooks, HookErrorType } from '../../activities/hooks';
+import type { HookErrorType } from '../../activities/hooks';
 import { buildReport, type CellEndState, type ProcedureOutcome, type TimelineEntry } from '../../domain/procedures/report';
 import {
   dataLossWindow,
@@ -21,26 +21,15 @@ import {
 } from '../../domain/procedures/replacement';
 import { awsTarget } from '../../domain/registry/lookup';
 import type { Cell } from '../../domain/registry/schema';
-import { HOOKS_TASK_QUEUE } from '../../domain/task-queues';
 import { provisionEmergencyCell } from '../provision-emergency-cell';
-import { HOOK_SCHEDULE_TO_START, aws } from './proxies';
+import { aws, dataHooks } from './proxies';
 import { approvalGate, type ApprovalResult } from './approval';
 import { deleteStackAndWait, removeRecords } from './cell-lifecycle';
 import { stepToken, type ProcedureContext } from './context';
+
+export { withCell } from './context';
 import { failureMessage, failureType } from './failures';
 import { notifyOperator } from './notify';
-
-const nonRetryableHooks: HookErrorType[] = ['HookRejected', 'HookResponseInvalid'];
-
-/** Moving and backing up a cell's data can take long: the hooks heartbeat while they wait. */
-const dataHookCall = {
-  taskQueue: HOOKS_TASK_QUEUE,
-  scheduleToStartTimeout: HOOK_SCHEDULE_TO_START,
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '5s', maximumInterval: '2 minutes', maximumAttempts: 10, nonRetryableErrorTypes: nonRetryableHooks },
-} as const;
-const dataHooks = proxyActivities<Pick<ApplicationHooks, 'checkDataAccessible' | 'migrateCustomers' | 'restoreCustomersFromBackup' | 'backupCellData'>>(dataHookCall);
 
 /** How far the replacement got, which decides how a failure or an abort is wound back. */
 export type ReplacementStage = 'before-drain' | 'drained' | 'provisioning' | 'customers-moved' | 'in-service';
@@ -113,11 +102,6 @@ export class ReplacementState {
       message: `${this.ctx.workflowId} ${what} (${error}). ${this.endStateSentence()}. An operator must decide what happens to ${this.ctx.cell.id} next.`,
     };
   }
-}
-
-/** The context of the shared steps, for another cell (the replacement) starting at `currentWeight`. */
-export function withCell(ctx: ProcedureContext, cell: Cell, currentWeight: number): ProcedureContext {
-  return { ...ctx, cell, traffic: { inServiceWeight: cell.route53.weight, currentWeight } };
 }
 
 /** The fleet's load (requests per second over the health window) against the capacity of the cells left. */

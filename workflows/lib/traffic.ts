@@ -42,6 +42,8 @@ export interface TrafficStepOptions {
   step: string;
   /** False for compensation: pacing then ignores an abort (the abort is what is being handled). */
   abortable?: boolean;
+  /** Restores only: runs after each weight step's pause (a new cell's ramp-up watching it); its failure stops the restore there. */
+  afterStep?: (weight: number) => Promise<void>;
 }
 
 /** The cells sharing the cell's weighted group (same zone, name and type), itself excluded. */
@@ -152,6 +154,7 @@ export async function restoreGradually(ctx: ProcedureContext, options: TrafficSt
   for (const [i, weight] of schedule.entries()) {
     await setWeight(ctx, weight, `${options.step}-${i + 1}-w${weight}`);
     await wait(ctx, policy.pauseSeconds * 1000, abortable);
+    if (options.afterStep) await options.afterStep(weight);
   }
   return schedule;
 }
