@@ -57,6 +57,7 @@ export function prepareChildStart(
       searchAttributes: attrs.searchAttributes,
       header: attrs.header,
       requestId: ctx.newId(),
+      priority: attrs.priority,
     });
     return {
       params,

@@ -44,6 +44,7 @@ export function prepareContinueAsNew(
       header: attrs.header,
       workflowStartDelay: attrs.backoffStartInterval,
       requestId: ctx.newId(),
+      priority: started.priority,
     });
     if (expirationTimeMs > 0) {
       // The run timeout never outlasts what is left of the execution timeout.

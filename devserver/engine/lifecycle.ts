@@ -29,6 +29,8 @@ export interface StartParams {
   memo: common.IMemo | null;
   searchAttributes: Record<string, common.IPayload>;
   startDelayMs: number;
+  /** The start request's priority, copied to WorkflowExecutionStarted. */
+  priority?: common.IPriority | null;
   /** The attempt this run is (a workflow retry's run: the previous one's + 1); default 1. */
   attempt?: number;
   /** The parent and root of a child run. */
@@ -109,8 +111,9 @@ export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartPa
         workflowType: { name: params.workflowType },
         taskQueue: { name: params.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
         input: params.input,
-        workflowExecutionTimeout: duration(params.executionTimeoutMs),
-        workflowRunTimeout: duration(params.runTimeoutMs),
+        // Timeouts left unset stay unset (the SDK reads a 0 s duration as a 0 ms timeout).
+        workflowExecutionTimeout: params.executionTimeoutMs > 0 ? duration(params.executionTimeoutMs) : null,
+        workflowRunTimeout: params.runTimeoutMs > 0 ? duration(params.runTimeoutMs) : null,
         workflowTaskTimeout: duration(params.workflowTaskTimeoutMs),
         originalExecutionRunId: runId,
         identity: params.identity,
@@ -127,6 +130,7 @@ export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartPa
         searchAttributes: { indexedFields: params.searchAttributes },
         header: params.header,
         workflowId: params.workflowId,
+        priority: params.priority ?? null,
         ...parentAttributes(params.parent),
       },
     }),

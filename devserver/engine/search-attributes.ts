@@ -138,6 +138,8 @@ export function decodeSearchAttributePayload(
 /**
  * Validates search attributes a client or workflow sets and returns them merged into `current`
  * (unset values remove the attribute). Unknown names are INVALID_ARGUMENT, as on a real server.
+ * Values are kept with their type in the `type` metadata, as the real server's frontend adds it,
+ * so the SDK decodes them by type from history (a Datetime as a Date).
  */
 export function mergeSearchAttributes(
   ns: NamespaceState,
@@ -152,7 +154,7 @@ export function mergeSearchAttributes(
       throw invalidArgument(`Namespace ${ns.name} has no mapping defined for search attribute ${name}`);
     }
     if (decodeSearchAttributePayload(name, payload, type) === null) delete merged[name];
-    else setOwn(merged, name, payload);
+    else setOwn(merged, name, payload.metadata?.type ? payload : { ...payload, metadata: { ...payload.metadata, type: Buffer.from(type) } });
   }
   return merged;
 }

@@ -36,6 +36,7 @@ export type StartRequest = Pick<
   | 'searchAttributes'
   | 'header'
   | 'workflowStartDelay'
+  | 'priority'
 >;
 
 /** The current (latest) run of a workflow id, if any. */
@@ -84,6 +85,7 @@ export function startParams(ctx: EngineContext, ns: NamespaceState, req: StartRe
     memo: req.memo ?? null,
     searchAttributes: mergeSearchAttributes(ns, {}, req.searchAttributes),
     startDelayMs,
+    priority: req.priority ?? null,
   };
 }
 

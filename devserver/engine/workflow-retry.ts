@@ -80,6 +80,7 @@ export function retryRun(ctx: EngineContext, exec: ExecutionState, f: failure.IF
     memo: started.memo ?? null,
     searchAttributes: { ...(started.searchAttributes?.indexedFields ?? {}) },
     startDelayMs: decision.delayMs,
+    priority: started.priority ?? null,
     attempt: attempt + 1,
     continued: {
       runId: exec.runId,

@@ -13,3 +13,4 @@ export * from './external';
 export * from './durable';
 export * from './activity-sleep';
 export * from './workflow-retry';
+export * from './start-fields';
