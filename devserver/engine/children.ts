@@ -1,20 +1,18 @@
+import { HISTORY_SERVICE_IDENTITY, terminateRun } from './close';
 import type { EngineContext, Txn } from './context';
 import { ServiceError } from './errors';
 import { appendEvent, makeEvent } from './history';
-import { requestCancelRun, startRun, terminateRun, type StartParams } from './lifecycle';
-import { command, enums, history, i64, wsv } from './proto';
-import { currentRun, reuseAllowed, startParams } from './start';
+import { startRun, type StartParams } from './lifecycle';
+import { currentRun } from './namespaces';
+import { command, enums, i64, wsv } from './proto';
+import { reuseAllowed, startParams } from './start';
 import type { ChildState, ExecutionState } from './types';
 import { deliverEvents, isRunning } from './workflow-tasks';
 
 const EventType = enums.EventType;
-const Status = enums.WorkflowExecutionStatus;
 const Reuse = enums.WorkflowIdReusePolicy;
 const ClosePolicy = enums.ParentClosePolicy;
 const StartFailedCause = enums.StartChildWorkflowExecutionFailedCause;
-
-/** Identity the real server gives to actions it takes itself (parent close policy). */
-const HISTORY_SERVICE_IDENTITY = 'history-service';
 
 /** A validated StartChildWorkflowExecution command, waiting to be started after all commands are applied. */
 export interface PreparedChild {
@@ -222,104 +220,6 @@ function appendToParent(ctx: EngineContext, parent: ExecutionState, pending: Ret
   const id = parent.wft?.phase === 'started' ? 0 : parent.nextEventId;
   deliverEvents(ctx, parent, [pending], txn);
   return id;
-}
-
-/** The parent-side event for a child's close event, without the fields every such event shares. */
-function childClosedEvent(ctx: EngineContext, close: history.IHistoryEvent, common: object): ReturnType<typeof makeEvent> | undefined {
-  switch (close.eventType) {
-    case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
-      return makeEvent(ctx, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED, {
-        childWorkflowExecutionCompletedEventAttributes: { ...common, result: close.workflowExecutionCompletedEventAttributes?.result },
-      });
-    case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
-      return makeEvent(ctx, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED, {
-        childWorkflowExecutionFailedEventAttributes: {
-          ...common,
-          failure: close.workflowExecutionFailedEventAttributes?.failure,
-          retryState: close.workflowExecutionFailedEventAttributes?.retryState,
-        },
-      });
-    case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED:
-      return makeEvent(ctx, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED, {
-        childWorkflowExecutionCanceledEventAttributes: { ...common, details: close.workflowExecutionCanceledEventAttributes?.details },
-      });
-    case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT:
-      return makeEvent(ctx, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT, {
-        childWorkflowExecutionTimedOutEventAttributes: {
-          ...common,
-          retryState: close.workflowExecutionTimedOutEventAttributes?.retryState,
-        },
-      });
-    case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
-      return makeEvent(ctx, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED, {
-        childWorkflowExecutionTerminatedEventAttributes: common,
-      });
-    default:
-      return undefined;
-  }
-}
-
-/** A closed child run reports to its parent (not on continue-as-new: the new run is still the child). */
-function reportToParent(ctx: EngineContext, exec: ExecutionState, txn: Txn): void {
-  const ref = exec.parent;
-  if (!ref || exec.status === Status.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW) return;
-  const parent = ctx.executions.get(ref.runId);
-  const child = parent?.children[ref.initiatedEventId];
-  if (!parent || !isRunning(parent) || !child || child.phase !== 'started') return;
-  const encoded = exec.log.encoded[exec.log.encoded.length - 1];
-  const close = history.HistoryEvent.decode(encoded);
-  // A run its retry policy retried is not the child's end: the new run reports instead.
-  const retriedAs =
-    close.workflowExecutionFailedEventAttributes?.newExecutionRunId || close.workflowExecutionTimedOutEventAttributes?.newExecutionRunId;
-  if (retriedAs) return;
-  const event = childClosedEvent(ctx, close, {
-    namespace: child.namespace,
-    namespaceId: ctx.namespaces.get(child.namespace)?.id ?? '',
-    workflowExecution: { workflowId: exec.workflowId, runId: exec.runId },
-    workflowType: { name: child.workflowType },
-    initiatedEventId: i64(child.initiatedEventId),
-    startedEventId: i64(child.startedEventId),
-  });
-  if (!event) return;
-  delete parent.children[child.initiatedEventId];
-  deliverEvents(ctx, parent, [event], txn);
-}
-
-/** The open run of a started child that still belongs to `parent` (following continue-as-new). */
-function openChildRun(ctx: EngineContext, parent: ExecutionState, child: ChildState): ExecutionState | undefined {
-  const ns = ctx.namespaces.get(child.namespace);
-  const run = ns ? currentRun(ctx, ns, child.workflowId) : undefined;
-  if (!run || !isRunning(run)) return undefined;
-  if (run.parent?.runId !== parent.runId || run.parent.initiatedEventId !== child.initiatedEventId) return undefined;
-  return run;
-}
-
-/** The parent closed: each started child gets its parent close policy (terminate, cancel request or nothing). */
-function applyParentClosePolicies(ctx: EngineContext, exec: ExecutionState, txn: Txn): void {
-  const children = Object.values(exec.children);
-  exec.children = {};
-  for (const child of children) {
-    if (child.phase !== 'started') continue;
-    const run = openChildRun(ctx, exec, child);
-    if (!run) continue;
-    if (child.parentClosePolicy === ClosePolicy.PARENT_CLOSE_POLICY_TERMINATE) {
-      terminateRun(ctx, run, 'by parent close policy', null, HISTORY_SERVICE_IDENTITY, txn);
-    } else if (child.parentClosePolicy === ClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL) {
-      requestCancelRun(ctx, run, 'by parent close policy', HISTORY_SERVICE_IDENTITY, txn, {
-        initiatedEventId: 0,
-        execution: { workflowId: exec.workflowId, runId: exec.runId },
-      });
-    }
-  }
-}
-
-/**
- * Called by `closeRun` once a run's close event is in history: a child reports its close to its
- * parent, and a parent applies its children's parent close policies.
- */
-export function onRunClosed(ctx: EngineContext, exec: ExecutionState, txn: Txn): void {
-  reportToParent(ctx, exec, txn);
-  applyParentClosePolicies(ctx, exec, txn);
 }
 
 /** DescribeWorkflowExecution's `pendingChildren`. */

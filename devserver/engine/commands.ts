@@ -5,7 +5,7 @@ import { continueAsNew, prepareContinueAsNew, type PreparedContinueAsNew } from 
 import { initiateExternal, prepareCancelExternal, prepareSignalExternal, resolveExternal, type PreparedExternal } from './external';
 import { invalidArgument, type ServiceError } from './errors';
 import { appendEvent, flushBuffered, makeEvent } from './history';
-import { closeRun } from './lifecycle';
+import { closeRun } from './close';
 import { command, common, durationMs, enumName, enums, i64, wsv } from './proto';
 import { mergeSearchAttributes } from './search-attributes';
 import { cancelTimer, startTimer } from './timers';

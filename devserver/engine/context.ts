@@ -4,7 +4,7 @@ import type { DeadlineScheduler } from '../scheduler';
 import type { Matching } from './matching';
 import type { QueryRegistry } from './queries';
 import type { ExecutionState, NamespaceState } from './types';
-import type { UpdateWaiters } from './update-waiters';
+import type { UpdateDecisions } from './update-decisions';
 
 /** A workflow task waiting in a task queue: either a real task or a direct (legacy) query. */
 export type WorkflowTaskRef =
@@ -54,8 +54,8 @@ export interface EngineContext {
   readonly workflowMatching: Matching<WorkflowTaskRef>;
   readonly activityMatching: Matching<ActivityTaskRef>;
   readonly queries: QueryRegistry;
-  /** Callers waiting for workflow updates, and decisions to hand them at commit. */
-  readonly updateWaiters: UpdateWaiters;
+  /** Where decisions about updates go for the callers waiting for them (`UpdateWaiters`, answered at commit). */
+  readonly updateWaiters: UpdateDecisions;
   /** Monotonic id for history events' taskId. */
   nextTaskId(): number;
   /** Fresh UUID for run ids and request ids. */

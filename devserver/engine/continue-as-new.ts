@@ -1,7 +1,8 @@
 import type { EngineContext, Txn } from './context';
 import { ServiceError } from './errors';
 import { appendEvent, makeEvent, startedAttributes } from './history';
-import { closeRun, startRun, type StartParams } from './lifecycle';
+import { closeRun } from './close';
+import { startRun, type StartParams } from './lifecycle';
 import { command, enums, i64, timestampMs } from './proto';
 import { startParams } from './start';
 import type { ExecutionState, NamespaceState } from './types';

@@ -23,9 +23,10 @@ import { withHistory, type WithPreEncodedHistory } from './encoded';
 import { invalidArgument, namespaceNotFound, notFound, queryFailed, ServiceError } from './errors';
 import { setOwn } from './own-keys';
 import { CLOSE_EVENT_TYPES } from './history';
-import { requestCancelRun, signalRun, startDelayedRun, terminateRun, timeoutRun } from './lifecycle';
+import { terminateRun, timeoutRun } from './close';
+import { requestCancelRun, signalRun, startDelayedRun } from './lifecycle';
 import { Matching, type Poller } from './matching';
-import { CLUSTER_NAME, describeNamespace, newNamespace, requireNamespace } from './namespaces';
+import { CLUSTER_NAME, currentRun, describeNamespace, newNamespace, requireNamespace } from './namespaces';
 import { enums, i64, opsv, wsv, type common } from './proto';
 import { QueryRegistry, type QueryOutcome } from './queries';
 import {
@@ -35,16 +36,17 @@ import {
   toIndexedValueType,
   type SearchAttributeTypeName,
 } from './search-attributes';
-import { currentRun, startWorkflow, type StartRequest } from './start';
+import { startWorkflow, type StartRequest } from './start';
 import { describeTaskQueue } from './task-queues';
 import { decodeToken, type IssuedToken } from './tokens';
-import type { WriteAhead } from './persist';
 import { fireTimer } from './timers';
 import type { ExecutionState, NamespaceState } from './types';
 import { Schedules } from '../schedules/service';
+import type { UpdateStatus } from './update-decisions';
 import { UpdateWaiters } from './update-waiters';
-import { admitUpdate, findUpdate, reachedStatus, updateStatus, validateUpdateRequest, type UpdateStatus } from './updates';
+import { admitUpdate, findUpdate, reachedStatus, updateStatus, validateUpdateRequest } from './updates';
 import { countExecutions, listExecutions } from './visibility';
+import type { WriteAhead } from './write-ahead';
 import {
   failWorkflowTask,
   isRunning,

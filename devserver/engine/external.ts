@@ -1,8 +1,8 @@
 import type { EngineContext, Txn } from './context';
 import { appendEvent, makeEvent } from './history';
 import { requestCancelRun, signalRun, type ExternalSender } from './lifecycle';
+import { currentRun } from './namespaces';
 import { command, common, enums, i64 } from './proto';
-import { currentRun } from './start';
 import type { ExecutionState } from './types';
 import { deliverEvents, isRunning } from './workflow-tasks';
 

@@ -1,14 +1,15 @@
-import { clearActivities } from './activities';
-import { onRunClosed } from './children';
+/**
+ * @module A run's life before its close: starting a run (StartWorkflowExecution, SignalWithStart,
+ * children, continue-as-new and retries all come here), a start delay's end, signals and cancel
+ * requests. Closing a run is in close.ts, above this module.
+ */
 import { deadlineKey, type EngineContext, type Txn } from './context';
-import { appendEvent, makeEvent, newEventLog, startedAttributes } from './history';
+import { appendEvent, makeEvent, newEventLog } from './history';
 import { addRun } from './namespaces';
 import { getOwn, setOwn } from './own-keys';
-import { common, duration, enums, failure, history, i64, timestamp, timestampMs } from './proto';
-import { clearTimers } from './timers';
-import { retryRun } from './workflow-retry';
+import { common, duration, enums, failure, history, i64, timestamp } from './proto';
 import type { ExecutionRef, ExecutionState, NamespaceState, ParentRef, PendingEvent } from './types';
-import { deliverEvents, dropWorkflowTaskForClose, isRunning, scheduleWorkflowTask } from './workflow-tasks';
+import { deliverEvents, isRunning, scheduleWorkflowTask } from './workflow-tasks';
 
 const EventType = enums.EventType;
 const Status = enums.WorkflowExecutionStatus;
@@ -246,74 +247,4 @@ export function requestCancelRun(
     ],
     txn,
   );
-}
-
-/**
- * Marks a run closed and drops everything pending (tasks, activities, timers, deadlines). The
- * close event must already be in history.
- */
-export function closeRun(ctx: EngineContext, exec: ExecutionState, status: enums.WorkflowExecutionStatus, txn: Txn): void {
-  exec.status = status;
-  exec.closeTimeMs = ctx.clock.now();
-  exec.wft = null;
-  exec.buffered = [];
-  clearActivities(ctx, exec);
-  clearTimers(ctx, exec);
-  for (const key of [
-    deadlineKey.workflowTimeout(exec.runId),
-    deadlineKey.workflowStart(exec.runId),
-    deadlineKey.workflowTaskTimeout(exec.runId),
-    deadlineKey.workflowTaskRetry(exec.runId),
-  ]) {
-    ctx.scheduler.delete(key);
-  }
-  txn.touched.add(exec);
-  onRunClosed(ctx, exec, txn);
-}
-
-/** TerminateWorkflowExecution: closes the run at once, without a workflow task. */
-export function terminateRun(
-  ctx: EngineContext,
-  exec: ExecutionState,
-  reason: string,
-  details: common.IPayloads | null,
-  identity: string,
-  txn: Txn,
-): void {
-  dropWorkflowTaskForClose(ctx, exec, txn);
-  appendEvent(
-    ctx,
-    exec,
-    makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, {
-      workflowExecutionTerminatedEventAttributes: { reason, details, identity },
-    }),
-    txn,
-  );
-  closeRun(ctx, exec, Status.WORKFLOW_EXECUTION_STATUS_TERMINATED, txn);
-}
-
-/**
- * The run or execution timeout fired. A run timeout (the execution not yet expired) is retried
- * under the run's retry policy, as the real server does.
- */
-export function timeoutRun(ctx: EngineContext, exec: ExecutionState, txn: Txn): void {
-  if (!isRunning(exec)) return;
-  dropWorkflowTaskForClose(ctx, exec, txn);
-  const expirationTimeMs = timestampMs(startedAttributes(exec).workflowExecutionExpirationTime);
-  const retry =
-    expirationTimeMs === 0 || expirationTimeMs > ctx.clock.now()
-      ? retryRun(ctx, exec, { message: 'workflow timeout', timeoutFailureInfo: { timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE } }, txn)
-      : { retryState: enums.RetryState.RETRY_STATE_TIMEOUT, newExecutionRunId: '' };
-  appendEvent(
-    ctx,
-    exec,
-    makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, {
-      workflowExecutionTimedOutEventAttributes: {
-        retryState: retry.retryState === enums.RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET ? enums.RetryState.RETRY_STATE_TIMEOUT : retry.retryState,
-        newExecutionRunId: retry.newExecutionRunId,
-      },
-    }),
-    txn,
-  );
-  closeRun(ctx, exec, Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, txn);
 }

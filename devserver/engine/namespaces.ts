@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EngineContext } from './context';
 import { invalidArgument, namespaceNotFound } from './errors';
 import { duration, enums, wsv } from './proto';
-import type { NamespaceState } from './types';
+import type { ExecutionState, NamespaceState } from './types';
 
 /** The cluster name the server reports (GetClusterInfo, namespace replication config), as a real dev server does. */
 export const CLUSTER_NAME = 'active';
@@ -59,4 +59,10 @@ export function addRun(ns: NamespaceState, workflowId: string, runId: string): v
   const runs = ns.runsByWorkflowId.get(workflowId);
   if (runs) runs.push(runId);
   else ns.runsByWorkflowId.set(workflowId, [runId]);
+}
+
+/** The current (latest) run of a workflow id, if any. */
+export function currentRun(ctx: EngineContext, ns: NamespaceState, workflowId: string): ExecutionState | undefined {
+  const runs = ns.runsByWorkflowId.get(workflowId);
+  return runs ? ctx.executions.get(runs[runs.length - 1]) : undefined;
 }

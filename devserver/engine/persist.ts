@@ -20,6 +20,7 @@ import {
 import { registerSearchAttribute, type SearchAttributeTypeName } from './search-attributes';
 import type { ExecutionState, NamespaceState } from './types';
 import { isRunning } from './workflow-tasks';
+import type { WriteAhead } from './write-ahead';
 
 /**
  * Persistence of the engine (`--db-filename`): a write-ahead record per transaction in the durable
@@ -37,14 +38,6 @@ import { isRunning } from './workflow-tasks';
  * - `taskId`: the history taskId counter.
  * A snapshot is the same records with every run from its first event.
  */
-
-/** What {@link Engine.commit} needs from persistence. */
-export interface WriteAhead {
-  /** Appends the record of `txn`; the promise settles when it is durable (undefined: nothing to wait for). */
-  commit(txn: Txn): Promise<void> | undefined;
-  /** Settles when every record so far is durable; undefined when nothing was ever written. */
-  flushed(): Promise<void> | undefined;
-}
 
 /** A run as replay collects it: only its last state is decoded, once, at the end. */
 interface ReplayedRun {

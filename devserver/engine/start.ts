@@ -1,7 +1,9 @@
 import { status } from '@grpc/grpc-js';
+import { terminateRun } from './close';
 import type { EngineContext, Txn } from './context';
 import { invalidArgument, ServiceError, workflowAlreadyStarted } from './errors';
-import { signalRun, startRun, terminateRun, type StartParams } from './lifecycle';
+import { signalRun, startRun, type StartParams } from './lifecycle';
+import { currentRun } from './namespaces';
 import { durationMs, enumName, enums, wsv } from './proto';
 import { mergeSearchAttributes } from './search-attributes';
 import type { ExecutionState, NamespaceState } from './types';
@@ -38,12 +40,6 @@ export type StartRequest = Pick<
   | 'workflowStartDelay'
   | 'priority'
 >;
-
-/** The current (latest) run of a workflow id, if any. */
-export function currentRun(ctx: EngineContext, ns: NamespaceState, workflowId: string): ExecutionState | undefined {
-  const runs = ns.runsByWorkflowId.get(workflowId);
-  return runs ? ctx.executions.get(runs[runs.length - 1]) : undefined;
-}
 
 /** Validates and defaults a start request into the parameters of a new run (throws INVALID_ARGUMENT). */
 export function startParams(ctx: EngineContext, ns: NamespaceState, req: StartRequest): StartParams {

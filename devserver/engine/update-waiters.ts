@@ -1,7 +1,8 @@
 import type { ServiceError } from './errors';
-import type { ExecutionState } from './types';
-import { updateStatus, type UpdateDecision, type UpdateDecisions, type UpdateStatus } from './updates';
 import type { enums } from './proto';
+import type { ExecutionState } from './types';
+import type { UpdateDecision, UpdateDecisions, UpdateStatus } from './update-decisions';
+import { updateStatus } from './updates';
 
 /** A caller of UpdateWorkflowExecution or PollWorkflowExecutionUpdate waiting for a stage. */
 export interface UpdateWaiter {

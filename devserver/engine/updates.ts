@@ -22,6 +22,7 @@ import { invalidArgument, notFound, ServiceError } from './errors';
 import { appendEvent, makeEvent } from './history';
 import { api, enums, errordetails, failure, history, i64, wsv } from './proto';
 import type { ExecutionState, UpdateState } from './types';
+import type { UpdateDecision, UpdateDecisions, UpdateStatus } from './update-decisions';
 
 const updatepb = api.update.v1;
 const Stage = enums.UpdateWorkflowExecutionLifecycleStage;
@@ -52,20 +53,6 @@ const UNPROCESSED_UPDATE: failure.IFailure = {
   source: 'Server',
   applicationFailureInfo: { type: 'UnprocessedUpdate', nonRetryable: true },
 };
-
-/** How far an update got, and its outcome once completed (success or failure, rejections included). */
-export interface UpdateStatus {
-  stage: enums.UpdateWorkflowExecutionLifecycleStage;
-  outcome: api.update.v1.IOutcome | null;
-}
-
-/** A decision about an update that state does not keep (a rejection or an abort). */
-export type UpdateDecision = UpdateStatus | ServiceError;
-
-/** Where the engine hands decisions that only waiting callers need to hear about. */
-export interface UpdateDecisions {
-  decide(runId: string, updateId: string, decision: UpdateDecision): void;
-}
 
 function isRunning(exec: ExecutionState): boolean {
   return exec.status === Status.WORKFLOW_EXECUTION_STATUS_RUNNING;

@@ -1,11 +1,13 @@
 import { status } from '@grpc/grpc-js';
 import type { DeadlineTask, EngineContext, Txn } from '../engine/context';
 import { failedPrecondition, invalidArgument, notFound, ServiceError } from '../engine/errors';
-import { requestCancelRun, startRun, terminateRun } from '../engine/lifecycle';
+import { terminateRun } from '../engine/close';
+import { requestCancelRun, startRun } from '../engine/lifecycle';
 import { requireNamespace } from '../engine/namespaces';
 import { duration, durationMs, enumName, enums, i64, num, timestamp, timestampMs, type api, type common, type wsv } from '../engine/proto';
 import { customAttributeTypes, decodeSearchAttributes, mergeSearchAttributes, withTypeMetadata } from '../engine/search-attributes';
-import { currentRun, startParams } from '../engine/start';
+import { currentRun } from '../engine/namespaces';
+import { startParams } from '../engine/start';
 import type { NamespaceState } from '../engine/types';
 import { isRunning } from '../engine/workflow-tasks';
 import { matchesQuery, parseVisibilityQuery, VisibilityQueryError, type VisibilityRecord } from '../visibility/query';
