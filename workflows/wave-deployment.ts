@@ -77,13 +77,11 @@ export async function waveDeployment(input: WaveDeploymentInput): Promise<WaveDe
           state.progress.waves[wave.index].approvedBy = approvedBy;
         }
         // 3. Update the wave's stacks, `maxConcurrent` at a time, each batch waited for
-        state.wave(wave.index, 'updating');
         for (let b = 0; b * plan.maxConcurrent < wave.cellIds.length; b += 1) {
           const batch = wave.cellIds.slice(b * plan.maxConcurrent, (b + 1) * plan.maxConcurrent);
           await run.step(`wave-${wave.index}-update-${b}`, () => updateBatch(ctx, wave, batch));
         }
         // 4. Bake: watch the criteria for the wave's bake time
-        state.wave(wave.index, 'baking');
         await run.step(`wave-${wave.index}-bake`, () => bakeWave(ctx, wave));
         state.wave(wave.index, 'passed');
       }

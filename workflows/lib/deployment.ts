@@ -135,6 +135,7 @@ export interface DeploymentContext extends ProcedureContext {
  */
 export async function updateBatch(ctx: DeploymentContext, wave: PlannedWave, cellIds: string[]): Promise<void> {
   const { state } = ctx;
+  state.wave(wave.index, 'updating');
   const cells = cellIds.map((id) => ctx.cells.get(id) as Cell);
   for (const id of cellIds) if (!state.updated.includes(id)) state.updated.push(id);
   const results = await updates.updateCellStacks({
@@ -170,6 +171,7 @@ export async function updateBatch(ctx: DeploymentContext, wave: PlannedWave, cel
  */
 export async function bakeWave(ctx: DeploymentContext, wave: PlannedWave): Promise<void> {
   const { state, run } = ctx;
+  state.wave(wave.index, 'baking');
   const failedBefore = new Set(state.failedCells);
   let watched = wave.cellIds.filter((id) => !failedBefore.has(id));
   const checks = Math.max(1, Math.ceil(wave.bakeSeconds / BAKE_CHECK_SECONDS));
