@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PLANNED_SCENARIOS, SCENARIOS } from '../../workers/demo/scenarios';
+import { exampleRegistry } from '../helpers/procedures-environment';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -63,9 +64,13 @@ describe('npm start plays each scenario to its expected end', () => {
     expect(run.code).toBe(0);
     // The alarm went off, reached the gateway as a signed SNS notification and started the
     // procedure; the SDK's and the gateway's own logging stayed out of the terminal.
-    expect(run.stdout).toContain(`CloudWatch alarm ${scenario.alarm(scenario.cellId)} → ALARM`);
+    for (const alarm of scenario.alarms) expect(run.stdout).toContain(`CloudWatch alarm ${alarm} → ALARM`);
     expect(run.stdout).toMatch(/SNS → alarm gateway http:\/\/127\.0\.0\.1:\d+\/alarms\/sns: signature verified/);
-    expect(run.stdout).toContain(`started ${scenario.starts} as cell-recovery-${scenario.cellId}`);
+    expect(run.stdout).toContain(`started ${scenario.starts} as ${scenario.workflowId(exampleRegistry())}`);
+    // The procedure drawn as `cellops watch` draws it: progress bar, steps, the report at the end.
+    expect(run.stdout).toMatch(/^\[[#-]{24}\] \d+\/\d+ steps$/m);
+    expect(run.stdout).toMatch(/^Steps:$/m);
+    expect(run.stdout).toMatch(new RegExp(`^Report\\n {2}outcome: {5}${outcome}\\n {2}cell: {8}${scenario.cellId}, ${cellEndState}$`, 'm'));
     expect(run.stdout).toMatch(/^ {2}operator console http:\/\/127\.0\.0\.1:\d+\/console$/m);
     expect(run.stdout).toMatch(/^ {2}simulated fleet \(read-only\) (http:\/\/127\.0\.0\.1:\d+): CELLOPS_SIMULATOR_URL=\1 npx cellops fleet$/m);
     expect(run.stdout).not.toMatch(/Worker state changed|asset workflow-bundle|"level":/);

@@ -21,8 +21,8 @@ export interface IncidentOptions {
   askApproval?: (prompt: string) => Promise<boolean>;
   /** Prints one line. */
   print(line: string): void;
-  /** Shows the procedure's progress (called on every change). */
-  render(progress: ProcedureProgress): void;
+  /** Shows the procedure's progress (called on every change) of run `runId` (undefined: the latest). */
+  render(progress: ProcedureProgress, runId: string | undefined): void | Promise<void>;
 }
 
 /** The longest the demo waits for the alarm, in the server's time. */
@@ -30,44 +30,59 @@ const ALARM_WAIT_MS = 10 * 60_000;
 /** How often the progress is read while the procedure runs, in real time. */
 const POLL_MS = 250;
 
-/** Injects the scenario's faults and waits (server time) until its alarm is in ALARM. */
-export async function setOffAlarm(env: DemoEnvironment, scenario: Scenario, print: (line: string) => void): Promise<AlarmView> {
+/** Injects the scenario's faults and waits (server time) until each of its alarms is in ALARM. */
+export async function setOffAlarms(env: DemoEnvironment, scenario: Scenario, print: (line: string) => void): Promise<AlarmView[]> {
   env.syncFleetClock();
-  for (const fault of scenario.faults(scenario.cellId)) env.sim.fleet.inject(fault);
-  const name = scenario.alarm(scenario.cellId);
-  print(`fault injected into ${scenario.cellId}: ${scenario.faults(scenario.cellId).map((f) => f.kind).join(', ')}`);
+  for (const fault of scenario.faults) env.sim.fleet.inject(fault);
+  const targets = [...new Set(scenario.faults.map((f) => ('cellId' in f && f.cellId !== undefined ? f.cellId : f.kind === 'router-failure' ? 'the router' : 'the fleet')))];
+  print(`fault injected into ${targets.join(', ')}: ${[...new Set(scenario.faults.map((f) => f.kind))].join(', ')}`);
   const until = env.serverNow() + ALARM_WAIT_MS;
+  const fired = new Map<string, AlarmView>();
   for (;;) {
     await env.serverSleep(60_000);
     env.syncFleetClock();
-    const alarm = env.sim.fleet.alarms().find((a) => a.name === name);
-    if (alarm === undefined) throw new Error(`the registry has no alarm ${name} on ${scenario.cellId}`);
-    if (alarm.state === 'ALARM') {
-      print(`CloudWatch alarm ${alarm.name} → ALARM: ${alarm.reason}`);
-      return alarm;
+    for (const name of scenario.alarms) {
+      const alarm = env.sim.fleet.alarms().find((a) => a.name === name);
+      if (alarm === undefined) throw new Error(`the registry has no alarm ${name}`);
+      if (alarm.state === 'ALARM' && !fired.has(name)) {
+        fired.set(name, alarm);
+        print(`CloudWatch alarm ${alarm.name} → ALARM: ${alarm.reason}`);
+      }
     }
-    if (env.serverNow() > until) throw new Error(`alarm ${name} did not go to ALARM within ${ALARM_WAIT_MS / 60_000} minutes (state ${alarm.state})`);
+    if (fired.size === scenario.alarms.length) return scenario.alarms.map((name) => fired.get(name) as AlarmView);
+    if (env.serverNow() > until) {
+      const waiting = scenario.alarms.filter((name) => !fired.has(name));
+      throw new Error(`alarm(s) ${waiting.join(', ')} did not go to ALARM within ${ALARM_WAIT_MS / 60_000} minutes`);
+    }
   }
 }
 
 /**
- * Publishes the alarm's state change to the simulated SNS topic, which delivers it to the
- * gateway's SNS subscription endpoint signed as SNS signs; the gateway verifies it, decides and
- * starts the procedure. Returns the procedure's handle (following any continue-as-new).
+ * Publishes each alarm's state change, in order, to the simulated SNS topic, which delivers it
+ * to the gateway's SNS subscription endpoint signed as SNS signs; the gateway verifies it,
+ * decides and answers. The last alarm must start a procedure: its handle is returned.
  */
-export async function deliverThroughGateway(env: DemoEnvironment, alarm: AlarmView, print: (line: string) => void): Promise<WorkflowHandle> {
+export async function deliverThroughGateway(env: DemoEnvironment, alarms: AlarmView[], print: (line: string) => void): Promise<WorkflowHandle> {
   const endpoint = `${env.gateway.url}/alarms/sns`;
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
-    body: JSON.stringify(env.sns.alarmNotification(alarm)),
-  });
-  const answer = (await response.json()) as GatewayAnswer | { error: string; message: string };
-  if (!('outcome' in answer)) throw new Error(`the alarm gateway refused the notification (${response.status} ${answer.error}): ${answer.message}`);
-  if (answer.outcome !== 'started') throw new Error(`the alarm gateway started nothing: ${JSON.stringify(answer)}`);
-  print(`SNS → alarm gateway ${endpoint}: signature verified; ${answer.severity}, ${answer.why}`);
-  print(`started ${answer.procedure} as ${answer.workflowId}`);
-  return env.client.workflow.getHandle(answer.workflowId);
+  let last: GatewayAnswer | undefined;
+  for (const alarm of alarms) {
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
+      body: JSON.stringify(env.sns.alarmNotification(alarm)),
+    });
+    const answer = (await response.json()) as GatewayAnswer | { error: string; message: string };
+    if (!('outcome' in answer)) throw new Error(`the alarm gateway refused the notification of ${alarm.name} (${response.status} ${answer.error}): ${answer.message}`);
+    last = answer;
+    if (answer.outcome !== 'started') {
+      print(`SNS → alarm gateway ${endpoint}: ${alarm.name}: ${answer.outcome}${'why' in answer ? ` (${answer.why})` : ''}`);
+      continue;
+    }
+    print(`SNS → alarm gateway ${endpoint}: signature verified; ${alarm.name}: ${answer.severity}, ${answer.why}`);
+    print(`started ${answer.procedure} as ${answer.workflowId}`);
+  }
+  if (last?.outcome !== 'started') throw new Error(`the alarm gateway started nothing for the last alarm: ${JSON.stringify(last)}`);
+  return env.client.workflow.getHandle(last.workflowId);
 }
 
 /** The report a procedure ended with: its result, or the report a failed procedure attaches to its failure. */
@@ -96,12 +111,12 @@ export async function followProcedure(handle: WorkflowHandle, options: IncidentO
   });
   let lastSeen = '';
   const answered = new Set<string>();
-  const show = (progress: ProcedureProgress | undefined): void => {
+  const show = async (progress: ProcedureProgress | undefined, runId: string | undefined): Promise<void> => {
     if (progress === undefined) return;
     const key = JSON.stringify(progress);
     if (key === lastSeen) return;
     lastSeen = key;
-    options.render(progress);
+    await options.render(progress, runId);
   };
   const progressOf = (runId: string | undefined) => handle.client.getHandle(handle.workflowId, runId).query(progressQuery).catch(() => undefined);
   // Follow run by run: when a procedure continues as another, its last state is shown first.
@@ -109,11 +124,11 @@ export async function followProcedure(handle: WorkflowHandle, options: IncidentO
   while (!done) {
     const latest = await handle.describe().then((d) => d.runId).catch(() => run);
     if (latest !== run) {
-      show(await progressOf(run));
+      await show(await progressOf(run), run);
       run = latest;
     }
     const progress = await progressOf(run);
-    show(progress);
+    await show(progress, run);
     const pending = progress?.pendingApproval;
     const gate = pending ? `${progress?.procedure}:${pending.step}:${pending.requestedAt}` : undefined;
     if (progress && gate && !answered.has(gate)) {
@@ -122,8 +137,8 @@ export async function followProcedure(handle: WorkflowHandle, options: IncidentO
     }
     await Promise.race([ending, new Promise((resolve) => setTimeout(resolve, POLL_MS))]);
   }
-  show(await progressOf(run));
-  show(await progressOf(undefined));
+  await show(await progressOf(run), run);
+  await show(await progressOf(undefined), undefined);
   return await ending;
 }
 

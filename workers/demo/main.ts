@@ -11,9 +11,10 @@ import type { Registry } from '../../domain/registry';
 import { loadWorkerConfig } from '../config';
 import { configMessage } from './config-errors';
 import { defaultLogFile, startDemoEnvironment, type DemoEnvironment } from './environment';
-import { deliverThroughGateway, followProcedure, setOffAlarm } from './incident';
+import { deliverThroughGateway, followProcedure, setOffAlarms } from './incident';
 import { askKey } from './keys';
-import { createProgressPrinter, reportLines } from './render';
+import { colorEnabled, colors } from '../../client/cli/style';
+import { createLiveView, procedureFrame, reportText } from './render';
 import { findScenario, SCENARIOS } from './scenarios';
 import { reachedExpectedEnd, summaryLine } from './summary';
 
@@ -57,10 +58,6 @@ function demoRegistry(speed: number): (registry: Registry) => Registry {
   };
 }
 
-const print = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
-
 function banner(env: DemoEnvironment, options: StartOptions, logFile: string): string[] {
   const scenario = findScenario(options.scenario);
   const speed =
@@ -85,19 +82,30 @@ async function main(argv: string[]): Promise<number> {
   const logFile = defaultLogFile();
   const env = await startDemoEnvironment({ config: { ...config, aws: 'simulator' }, speed: options.speed, logFile, adaptRegistry: demoRegistry(options.speed) });
   let exitCode = 1;
+  const isTTY = process.stdout.isTTY === true;
+  const c = colors(colorEnabled(isTTY, process.env));
+  const live = createLiveView((text) => void process.stdout.write(text), isTTY);
+  const print = (line: string): void => live.line(line);
   try {
     for (const line of banner(env, options, logFile)) print(line);
-    const alarm = await setOffAlarm(env, scenario, print);
-    const handle = await deliverThroughGateway(env, alarm, print);
+    const alarms = await setOffAlarms(env, scenario, print);
+    const handle = await deliverThroughGateway(env, alarms, print);
     const interactive = !options.yes && process.stdin.isTTY === true;
     const { report, failure } = await followProcedure(handle, {
       yes: options.yes,
       approver: options.approver,
       askApproval: interactive ? (prompt) => askKey(prompt, print) : undefined,
       print,
-      render: createProgressPrinter(print),
+      // Drawn as `cellops watch` draws it; a run that went on as another (restart → replacement) is followed in its successor.
+      render: async (_progress, runId) => {
+        const frame = await procedureFrame(env.client, handle.workflowId, { registry: env.registry, colors: c, webUiBaseUrl: env.webUiBaseUrl, runId });
+        if (!frame.continuedAsNew) live.frame(frame.text);
+      },
     });
-    if (report) for (const line of reportLines(report)) print(line);
+    const final = await procedureFrame(env.client, handle.workflowId, { registry: env.registry, colors: c, webUiBaseUrl: env.webUiBaseUrl, ended: true });
+    live.frame(final.text);
+    live.settle();
+    if (report && !final.hasReport) print(reportText(report, c));
     exitCode = report !== undefined && reachedExpectedEnd(scenario, report) ? 0 : 1;
     if (!options.exit) {
       print('everything keeps running for inspection; Ctrl-C to stop.');

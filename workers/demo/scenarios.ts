@@ -5,6 +5,10 @@
  */
 import type { CellEndState, ProcedureOutcome } from '../../domain/procedures/report';
 import type { ProcedureName } from '../../domain/procedures/progress';
+import { FLEET_ID } from '../../domain/procedures/cascade-recovery';
+import { ROUTER_ID } from '../../domain/procedures/router-failover';
+import type { Registry } from '../../domain/registry';
+import { cascadeRecoveryWorkflowId, recoveryWorkflowId, routerRecoveryWorkflowId } from '../../domain/workflow-ids';
 import type { FaultSpec } from '../../simulator';
 
 /** One playable incident. */
@@ -12,14 +16,18 @@ export interface Scenario {
   name: string;
   /** One line for the banner: what happens. */
   story: string;
-  /** The cell the fault is injected into. */
+  /** What the procedure's report is about: a cell, `router` or `fleet` (the summary line's "cell"). */
   cellId: string;
-  /** Injected at the start; the first one must set off `alarm`. */
-  faults: (cellId: string) => FaultSpec[];
-  /** The CloudWatch alarm (a name in the cell's registry entry) the incident sets off. */
-  alarm: (cellId: string) => string;
-  /** The procedure the gateway's decision matrix starts for that alarm. */
+  /** Injected at the start; together they must set off every alarm of `alarms`. */
+  faults: FaultSpec[];
+  /**
+   * The CloudWatch alarms (names in the registry) the incident sets off, delivered to the gateway
+   * in this order; the last one starts the procedure followed.
+   */
+  alarms: string[];
+  /** The procedure the gateway's decision matrix starts for the last alarm, and its workflow id. */
   starts: ProcedureName;
+  workflowId: (registry: Registry) => string;
   /** The procedure the report must come from (after any escalation) and how it must end. */
   expected: { procedure: ProcedureName; outcome: ProcedureOutcome; cellEndState: CellEndState };
 }
@@ -29,28 +37,52 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'restart',
     story: 'a cell wedges (errors and latency up); a restart of its services cures it',
     cellId: 'cell-002',
-    faults: (cellId) => [{ kind: 'unhealthy-cell', cellId, errorRatePercent: 25, latencyP99Ms: 3_000, curedByRestart: true }],
-    alarm: (cellId) => `${cellId}-HighErrorRate`,
+    faults: [{ kind: 'unhealthy-cell', cellId: 'cell-002', errorRatePercent: 25, latencyP99Ms: 3_000, curedByRestart: true }],
+    alarms: ['cell-002-HighErrorRate'],
     starts: 'cellRestart',
+    workflowId: () => recoveryWorkflowId('cell-002'),
     expected: { procedure: 'cellRestart', outcome: 'completed', cellEndState: 'in-service' },
   },
   {
     name: 'replacement',
     story: 'a cell fails and a restart does not help: it is replaced, its customers moved, the old cell decommissioned after approval',
     cellId: 'cell-002',
-    faults: (cellId) => [{ kind: 'unhealthy-cell', cellId, errorRatePercent: 40, latencyP99Ms: 4_000 }],
-    alarm: (cellId) => `${cellId}-HighErrorRate`,
+    faults: [{ kind: 'unhealthy-cell', cellId: 'cell-002', errorRatePercent: 40, latencyP99Ms: 4_000 }],
+    alarms: ['cell-002-HighErrorRate'],
     starts: 'cellRestart',
+    workflowId: () => recoveryWorkflowId('cell-002'),
     expected: { procedure: 'cellReplacement', outcome: 'completed', cellEndState: 'decommissioned' },
+  },
+  {
+    name: 'failover',
+    story: 'the cell-aware router fails: traffic fails over to the hash-based fallback, the router is restarted, traffic switches back gradually',
+    cellId: ROUTER_ID,
+    faults: [{ kind: 'router-failure' }],
+    alarms: ['router-HighErrorRate'],
+    starts: 'routerFailover',
+    workflowId: (registry) => routerRecoveryWorkflowId(registry.fleet.name),
+    expected: { procedure: 'routerFailover', outcome: 'completed', cellEndState: 'in-service' },
+  },
+  {
+    name: 'cascade',
+    story:
+      'two cells fail at once: the first alarm starts a restart, which refuses on an unhealthy fleet; the second, within the correlation window, starts cascade recovery (load shed, an emergency cell after approval, the cells restarted one by one, shedding lifted)',
+    cellId: FLEET_ID,
+    faults: [
+      { kind: 'unhealthy-cell', cellId: 'cell-002', errorRatePercent: 30, latencyP99Ms: 3_000, curedByRestart: true },
+      { kind: 'unhealthy-cell', cellId: 'cell-003', errorRatePercent: 30, latencyP99Ms: 3_000, curedByRestart: true },
+    ],
+    alarms: ['cell-002-HighErrorRate', 'cell-003-HighErrorRate'],
+    starts: 'cascadeRecovery',
+    workflowId: (registry) => cascadeRecoveryWorkflowId(registry.fleet.name),
+    expected: { procedure: 'cascadeRecovery', outcome: 'completed', cellEndState: 'in-service' },
   },
 ];
 
 /** Scenarios that cannot be played yet, with what each waits for. */
 export const PLANNED_SCENARIOS: Readonly<Record<string, string>> = {
-  cascade: 'the cascadeRecovery procedure',
   deploy: 'the waveDeployment procedure',
-  failover: 'the alarm gateway starting routerFailover for the router alarms',
-  pitr: 'the pointInTimeRecovery procedure',
+  pitr: "a data-corruption alarm in the example registry's cells (the gateway starts pointInTimeRecovery for one)",
   provision: 'the cellProvisioning procedure',
 };
 
