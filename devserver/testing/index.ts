@@ -12,4 +12,14 @@ export {
   type LocalTestEnvironmentOptions,
   type TestServerKind,
 } from './test-environment';
-export { freePort, launchServer, SERVER_READY_TIMEOUT_MS, SETUP_TIMEOUT_MS, waitUntilAnswering, type LaunchedServer } from './server-process';
+export {
+  EXIT_WITH_PARENT_PRELOAD,
+  EXIT_WITH_PARENT_VARIABLE,
+  exitWithParentEnv,
+  freePort,
+  launchServer,
+  SERVER_READY_TIMEOUT_MS,
+  SETUP_TIMEOUT_MS,
+  waitUntilAnswering,
+  type LaunchedServer,
+} from './server-process';

@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import { Connection } from '@temporalio/client';
 
 /** How long a server may take to answer before the start counts as hung. */
@@ -40,10 +41,33 @@ export interface LaunchedServer {
   kill(): Promise<void>;
 }
 
+/** See exit-with-parent.js: preloaded into a process a test starts, it ends that process once the test process is gone. */
+export const EXIT_WITH_PARENT_PRELOAD = path.join(__dirname, 'exit-with-parent.js');
+
+/** The variable that names, to the preload, the process whose end ends this one. */
+export const EXIT_WITH_PARENT_VARIABLE = 'TEMPORAL_DEV_EXIT_WITH_PARENT_PID';
+
+/**
+ * The environment that ties a Node process started from this one to this process's life (see
+ * {@link EXIT_WITH_PARENT_PRELOAD}): through NODE_OPTIONS, so it reaches a Node server behind a
+ * launcher script; executables that are not Node (the Temporal CLI, the Java test server) ignore it.
+ */
+export function exitWithParentEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --require "${EXIT_WITH_PARENT_PRELOAD}"`.trim(),
+    [EXIT_WITH_PARENT_VARIABLE]: String(process.pid),
+  };
+}
+
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-/** A server must not outlive the test process that started it, even when that process dies early. */
+/**
+ * A server must not outlive the test process that started it, even when that process dies early:
+ * killed here when it exits normally; when it is killed by a signal (no exit handlers run), the
+ * server's preloaded watch (exitWithParentEnv) ends it.
+ */
 function killOnExit(child: ChildProcess): void {
   live.add(child);
   void new Promise((resolve) => child.once('exit', resolve)).then(() => live.delete(child));
@@ -60,7 +84,7 @@ function killOnExit(child: ChildProcess): void {
  * `readyTimeoutMs`.
  */
 export async function launchServer(executable: string, args: string[], port: number, readyTimeoutMs = SERVER_READY_TIMEOUT_MS): Promise<LaunchedServer> {
-  const child = spawn(executable, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(executable, args, { stdio: ['ignore', 'inherit', 'inherit'], env: exitWithParentEnv() });
   killOnExit(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),

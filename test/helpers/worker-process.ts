@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { EXIT_WITH_PARENT_PRELOAD, EXIT_WITH_PARENT_VARIABLE } from './server-process';
 
 export interface WorkerProcess {
   pid: number;
@@ -39,9 +40,11 @@ export async function writeBundle(bundle: WorkflowBundleWithSourceMap): Promise<
 
 /** Starts a worker process and resolves once it polls. */
 export async function spawnWorkerProcess(options: WorkerProcessOptions, readyTimeoutMs = 60_000): Promise<WorkerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'worker-process-main.ts')], {
+  // Preloaded watch: the process ends once this one is gone, however it went (see exit-with-parent.js).
+  const child: ChildProcess = spawn(process.execPath, ['--require', EXIT_WITH_PARENT_PRELOAD, '--require', 'tsx/cjs', path.join(__dirname, 'worker-process-main.ts')], {
     env: {
       ...process.env,
+      [EXIT_WITH_PARENT_VARIABLE]: String(process.pid),
       CELLOPS_TEST_ADDRESS: options.address,
       CELLOPS_TEST_NAMESPACE: options.namespace,
       CELLOPS_BRIDGE_URL: options.bridgeUrl,
