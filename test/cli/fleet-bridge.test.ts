@@ -17,6 +17,7 @@ import { connectSimulatedFleet, serveSimulatedFleet, type FleetBridge } from '..
 import { PROCEDURE_SEARCH_ATTRIBUTES } from '../helpers/procedures-environment';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
 import { cellRecord, errorOf, registry, simulate, ZONE, type Simulation } from '../simulator/helpers';
+import { SETUP_TIMEOUT_MS } from '../helpers/server-process';
 
 // No worker polls this queue: the procedure started below stays at its start.
 const TASK_QUEUE = 'fleet-bridge-test';
@@ -34,7 +35,7 @@ beforeAll(async () => {
   sim.clock.advance(5 * 60_000);
   bridge = await serveSimulatedFleet({ clients: sim.clients, hooks: createSimulatedHooks(sim.fleet), clock: sim.clock, readOnly: true });
   await startProcedure(env.client, { procedure: 'cellRestart', taskQueue: TASK_QUEUE, input: { cellId: 'cell-002', reason: 'test', requestedBy: 'alice@example.com', registry: registry } });
-});
+}, SETUP_TIMEOUT_MS);
 afterAll(async () => {
   await bridge?.close();
   await env?.client.workflow.getHandle('cell-recovery-cell-002').terminate('test over').catch(() => undefined);

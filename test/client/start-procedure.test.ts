@@ -5,13 +5,14 @@ import { UnknownCellError } from '../../domain/registry';
 import { CellIdAttribute, ProcedureAttribute } from '../../domain/search-attributes';
 import { bundleCellopsWorkflows, createFleetWorkers, createTestFleet, PROCEDURE_SEARCH_ATTRIBUTES, terminateRunning } from '../helpers/procedures-environment';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
+import { SETUP_TIMEOUT_MS } from '../helpers/server-process';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
   [env, bundle] = await Promise.all([createLocalTestEnvironment({ searchAttributes: PROCEDURE_SEARCH_ATTRIBUTES }), bundleCellopsWorkflows()]);
-});
+}, SETUP_TIMEOUT_MS);
 afterAll(async () => {
   await env?.teardown();
 });

@@ -5,6 +5,7 @@ import type { Registry } from '../../domain/registry';
 import { capturingLogger, gatewayRegistry, silentLogger } from '../helpers/gateway';
 import { PROCEDURE_SEARCH_ATTRIBUTES } from '../helpers/procedures-environment';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
+import { SETUP_TIMEOUT_MS } from '../helpers/server-process';
 
 // Its own server: correlation reads every procedure alarms started in the namespace. No worker
 // polls the queue, so started procedures stay running until a test closes them.
@@ -26,7 +27,7 @@ let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
   env = await createLocalTestEnvironment({ searchAttributes: PROCEDURE_SEARCH_ATTRIBUTES, sdkLogLevel: 'ERROR' });
-});
+}, SETUP_TIMEOUT_MS);
 afterAll(async () => {
   await env?.teardown();
 });

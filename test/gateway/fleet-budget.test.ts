@@ -4,6 +4,7 @@ import { startProcedure } from '../../client/start-procedure';
 import { gatewayRegistry, silentLogger } from '../helpers/gateway';
 import { PROCEDURE_SEARCH_ATTRIBUTES } from '../helpers/procedures-environment';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
+import { SETUP_TIMEOUT_MS } from '../helpers/server-process';
 
 // Its own server: the fleet-wide budget counts every procedure alarms started in the namespace.
 const TASK_QUEUE = 'gateway-budget-test';
@@ -14,7 +15,7 @@ let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
   env = await createLocalTestEnvironment({ searchAttributes: PROCEDURE_SEARCH_ATTRIBUTES, sdkLogLevel: 'ERROR' });
-});
+}, SETUP_TIMEOUT_MS);
 afterAll(async () => {
   await env?.teardown();
 });

@@ -6,6 +6,7 @@ import { gatewayRegistry, silentLogger } from '../helpers/gateway';
 import { PROCEDURE_SEARCH_ATTRIBUTES } from '../helpers/procedures-environment';
 import { cloudWatchAlarmMessage, createTestSns, type TestSns } from '../helpers/sns-signing';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
+import { SETUP_TIMEOUT_MS } from '../helpers/server-process';
 
 // No worker polls this queue: a started procedure stays running, which is all these tests look at.
 const TASK_QUEUE = 'gateway-sns-test';
@@ -35,7 +36,7 @@ beforeAll(async () => {
       },
     },
   });
-});
+}, SETUP_TIMEOUT_MS);
 afterAll(async () => {
   await app?.close();
   await env?.teardown();

@@ -4,6 +4,7 @@ import { buildGateway, webhookSignature } from '../../client/gateway';
 import { capturingLogger, gatewayRegistry } from '../helpers/gateway';
 import { PROCEDURE_SEARCH_ATTRIBUTES } from '../helpers/procedures-environment';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
+import { SETUP_TIMEOUT_MS } from '../helpers/server-process';
 
 const TASK_QUEUE = 'gateway-sources-test';
 const WEBHOOK_SECRET = 'webhook-secret-5d1c0e7f2b9a4c3d';
@@ -26,7 +27,7 @@ beforeAll(async () => {
     eventBridge: { secret: EVENTBRIDGE_SECRET },
     webhook: { secret: WEBHOOK_SECRET, toleranceSeconds: 300 },
   });
-});
+}, SETUP_TIMEOUT_MS);
 afterAll(async () => {
   await app?.close();
   await env?.teardown();

@@ -5,6 +5,7 @@ import { gatewayRegistry, silentLogger } from '../helpers/gateway';
 import { PROCEDURE_SEARCH_ATTRIBUTES } from '../helpers/procedures-environment';
 import { cloudWatchAlarmMessage, createTestSns } from '../helpers/sns-signing';
 import { createLocalTestEnvironment } from '../helpers/test-environment';
+import { SETUP_TIMEOUT_MS } from '../helpers/server-process';
 
 // No worker polls this queue: started procedures stay running until a test closes them.
 const TASK_QUEUE = 'gateway-storm-test';
@@ -16,7 +17,7 @@ let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
   env = await createLocalTestEnvironment({ searchAttributes: PROCEDURE_SEARCH_ATTRIBUTES, sdkLogLevel: 'ERROR' });
-});
+}, SETUP_TIMEOUT_MS);
 afterAll(async () => {
   await env?.teardown();
 });
