@@ -47,6 +47,12 @@ export interface CrashRunOptions {
   crash: boolean;
   /** Answers what the procedure waits for (an approval); return true when it acted. */
   answer?: (handle: WorkflowHandle, progress: ProcedureProgress) => Promise<boolean>;
+  /**
+   * Pause it as soon as it is started too, for a procedure whose first step makes no fleet call
+   * (a drain permit): the first kill then comes after that step or, when the pause overtakes
+   * it, before it (`(before the first step)`).
+   */
+  pauseAtStart?: boolean;
 }
 
 export interface CrashRun {
@@ -78,13 +84,15 @@ export async function runOnWorkerProcesses(options: CrashRunOptions): Promise<Cr
   const killedAfter: string[] = [];
   try {
     handle = await options.start();
+    if (crash && options.pauseAtStart) await handle.signal(pauseSignal, PAUSE);
     for (let round = 0; round < 2_000; round++) {
       const progress = await handle.query(progressQuery);
       if (TERMINAL.includes(progress.state)) break;
       if (options.answer && (await options.answer(handle, progress))) continue;
       // No step running and not finished: it holds at the pause, between two steps (a query
-      // never sees an unpaused procedure between steps: the next one starts in the same task).
-      const between = progress.steps.length > 0 && progress.steps.every((s) => s.status !== 'running');
+      // never sees an unpaused procedure between steps: the next one starts in the same task),
+      // or before the first when paused at its start.
+      const between = progress.steps.every((s) => s.status !== 'running') && (progress.steps.length > 0 || progress.state === 'paused');
       if (crash && between) {
         await worker.kill();
         killedAfter.push(progress.steps[progress.steps.length - 1]?.name ?? '(before the first step)');

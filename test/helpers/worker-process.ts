@@ -1,7 +1,7 @@
 /**
  * @module Real worker processes for the crash-and-resume tests: `spawnWorkerProcess` starts
  * `worker-process-main.ts` (through tsx) against a server and a bridged simulated fleet, and
- * returns a handle to freeze, thaw, kill (SIGKILL: a crash) or stop it.
+ * returns a handle to kill (SIGKILL: a crash) or stop it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -12,9 +12,6 @@ import { EXIT_WITH_PARENT_PRELOAD, EXIT_WITH_PARENT_VARIABLE } from './server-pr
 
 export interface WorkerProcess {
   pid: number;
-  /** SIGSTOP: the process holds what it has and takes nothing new. */
-  freeze(): void;
-  thaw(): void;
   /** SIGKILL, then waits for the exit: a crash, nothing is cleaned up. */
   kill(): Promise<void>;
   /** SIGTERM, then waits for the exit: a graceful shutdown. */
@@ -71,14 +68,11 @@ export async function spawnWorkerProcess(options: WorkerProcessOptions, readyTim
   const pid = child.pid ?? 0;
   return {
     pid,
-    freeze: () => void child.kill('SIGSTOP'),
-    thaw: () => void child.kill('SIGCONT'),
     kill: async () => {
       child.kill('SIGKILL');
       await exited;
     },
     stop: async () => {
-      child.kill('SIGCONT');
       child.kill('SIGTERM');
       await exited;
     },
