@@ -2,7 +2,7 @@
 import { CommanderError } from 'commander';
 import { CannotConnectError } from '../connect';
 import { ActionRefusedError, InvalidInputError, ProcedureNotFoundError } from '../data/errors';
-import { AlreadyInRecoveryError } from '../start-procedure';
+import { AlreadyInRecoveryError, DeploymentAlreadyRunningError } from '../start-procedure';
 import { UnknownProcedureError } from '../../domain/procedures/catalog';
 import { UnknownCellError } from '../../domain/registry/lookup';
 
@@ -35,7 +35,7 @@ export const EXIT_CODES_HELP = `Exit codes:
 export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof CannotConnectError) return ExitCode.CannotConnect;
   if (err instanceof ProcedureNotFoundError) return ExitCode.NotFound;
-  if (err instanceof ActionRefusedError || err instanceof AlreadyInRecoveryError) return ExitCode.Refused;
+  if (err instanceof ActionRefusedError || err instanceof AlreadyInRecoveryError || err instanceof DeploymentAlreadyRunningError) return ExitCode.Refused;
   if (err instanceof InvalidInputError || err instanceof UnknownCellError || err instanceof UnknownProcedureError) return ExitCode.Usage;
   if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   return ExitCode.Error;

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_WEB_UI_URL } from '../data/web-ui';
 import { registerAbort } from './commands/abort';
 import { registerApprove } from './commands/approve';
+import { registerDeploy } from './commands/deploy';
 import { registerFleet } from './commands/fleet';
 import { registerHistory } from './commands/history';
 import { registerList } from './commands/list';
@@ -44,7 +45,7 @@ export function buildProgram(deps: CliDeps): Command {
     const url = root.opts<{ webUi?: string }>().webUi;
     if (url) ctx.webUiUrl = url;
   });
-  for (const register of [registerStart, registerStatus, registerWatch, registerApprove, registerReject, registerPause, registerResume, registerAbort, registerList, registerPlan, registerHistory, registerFleet]) {
+  for (const register of [registerStart, registerStatus, registerWatch, registerApprove, registerReject, registerPause, registerResume, registerAbort, registerList, registerPlan, registerHistory, registerFleet, registerDeploy]) {
     register(program, ctx);
   }
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());

@@ -1,0 +1,40 @@
+/** `cellops deploy`: the plan of a dry run, a rollout started (one per fleet), usage errors. */
+import { createTestFleet, useProcedureTestEnvironment } from '../helpers/procedures-environment';
+import { inProcessCli } from './helpers';
+
+jest.setTimeout(300_000);
+const procedures = useProcedureTestEnvironment();
+
+describe('cellops deploy', () => {
+  test('--dry-run prints the waves, the time budget and the checks, and touches nothing', async () => {
+    const fleet = await createTestFleet(procedures.env);
+    const cellops = inProcessCli(procedures.env, fleet);
+    const run = await cellops('deploy', '--version', 'v2', '--template-url', 'https://cellops-templates.s3.eu-west-1.amazonaws.com/cell-v2.yaml', '--dry-run', '--by', 'alice@example.com');
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout.split('\n').slice(0, 4)).toEqual([
+      'deploy v2: 3 cell(s) in 2 wave(s), canary, 10 at once, error budget 0',
+      '  wave 0 (canary): 1 cell(s) [cell-003], bake 30 min, error rate ≤ 0.5 %, p95 ≤ 400 ms',
+      '  wave 1: 2 cell(s) [cell-002, cell-001], bake 15 min, error rate ≤ 1 %, p95 ≤ 500 ms',
+      '  time budget: 45 min of bakes',
+    ]);
+    expect(fleet.calls.list()).toEqual([]);
+    const json = await cellops('deploy', '--version', 'v2', '--param', 'InstanceType=m7g.xlarge', '--waves', 'cell-001;cell-002,cell-003', '--approve-waves', '--dry-run', '--json', '--by', 'alice@example.com');
+    expect(JSON.parse(json.stdout)).toMatchObject({ strategy: 'rolling', waves: [{ cellIds: ['cell-001'], approval: false }, { cellIds: ['cell-002', 'cell-003'], approval: true }] });
+  });
+
+  test('starts the rollout as wave-deployment-<fleet>; a second one while it runs is refused (4); bad input is a usage error (2)', async () => {
+    const fleet = await createTestFleet(procedures.env);
+    const cellops = inProcessCli(procedures.env, fleet);
+    const started = await cellops('deploy', '--version', 'v2', '--param', 'InstanceType=m7g.xlarge', '--json', '--by', 'alice@example.com');
+    expect(started.code).toBe(0);
+    expect(JSON.parse(started.stdout)).toMatchObject({ workflowId: 'wave-deployment-shop-eu', plan: { cells: 3 } });
+    const again = await cellops('deploy', '--version', 'v3', '--param', 'InstanceType=m7g.2xlarge', '--by', 'alice@example.com');
+    expect(again.code).toBe(4);
+    expect(again.stderr).toMatch(/already running on this fleet: wave-deployment-shop-eu/);
+    expect((await cellops('deploy', '--version', 'v2', '--param', 'InstanceType', '--by', 'alice@example.com')).code).toBe(2);
+    const unknown = await cellops('deploy', '--version', 'v2', '--param', 'A=b', '--waves', 'cell-404', '--by', 'alice@example.com');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/cell-404, which is not in the registry/);
+    expect((await cellops('deploy', '--version', 'v2', '--by', 'alice@example.com')).stderr).toMatch(/changes nothing/);
+  });
+});
