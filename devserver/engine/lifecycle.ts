@@ -38,6 +38,8 @@ export interface StartParams {
   parent?: { ref: ParentRef; root: ExecutionRef };
   /** The run this one continues as new; the execution timeout keeps counting from the first run. */
   continued?: ContinuedFrom;
+  /** A schedule's previous result and failure, for a run it starts (`workflowInfo().lastResult` / `lastFailure`). */
+  fromSchedule?: { lastCompletionResult: common.IPayloads | null; lastFailure: failure.IFailure | null };
   /** Signal written right after WorkflowExecutionStarted (SignalWithStart). */
   signal?: { name: string; input: common.IPayloads | null; header: common.IHeader | null; requestId: string };
 }
@@ -124,8 +126,8 @@ export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartPa
         workflowExecutionExpirationTime: expirationTimeMs > 0 ? timestamp(expirationTimeMs) : null,
         continuedExecutionRunId: continued?.runId ?? '',
         initiator: continued?.initiator ?? enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_UNSPECIFIED,
-        continuedFailure: continued?.failure ?? null,
-        lastCompletionResult: continued?.lastCompletionResult ?? null,
+        continuedFailure: continued?.failure ?? params.fromSchedule?.lastFailure ?? null,
+        lastCompletionResult: continued?.lastCompletionResult ?? params.fromSchedule?.lastCompletionResult ?? null,
         firstWorkflowTaskBackoff: params.startDelayMs > 0 ? duration(params.startDelayMs) : null,
         memo: params.memo,
         searchAttributes: { indexedFields: params.searchAttributes },

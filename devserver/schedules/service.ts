@@ -4,11 +4,11 @@ import { failedPrecondition, invalidArgument, notFound, ServiceError } from '../
 import { terminateRun } from '../engine/close';
 import { requestCancelRun, startRun } from '../engine/lifecycle';
 import { requireNamespace } from '../engine/namespaces';
-import { duration, durationMs, enumName, enums, i64, num, timestamp, timestampMs, type api, type common, type wsv } from '../engine/proto';
+import { duration, durationMs, enumName, enums, history, i64, num, timestamp, timestampMs, type api, type common, type wsv } from '../engine/proto';
 import { customAttributeTypes, decodeSearchAttributes, mergeSearchAttributes, withTypeMetadata } from '../engine/search-attributes';
 import { currentRun } from '../engine/namespaces';
 import { startParams } from '../engine/start';
-import type { NamespaceState } from '../engine/types';
+import type { ExecutionState, NamespaceState } from '../engine/types';
 import { isRunning } from '../engine/workflow-tasks';
 import { matchesQuery, parseVisibilityQuery, VisibilityQueryError, type VisibilityRecord } from '../visibility/query';
 import { CompiledSpec, normalizeSpec } from './spec';
@@ -109,6 +109,8 @@ export class Schedules {
         running: [],
         recent: [],
         cancelRequested: [],
+        lastCompletionResult: null,
+        lastFailure: null,
       };
       schedulesOf(ns).set(id, s);
       txn.namespaces.add(ns);
@@ -303,6 +305,7 @@ export class Schedules {
         continue;
       }
       const closedStatus = current?.status ?? Status.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED;
+      if (current) this.rememberOutcome(s, current);
       for (const action of s.recent) if (action.workflowId === r.workflowId) action.status = closedStatus;
       s.cancelRequested = s.cancelRequested.filter((id) => id !== r.workflowId);
       if (
@@ -317,6 +320,19 @@ export class Schedules {
     }
     s.running = still;
     void txn;
+  }
+
+  /** The result of a completed run, or the failure of a failed one, from its close event. */
+  private rememberOutcome(s: ScheduleState, exec: ExecutionState): void {
+    const encoded = exec.log.encoded[exec.log.encoded.length - 1];
+    if (!encoded) return;
+    const event = history.HistoryEvent.decode(encoded);
+    if (event.workflowExecutionCompletedEventAttributes) {
+      s.lastCompletionResult = event.workflowExecutionCompletedEventAttributes.result ?? null;
+      s.lastFailure = null;
+    } else if (event.workflowExecutionFailedEventAttributes) {
+      s.lastFailure = event.workflowExecutionFailedEventAttributes.failure ?? null;
+    }
   }
 
   /** Starts what the overlap policies allow now; keeps what waits for the running workflows. */
@@ -396,6 +412,7 @@ export class Schedules {
         identity: SCHEDULER_IDENTITY,
         requestId: this.host.newId(),
       });
+      params.fromSchedule = { lastCompletionResult: s.lastCompletionResult ?? null, lastFailure: s.lastFailure ?? null };
       params.searchAttributes = {
         ...params.searchAttributes,
         TemporalScheduledStartTime: keywordPayload(new Date(start.nominalMs).toISOString(), 'Datetime'),

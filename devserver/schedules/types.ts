@@ -1,4 +1,4 @@
-import type { api, common } from '../engine/proto';
+import type { api, common, failure } from '../engine/proto';
 
 /** A start the schedule owes: from its spec, a trigger or a backfill; waits in the buffer while others run. */
 export interface PendingStart {
@@ -54,6 +54,9 @@ export interface ScheduleState {
   running: { workflowId: string; runId: string }[];
   /** The last actions, oldest first (at most 10). */
   recent: ActionResult[];
+  /** The last completed run's result and the last failure since, handed to the next run. */
+  lastCompletionResult: common.IPayloads | null;
+  lastFailure: failure.IFailure | null;
   /** Workflows asked to cancel for a CANCEL_OTHER start. */
   cancelRequested: string[];
 }

@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createTimeSkippingTestEnvironment } from '../testing/test-environment';
 import { bundleTestWorkflows, SETUP_TIMEOUT_MS, uniqueId } from './helpers';
-import { greet } from './workflows';
+import { countScheduledRuns, greet } from './workflows';
 
 const TASK_QUEUE = 'devserver-schedules-time-skipping';
 const HOUR = 3_600_000;
@@ -119,6 +119,25 @@ describe('dev server: schedules under time skipping', () => {
     expect(await startedBy(limited)).toHaveLength(4);
     await weekdaysHandle.delete();
     await limitedHandle.delete();
+  });
+
+  it("hands each run the previous run's result", async () => {
+    // GIVEN a daily schedule whose workflow returns its last result plus one
+    const scheduleId = uniqueId('counting');
+    const handle = await env.client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1 day' }] },
+      action: { type: 'startWorkflow', workflowType: countScheduledRuns, workflowId: scheduleId, taskQueue: TASK_QUEUE },
+    });
+
+    // WHEN three days pass
+    await skip(3 * DAY);
+
+    // THEN the runs counted 1, 2, 3
+    const runs = await startedBy(scheduleId);
+    const results = await Promise.all(runs.map(async (r) => (await env.client.workflow.getHandle(r.workflowId).result()) as number));
+    expect(results).toEqual([1, 2, 3]);
+    await handle.delete();
   });
 
   it('does not catch up the times that passed while paused', async () => {

@@ -14,3 +14,4 @@ export * from './durable';
 export * from './activity-sleep';
 export * from './workflow-retry';
 export * from './start-fields';
+export * from './schedules';
