@@ -155,8 +155,8 @@ export function withProgress(view: ProcedureView, progress: ProcedureProgress): 
 /**
  * Adds the steps still to come: the plan's steps (for the procedure this run is) not yet
  * started, the conditional ones left out. Without a registry, or for a procedure without a
- * plan, or a cell the registry does not have, nothing is added. A procedure of the fleet is
- * planned under its subject (`router`, `fleet`).
+ * plan, or a cell the registry does not have (or a registry the plan cannot be made from),
+ * nothing is added. A procedure of the fleet is planned under its subject (`router`, `fleet`).
  */
 export function withUpcomingSteps(view: ProcedureView, registry: Registry | undefined): ProcedureView {
   if (!registry || !view.cellId || view.status !== 'RUNNING' || view.state === 'aborting') return view;
@@ -164,10 +164,14 @@ export function withUpcomingSteps(view: ProcedureView, registry: Registry | unde
   if (!entry) return view;
   if (entry.scope === 'fleet' ? view.cellId !== entry.subject : !registry.cells.some((c) => c.id === view.cellId)) return view;
   const started = new Set(view.steps.map((s) => s.name));
-  const upcomingSteps = entry
-    .plan(registry, view.cellId)
-    .steps.filter((s) => !s.onlyIf && !started.has(s.name))
-    .map((s) => s.name);
+  let planned;
+  try {
+    planned = entry.plan(registry, view.cellId).steps;
+  } catch {
+    // A registry that cannot plan it (router failover without the router's stack): shown without what is to come.
+    return view;
+  }
+  const upcomingSteps = planned.filter((s) => !s.onlyIf && !started.has(s.name)).map((s) => s.name);
   const done = new Set(view.steps.filter((s) => s.status === 'done' || s.status === 'skipped').map((s) => s.name)).size;
   return { ...view, upcomingSteps, progress: { done, total: started.size + upcomingSteps.length } };
 }

@@ -9,6 +9,7 @@ import type { ProcedureReport } from '../../domain/procedures/report';
 import { UnknownCellError } from '../../domain/registry';
 import { InvalidInputError } from '../../client/data/errors';
 import { planProcedure } from '../../client/data/plan';
+import { withUpcomingSteps, type ProcedureView } from '../../client/data/procedure';
 import { exampleRegistry } from '../helpers/procedures-environment';
 
 /** The final report in a saved history (the completed event's result). */
@@ -111,6 +112,27 @@ describe('procedure plans', () => {
     expect(planProcedure(registry, 'cascadeRecovery', 'fleet').cellId).toBe('fleet');
     expect(() => planProcedure(registry, 'cellRestart')).toThrow(new InvalidInputError('cellRestart acts on one cell: give --cell <id>'));
     expect(PROCEDURE_CATALOG.filter((e) => e.scope === 'fleet').map((e) => e.procedure)).toEqual(['routerFailover', 'cascadeRecovery']);
+  });
+
+  test('a running router failover is shown with its steps still to come, or without them when the registry has no router stack to plan from', () => {
+    const view: ProcedureView = {
+      workflowId: 'router-recovery-shop-eu',
+      runId: 'r',
+      namespace: 'default',
+      workflowType: 'routerFailover',
+      status: 'RUNNING',
+      state: 'running',
+      cellId: 'router',
+      startTime: '2026-12-02T00:00:00Z',
+      currentStep: 'validate-fallback',
+      steps: ['assess-primary-router', 'approve-failover', 'activate-fallback'].map((name) => ({ name, status: 'done' as const, startedAt: '2026-12-02T00:00:00Z', current: false })),
+      traffic: [],
+      decisions: [],
+      upcomingSteps: [],
+    };
+    expect(withUpcomingSteps(view, registry).upcomingSteps).toEqual(['validate-fallback', 'restart-primary-router', 'wait-router-stack-stable', 'confirm-primary-recovered', 'switch-back', 'watch-stability', 'notify-recovered']);
+    const noRouterStack = { ...registry, router: { ...registry.router, stack: undefined } };
+    expect(withUpcomingSteps(view, noRouterStack)).toBe(view);
   });
 
   test('every catalogued procedure plans every cell of the example fleet; unknown names are refused', () => {
