@@ -184,6 +184,9 @@ function applyFlag(
       if (DURATION_SETTINGS.has(key) && parseDurationMs(value.slice(eq + 1)) === undefined) {
         throw new UsageError(`--dynamic-config-value ${key} must be a duration such as "500ms" or "20s", got "${value.slice(eq + 1)}"`);
       }
+      if (BYTE_SETTINGS.has(key) && !/^\d+$/.test(value.slice(eq + 1).trim())) {
+        throw new UsageError(`--dynamic-config-value ${key} must be a number of bytes, got "${value.slice(eq + 1)}"`);
+      }
       config.dynamicConfig[key] = value.slice(eq + 1);
       return;
     }
@@ -212,6 +215,9 @@ function parsePort(value: string): number {
 }
 
 /** Dynamic config settings the dev server honours, all durations. */
+/** Dynamic config settings that are sizes in bytes (the request limits, rpc/limits.ts). */
+const BYTE_SETTINGS: ReadonlySet<string> = new Set(['limit.blobSize.error', 'limit.blobSize.warn']);
+
 const DURATION_SETTINGS: ReadonlySet<string> = new Set([
   // How long UpdateWorkflowExecution / PollWorkflowExecutionUpdate wait before answering the
   // stage reached so far (the real server's history long poll; default 20 s).

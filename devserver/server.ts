@@ -7,6 +7,7 @@ import { ServiceError, unimplemented } from './engine/errors';
 import { openEnginePersistence, type EnginePersistence } from './engine/persist';
 import type { Logger } from './log';
 import { handlersByService, type Handler } from './rpc/handlers';
+import { limitsFromConfig, withLimits } from './rpc/limits';
 import { reflectedServices } from './rpc/services';
 import { testServiceHandlers } from './rpc/test-service';
 import { TimeSkipping, VirtualClock } from './time-skipping';
@@ -165,11 +166,12 @@ export async function startDevServer(config: DevServerConfig, log: Logger, clock
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     interceptors: [declineCompressedSystemInfo],
   });
+  const limits = limitsFromConfig(config);
   for (const service of reflectedServices()) {
     const implemented =
       service.shortName === 'TestService' && timeSkipping
         ? testServiceHandlers(timeSkipping)
-        : (handlersByService[service.shortName] ?? {});
+        : withLimits(handlersByService[service.shortName] ?? {}, limits, log);
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const method of service.methods) {
       const handler = implemented[method];
