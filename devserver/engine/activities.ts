@@ -1,7 +1,7 @@
 import { deadlineKey, type ActivityTaskRef, type EngineContext, type Txn } from './context';
 import { notFound } from './errors';
 import { appendEvent, makeEvent } from './history';
-import { common, duration, enums, failure, i64, timestamp, wsv, type command } from './proto';
+import { common, duration, enums, failure, i64, timestamp, wsv, type command, type sdk } from './proto';
 import { activityRetryPolicy, decideRetry, timeoutTypeShortName } from './retry';
 import { encodeToken } from './tokens';
 import type { ActivityState, ExecutionState, PendingEvent } from './types';
@@ -72,6 +72,7 @@ export function scheduleActivity(
   workflowTaskCompletedEventId: number,
   eager: boolean,
   txn: Txn,
+  userMetadata?: sdk.IUserMetadata | null,
 ): ActivityState {
   const now = ctx.clock.now();
   const taskQueue = attrs.taskQueue?.name || exec.taskQueue;
@@ -103,6 +104,7 @@ export function scheduleActivity(
     ctx,
     exec,
     makeEvent(ctx, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, {
+      userMetadata: userMetadata ?? null,
       activityTaskScheduledEventAttributes: {
         activityId: act.activityId,
         activityType: { name: act.activityType },

@@ -4,7 +4,7 @@ import { ServiceError } from './errors';
 import { appendEvent, makeEvent } from './history';
 import { startRun, type StartParams } from './lifecycle';
 import { currentRun } from './namespaces';
-import { command, enums, i64, wsv } from './proto';
+import { command, enums, i64, wsv, type sdk } from './proto';
 import { reuseAllowed, startParams } from './start';
 import type { ChildState, ExecutionState } from './types';
 import { deliverEvents, isRunning } from './workflow-tasks';
@@ -79,12 +79,16 @@ export function initiateChild(
   prepared: PreparedChild,
   workflowTaskCompletedEventId: number,
   txn: Txn,
+  userMetadata?: sdk.IUserMetadata | null,
 ): void {
   const { params } = prepared;
+  // The child starts with the summary and details the command gave it.
+  params.userMetadata = userMetadata ?? null;
   const initiatedEventId = appendEvent(
     ctx,
     exec,
     makeEvent(ctx, EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED, {
+      userMetadata: userMetadata ?? null,
       startChildWorkflowExecutionInitiatedEventAttributes: {
         namespace: prepared.namespace,
         namespaceId: ctx.namespaces.get(prepared.namespace)?.id ?? '',

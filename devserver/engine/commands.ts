@@ -381,13 +381,14 @@ function applyCommand(
       const attrs = cmd.scheduleActivityTaskCommandAttributes ?? {};
       // The worker asks for eager execution only for its own task queue, with a slot reserved.
       const wantsEager = attrs.requestEagerExecution === true && (attrs.taskQueue?.name || exec.taskQueue) === exec.taskQueue;
-      const act = scheduleActivity(ctx, exec, attrs, prepared.activityTimeouts.get(index) as ActivityTimeouts, completedId, wantsEager, txn);
+      const timeouts = prepared.activityTimeouts.get(index) as ActivityTimeouts;
+      const act = scheduleActivity(ctx, exec, attrs, timeouts, completedId, wantsEager, txn, cmd.userMetadata);
       if (wantsEager) eager.push(act);
       return false;
     }
     case CommandType.COMMAND_TYPE_START_TIMER: {
       const a = cmd.startTimerCommandAttributes ?? {};
-      startTimer(ctx, exec, a.timerId ?? '', durationMs(a.startToFireTimeout), completedId, txn);
+      startTimer(ctx, exec, a.timerId ?? '', durationMs(a.startToFireTimeout), completedId, txn, cmd.userMetadata);
       return false;
     }
     case CommandType.COMMAND_TYPE_CANCEL_TIMER:
@@ -461,6 +462,7 @@ function applyCommand(
         prepared.children.get(index) as PreparedChild,
         completedId,
         txn,
+        cmd.userMetadata,
       );
       return false;
     case CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:

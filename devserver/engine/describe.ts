@@ -1,5 +1,5 @@
 import { pendingChildren } from './children';
-import { duration, enums, timestamp, workflow, wsv } from './proto';
+import { duration, enums, history, timestamp, workflow, wsv } from './proto';
 import type { ActivityState, ExecutionState, NamespaceState } from './types';
 import { executionInfo } from './visibility';
 
@@ -40,6 +40,8 @@ export function describeExecution(ns: NamespaceState, exec: ExecutionState): wsv
       workflowExecutionTimeout: duration(exec.executionTimeoutMs),
       workflowRunTimeout: duration(exec.runTimeoutMs),
       defaultWorkflowTaskTimeout: duration(exec.workflowTaskTimeoutMs),
+      // The start's summary and details, as WorkflowExecutionStarted keeps them.
+      userMetadata: exec.log.encoded[0] ? history.HistoryEvent.decode(exec.log.encoded[0]).userMetadata : null,
     },
     workflowExecutionInfo: executionInfo(ns, exec),
     pendingActivities: Object.values(exec.activities).map(pendingActivity),

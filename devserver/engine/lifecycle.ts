@@ -7,7 +7,7 @@ import { deadlineKey, type EngineContext, type Txn } from './context';
 import { appendEvent, makeEvent, newEventLog } from './history';
 import { addRun } from './namespaces';
 import { getOwn, setOwn } from './own-keys';
-import { common, duration, enums, failure, history, i64, timestamp } from './proto';
+import { common, duration, enums, failure, history, i64, timestamp, type sdk } from './proto';
 import type { ExecutionRef, ExecutionState, NamespaceState, ParentRef, PendingEvent } from './types';
 import { deliverEvents, isRunning, scheduleWorkflowTask } from './workflow-tasks';
 
@@ -30,6 +30,8 @@ export interface StartParams {
   memo: common.IMemo | null;
   searchAttributes: Record<string, common.IPayload>;
   startDelayMs: number;
+  /** The start's summary and details (user metadata), on WorkflowExecutionStarted. */
+  userMetadata?: sdk.IUserMetadata | null;
   /** The start request's priority, copied to WorkflowExecutionStarted. */
   priority?: common.IPriority | null;
   /** The attempt this run is (a workflow retry's run: the previous one's + 1); default 1. */
@@ -110,6 +112,7 @@ export function startRun(ctx: EngineContext, ns: NamespaceState, params: StartPa
     ctx,
     exec,
     makeEvent(ctx, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, {
+      userMetadata: params.userMetadata ?? null,
       workflowExecutionStartedEventAttributes: {
         workflowType: { name: params.workflowType },
         taskQueue: { name: params.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },

@@ -14,6 +14,7 @@ export import workflow = temporal.api.workflow.v1;
 export import query = temporal.api.query.v1;
 export import taskqueue = temporal.api.taskqueue.v1;
 export import errordetails = temporal.api.errordetails.v1;
+export import sdk = temporal.api.sdk.v1;
 export import pb = google.protobuf;
 
 /** An int64 proto field value from a JS number. */

@@ -39,6 +39,7 @@ export type StartRequest = Pick<
   | 'header'
   | 'workflowStartDelay'
   | 'priority'
+  | 'userMetadata'
 >;
 
 /** Validates and defaults a start request into the parameters of a new run (throws INVALID_ARGUMENT). */
@@ -82,6 +83,7 @@ export function startParams(ctx: EngineContext, ns: NamespaceState, req: StartRe
     searchAttributes: mergeSearchAttributes(ns, {}, req.searchAttributes),
     startDelayMs,
     priority: req.priority ?? null,
+    userMetadata: req.userMetadata ?? null,
   };
 }
 

@@ -1,7 +1,7 @@
 import { deadlineKey, type EngineContext, type Txn } from './context';
 import { appendEvent, makeEvent } from './history';
 import { getOwn, setOwn } from './own-keys';
-import { duration, enums, i64 } from './proto';
+import { duration, enums, i64, type sdk } from './proto';
 import type { ExecutionState } from './types';
 import { deliverEvents, isRunning } from './workflow-tasks';
 
@@ -15,11 +15,13 @@ export function startTimer(
   fireAfterMs: number,
   workflowTaskCompletedEventId: number,
   txn: Txn,
+  userMetadata?: sdk.IUserMetadata | null,
 ): void {
   const startedEventId = appendEvent(
     ctx,
     exec,
     makeEvent(ctx, EventType.EVENT_TYPE_TIMER_STARTED, {
+      userMetadata: userMetadata ?? null,
       timerStartedEventAttributes: {
         timerId,
         startToFireTimeout: duration(fireAfterMs),

@@ -15,3 +15,4 @@ export * from './activity-sleep';
 export * from './workflow-retry';
 export * from './start-fields';
 export * from './schedules';
+export * from './user-metadata';
