@@ -35,6 +35,16 @@ export interface GetCellHealthInput {
   endTime?: string;
 }
 
+export interface GetFleetHealthInput {
+  requestToken: string;
+  /** The cells to read, each with its region and account (`awsTarget(cell)`), alarm names and metrics. */
+  cells: { cellId: string; target?: AwsTarget; alarms: string[]; metrics: MetricsSpec }[];
+  /** As {@link GetCellHealthInput.signals}. */
+  signals?: HealthSignal[];
+  windowSeconds: number;
+  endTime?: string;
+}
+
 /** What a health criterion looks at. */
 export type HealthSignal = 'errorRate' | 'latencyP99' | 'availability';
 const ALL_SIGNALS: readonly HealthSignal[] = ['errorRate', 'latencyP99', 'availability'];
@@ -182,6 +192,12 @@ export interface HealthActivities {
    * nothing.
    */
   getCellHealth(input: GetCellHealthInput): Promise<CellHealth>;
+  /**
+   * Several cells' health, each exactly as {@link getCellHealth} reads it, in few calls: per
+   * region and account, DescribeAlarms for all their alarms (100 names a call) and GetMetricData
+   * for all their metrics (500 queries a call). In the order of `cells`. A read.
+   */
+  getFleetHealth(input: GetFleetHealthInput): Promise<CellHealth[]>;
   /** Each cell's share of the requests the given cells served over the window, from one GetMetricData. */
   getTrafficShares(input: GetTrafficSharesInput): Promise<TrafficShares>;
   /**
@@ -315,6 +331,21 @@ export function createHealthActivities(deps: ResolvedDeps): HealthActivities {
   const on = (target: AwsTarget | undefined): HealthActivities => healthActivitiesOn(deps.clients.cloudWatch(target), deps);
   return {
     getCellHealth: (input) => on(input.target).getCellHealth(input),
+    // One batch per region and account, the answers put back in the cells' order.
+    async getFleetHealth(input) {
+      const groups = new Map<string, { target: AwsTarget | undefined; indexes: number[] }>();
+      input.cells.forEach((cell, index) => {
+        const key = JSON.stringify([cell.target?.region ?? null, cell.target?.roleArn ?? null]);
+        const group = groups.get(key) ?? groups.set(key, { target: cell.target, indexes: [] }).get(key)!;
+        group.indexes.push(index);
+      });
+      const out: CellHealth[] = new Array<CellHealth>(input.cells.length);
+      for (const { target, indexes } of groups.values()) {
+        const read = await on(target).getFleetHealth({ ...input, cells: indexes.map((i) => input.cells[i]) });
+        read.forEach((health, k) => (out[indexes[k]] = health));
+      }
+      return out;
+    },
     // Cells of several regions: one read per region, the shares computed over all of them.
     getTrafficShares: (input) => trafficSharesAcrossRegions(input, (target) => (part) => on(target).getTrafficShares(part)),
     recordProcedureEvent: (input) => on(input.target).recordProcedureEvent(input),
@@ -412,51 +443,87 @@ function healthActivitiesOn(cw: CloudWatchClient, deps: ResolvedDeps): HealthAct
     return states;
   }
 
-  return {
-    async getCellHealth(input) {
-      const window = metricsWindow(input.windowSeconds, input.endTime, deps.clock);
-      const alarms = input.alarms.length > 0 ? await describeAlarms(input.alarms) : [];
-      const known = new Set(alarms.map((a) => a.name));
-      const spec = input.metrics;
-      const period = window.periodSeconds;
-      const signals = new Set(input.signals ?? ALL_SIGNALS);
-      const queries = [
-        stat('requests', spec, spec.requestCount, 'Sum', period),
-        ...(signals.has('errorRate') ? [stat('errors', spec, spec.errorCount, 'Sum', period)] : []),
-        ...(signals.has('latencyP99') ? [stat('p99', spec, spec.latency, 'p99', period)] : []),
-        ...(signals.has('availability') ? [stat('availability', spec, spec.availability, 'Average', period)] : []),
-      ];
-      const unreadable: CellHealth['unreadable'] = [];
-      let results: Map<string, MetricDataResult>;
-      try {
-        results = await metricData(queries, window, input.cellId);
-      } catch (err) {
-        if (!signals.has('latencyP99') || !isRejectedQuery(err)) throw err;
-        unreadable.push({ signal: 'latencyP99', reason: err instanceof Error ? err.message : String(err) });
-        results = await metricData(queries.filter((q) => q.Id !== 'p99'), window, input.cellId);
-      }
-      const requestCount = sum(values(results, 'requests'));
-      const errorCount = sum(values(results, 'errors'));
+  /**
+   * The health of `cells` over one window: their alarms in DescribeAlarms batches, their metrics
+   * in GetMetricData requests of at most 500 queries (query ids `c<i>_<signal>`). Should CloudWatch
+   * reject the percentile queries, the rest is read again without them and latency reported unreadable.
+   */
+  async function healthOf(
+    cells: readonly { cellId: string; alarms: string[]; metrics: MetricsSpec }[],
+    options: { signals?: HealthSignal[]; windowSeconds: number; endTime?: string },
+  ): Promise<CellHealth[]> {
+    const window = metricsWindow(options.windowSeconds, options.endTime, deps.clock);
+    const names = [...new Set(cells.flatMap((c) => c.alarms))];
+    const states = names.length > 0 ? await describeAlarms(names) : [];
+    const byName = new Map(states.map((a) => [a.name, a]));
+    const period = window.periodSeconds;
+    const signals = new Set(options.signals ?? ALL_SIGNALS);
+    const single = cells.length === 1;
+    // One cell keeps the ids (and the resource in errors) a single read always had.
+    const id = (i: number, name: string): string => (single ? name : `c${i}_${name}`);
+    const queries = cells.flatMap(({ metrics: spec }, i) => [
+      stat(id(i, 'requests'), spec, spec.requestCount, 'Sum', period),
+      ...(signals.has('errorRate') ? [stat(id(i, 'errors'), spec, spec.errorCount, 'Sum', period)] : []),
+      ...(signals.has('latencyP99') ? [stat(id(i, 'p99'), spec, spec.latency, 'p99', period)] : []),
+      ...(signals.has('availability') ? [stat(id(i, 'availability'), spec, spec.availability, 'Average', period)] : []),
+    ]);
+    const resource = single ? cells[0].cellId : `health of ${cells.length} cells`;
+    const read = async (wanted: MetricDataQuery[]): Promise<Map<string, MetricDataResult>> => {
+      const results = new Map<string, MetricDataResult>();
+      for (const batch of chunks(wanted, MAX_QUERIES)) for (const [k, v] of await metricData(batch, window, resource)) results.set(k, v);
+      return results;
+    };
+    const unreadable: CellHealth['unreadable'] = [];
+    let results: Map<string, MetricDataResult>;
+    try {
+      results = await read(queries);
+    } catch (err) {
+      if (!signals.has('latencyP99') || !isRejectedQuery(err)) throw err;
+      unreadable.push({ signal: 'latencyP99', reason: err instanceof Error ? err.message : String(err) });
+      results = await read(queries.filter((q) => !(q.Id ?? '').endsWith('p99')));
+    }
+    return cells.map((cell, i) => {
+      const mine = (name: string): number[] => values(results, id(i, name));
+      const requestCount = sum(mine('requests'));
+      const errorCount = sum(mine('errors'));
       const metrics: CellMetrics = {
         requestCount,
         errorCount,
         errorRatePercent: signals.has('errorRate') && requestCount > 0 ? (100 * errorCount) / requestCount : null,
         // Should a window straddle two periods, take the worse value rather than an invented mean.
-        latencyP99Ms: maxOrNull(values(results, 'p99')),
-        availabilityPercent: minOrNull(values(results, 'availability')),
+        latencyP99Ms: maxOrNull(mine('p99')),
+        availabilityPercent: minOrNull(mine('availability')),
       };
       const valueOf: Record<HealthSignal, number | null> = { errorRate: metrics.errorRatePercent, latencyP99: metrics.latencyP99Ms, availability: metrics.availabilityPercent };
+      const own = new Set(cell.alarms);
+      // In CloudWatch's order, as a read of the cell alone gives them.
+      const alarms = states.filter((a) => own.has(a.name));
+      const partialData = ['requests', 'errors', 'p99', 'availability'].some((name) => {
+        const r = results.get(id(i, name));
+        return r !== undefined && r.StatusCode !== 'Complete';
+      });
       return {
-        cellId: input.cellId,
+        cellId: cell.cellId,
         window,
         alarms,
         inAlarm: alarms.filter((a) => a.state === 'ALARM').map((a) => a.name),
-        missingAlarms: input.alarms.filter((name) => !known.has(name)),
+        missingAlarms: cell.alarms.filter((name) => !byName.has(name)),
         metrics,
-        partialData: isPartial(results),
+        partialData,
         noData: ALL_SIGNALS.filter((signal) => signals.has(signal) && valueOf[signal] === null),
-        unreadable,
+        unreadable: [...unreadable],
       };
+    });
+  }
+
+  return {
+    async getCellHealth(input) {
+      const [health] = await healthOf([input], input);
+      return health;
+    },
+
+    async getFleetHealth(input) {
+      return await healthOf(input.cells, input);
     },
 
     async getTrafficShares(input) {

@@ -171,7 +171,7 @@ async function main(): Promise<void> {
     answerMs.sort((a, b) => a - b);
     console.log(`  answers took p50 ${percentile(answerMs, 0.5).toFixed(1)} ms, p99 ${percentile(answerMs, 0.99).toFixed(1)} ms (HTTP round trip, decision and start included)`);
     console.log(`  floor        ${floorLatencies.length} bare starts: start → first activity p50 ${percentile(floorLatencies, 0.5)} ms, p99 ${percentile(floorLatencies, 0.99)} ms; → first Route 53 change p50 ${percentile(floorToChange, 0.5)} ms, p99 ${percentile(floorToChange, 0.99)} ms`);
-    console.log(`  (before its first Route 53 change a restart checks the health of the ${cells} other cells, one activity each, and takes a drain permit)`);
+    console.log(`  (before its first Route 53 change a restart reads the health of the ${cells} other cells in one batched activity and takes a drain permit)`);
     if (gatewayLatencies.length < started || floorLatencies.length < cells) console.log('  (some procedures had not reached the measured point within 180 s)');
     console.log(`bench:gateway: p50 ${percentile(gatewayLatencies, 0.5)} ms, p99 ${percentile(gatewayLatencies, 0.99)} ms, floor p99 ${percentile(floorLatencies, 0.99)} ms`);
   } finally {

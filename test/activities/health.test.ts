@@ -182,6 +182,84 @@ describe('getCellHealth', () => {
   });
 });
 
+describe('getFleetHealth', () => {
+  const cells = Array.from({ length: 130 }, (_, i) => {
+    const cellId = `cell-${String(i + 1).padStart(3, '0')}`;
+    return { cellId, alarms: [`${cellId}-errors`, `${cellId}-latency`], metrics: metrics(cellId) };
+  });
+  const input = { requestToken: 'cell-restart-cell-999:eligibility', cells, windowSeconds: 300, endTime: '2026-03-01T12:10:30Z' };
+
+  /** Answers each GetMetricData with a series per query: cell-007 erring, every other cell fine. */
+  function fleetMetrics(): void {
+    cwMock.on(GetMetricDataCommand).callsFake((request: { MetricDataQueries: { Id: string; MetricStat: { Metric: { Dimensions: { Value: string }[] } } }[] }) => ({
+      MetricDataResults: request.MetricDataQueries.map((q) => {
+        const cell = q.MetricStat.Metric.Dimensions[0].Value;
+        const signal = q.Id.includes('_') ? q.Id.split('_')[1] : q.Id;
+        const value = { requests: 1000, errors: cell === 'cell-007' ? 80 : 2, p99: 300, availability: 99.9 }[signal] ?? 0;
+        return series(q.Id, [value]);
+      }),
+    }));
+  }
+
+  test('reads 130 cells in 2 DescribeAlarms and 2 GetMetricData calls (500 queries at most), each cell as getCellHealth reads it alone', async () => {
+    // GIVEN cell-007 erring and its error alarm firing, every other cell fine
+    cwMock.on(DescribeAlarmsCommand).callsFake((request: { AlarmNames: string[] }) => ({
+      MetricAlarms: request.AlarmNames.map((name) => alarm(name, name === 'cell-007-errors' ? 'ALARM' : 'OK')),
+    }));
+    fleetMetrics();
+
+    // WHEN the fleet's health is read
+    const healths = await run(activities.getFleetHealth, input);
+
+    // THEN few calls, within CloudWatch's limits
+    expect(cwMock.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input.AlarmNames?.length)).toEqual([100, 100, 60]);
+    expect(cwMock.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries?.length)).toEqual([500, 20]);
+    // AND one health per cell, in the input's order, the same as a read of that cell alone
+    expect(healths.map((h) => h.cellId)).toEqual(cells.map((c) => c.cellId));
+    const seventh = healths[6];
+    expect(seventh).toMatchObject({ cellId: 'cell-007', inAlarm: ['cell-007-errors'], metrics: { requestCount: 1000, errorCount: 80, errorRatePercent: 8, latencyP99Ms: 300, availabilityPercent: 99.9 } });
+    cwMock.reset();
+    cwMock.on(DescribeAlarmsCommand).callsFake((request: { AlarmNames: string[] }) => ({
+      MetricAlarms: request.AlarmNames.map((name) => alarm(name, name === 'cell-007-errors' ? 'ALARM' : 'OK')),
+    }));
+    fleetMetrics();
+    const alone = await run(activities.getCellHealth, { requestToken: 'alone', ...cells[6], windowSeconds: 300, endTime: input.endTime });
+    expect(seventh).toEqual(alone);
+    expect(healths.filter((h) => h.inAlarm.length > 0 || (h.metrics.errorRatePercent ?? 0) > 1).map((h) => h.cellId)).toEqual(['cell-007']);
+  });
+
+  test('an alarm CloudWatch does not know is missing for its cell only; no alarms, no DescribeAlarms', async () => {
+    cwMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [alarm('cell-001-errors', 'OK')] });
+    fleetMetrics();
+    const two = [
+      { cellId: 'cell-001', alarms: ['cell-001-errors', 'cell-001-latency'], metrics: metrics('cell-001') },
+      { cellId: 'cell-002', alarms: [], metrics: metrics('cell-002') },
+    ];
+    const [first, second] = await run(activities.getFleetHealth, { ...input, cells: two });
+    expect(first).toMatchObject({ alarms: [{ name: 'cell-001-errors', state: 'OK' }], missingAlarms: ['cell-001-latency'] });
+    expect(second).toMatchObject({ alarms: [], missingAlarms: [], inAlarm: [] });
+
+    cwMock.reset();
+    fleetMetrics();
+    await run(activities.getFleetHealth, { ...input, cells: [two[1]] });
+    expect(cwMock.commandCalls(DescribeAlarmsCommand)).toHaveLength(0);
+  });
+
+  test('an endpoint that rejects the p99 statistic: every cell read again without it, latency unreadable', async () => {
+    cwMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+    cwMock
+      .on(GetMetricDataCommand)
+      .rejectsOnce(new InvalidParameterValueException({ message: 'The parameter ExtendedStatistic is not supported', $metadata: {} }))
+      .callsFake((request: { MetricDataQueries: { Id: string }[] }) => ({ MetricDataResults: request.MetricDataQueries.map((q) => series(q.Id, [q.Id.endsWith('requests') ? 100 : 0])) }));
+    const healths = await run(activities.getFleetHealth, { ...input, cells: cells.slice(0, 3) });
+    expect(cwMock.commandCalls(GetMetricDataCommand)[1].args[0].input.MetricDataQueries?.some((q) => q.Id?.endsWith('p99'))).toBe(false);
+    for (const h of healths) {
+      expect(h.unreadable.map((u) => u.signal)).toEqual(['latencyP99']);
+      expect(h.noData).toContain('latencyP99');
+    }
+  });
+});
+
 describe('getTrafficShares', () => {
   test('splits the requests of several cells from one GetMetricData', async () => {
     // GIVEN three cells' request counts

@@ -35,12 +35,17 @@ describe('createActivities', () => {
 
     // THEN all of them are there, with one parameter each
     expect(Object.keys(activities).sort()).toEqual([
+      'deleteCellMonitoring',
       'deleteCellStack',
       'deletePostRecoveryAlarms',
       'deployCellStack',
       'findRecoveryPoint',
       'getCellHealth',
+      'getCellUtilization',
+      'getFleetHealth',
       'getTrafficShares',
+      'putCellAlarms',
+      'putCellDashboard',
       'putPostRecoveryAlarms',
       'readCellWeights',
       'readCellsHealth',

@@ -96,11 +96,11 @@ describe('cell restart', () => {
     expect(fleet.fleet.cell('cell-002')).toMatchObject({ health: 'healthy', weight: 100 });
     expect(fleet.fleet.cell('cell-002')?.observedSharePercent).toBeCloseTo(33.33, 1);
 
-    // The exact order of AWS calls (polls collapsed): eligibility of the two other cells, the
-    // drain (read, then change + sync + one traffic reading per step), the restart, the stack
-    // wait, the health check, the restore, fifteen stability checks.
+    // The exact order of AWS calls (polls collapsed): eligibility of the two other cells (one
+    // batched read), the drain (read, then change + sync + one traffic reading per step), the
+    // restart, the stack wait, the health check, the restore, fifteen stability checks.
     expect(callSequence(fleet.calls.list())).toEqual([
-      ...times(2, health),
+      ...health,
       'route53.ListResourceRecordSets',
       ...times(4, [...weightStep, 'cloudwatch.GetMetricData']),
       'cloudformation.DescribeStacks',
@@ -273,6 +273,29 @@ describe('cell restart', () => {
     const runs = [];
     for await (const w of env.client.workflow.list({ query: `CellId = "cell-003"` })) runs.push(w.workflowId);
     expect(runs).toEqual(['cell-recovery-cell-003']);
+  });
+
+  test('another cell unhealthy: the restart refuses at its first step (FleetNotHealthy naming it), from one read of the other cells, with nothing touched', async () => {
+    const fleet = await createTestFleet(env);
+    fleet.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-003' });
+    await env.sleep(4 * 60_000);
+    const workers = await createFleetWorkers(env, fleet, { bundle });
+    const since = fleet.calls.list().length;
+    const failure = await workers.runUntil(async () => await failureOf(await startProcedure(env.client, { procedure: 'cellRestart', input: fleet.input('cell-002') })));
+
+    expect(failure.type).toBe('FleetNotHealthy');
+    expect(failure.message).toMatch(/^the rest of the fleet cannot take cell-002's traffic: cell-003: alarm cell-003-High\w+ is in ALARM/);
+    expect(failure.message).not.toContain('cell-001');
+    const report = failure.details?.[0] as ProcedureReport;
+    expect(report).toMatchObject({ outcome: 'failed', cellEndState: 'in-service', customersAffected: 0 });
+    expect(report.steps.map((s) => [s.name, s.status])).toEqual([
+      ['check-eligibility', 'failed'],
+      ['notify-failure', 'done'],
+    ]);
+    // cell-001 and cell-003 read together (one DescribeAlarms, one GetMetricData), then the operator told.
+    expect(callSequence(fleet.calls.list().slice(since))).toEqual([...health, 'hooks.notify']);
+    expect(fleet.calls.count({ service: 'route53' })).toBe(0);
+    expect(fleet.calls.count({ service: 'cloudformation' })).toBe(0);
   });
 
   test('the fleet guard refusing a drain: another cell is already out, so nothing is drained and the workflow fails DrainPermitRefused', async () => {
