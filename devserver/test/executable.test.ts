@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
-import { SERVER_READY_TIMEOUT_MS as READY_TIMEOUT_MS } from '../testing/server-process';
+import { exitWithParentEnv, SERVER_READY_TIMEOUT_MS as READY_TIMEOUT_MS } from '../testing/server-process';
 import { DEV_SERVER_EXECUTABLE } from '../testing/test-environment';
 
 interface Launched {
@@ -27,7 +27,7 @@ function freePort(): Promise<number> {
 }
 
 function launch(args: string[]): Launched {
-  const child = spawn(DEV_SERVER_EXECUTABLE, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(DEV_SERVER_EXECUTABLE, args, { stdio: ['ignore', 'ignore', 'pipe'], env: exitWithParentEnv() });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { exitWithParentEnv } from '../../testing/server-process';
 
 /** A fresh directory for one test, and its removal. */
 export function tempDir(): { dir: string; file: string; cleanup: () => void } {
@@ -36,7 +37,7 @@ export interface Child {
 /** Starts fixtures/log-child.ts with `args`. */
 export function startChild(args: string[]): Child {
   // tsx as a loader, not its CLI: the CLI runs the script in a grandchild that SIGKILL would miss.
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'], env: exitWithParentEnv() });
   const lines: string[] = [];
   let partial = '';
   let stderr = '';

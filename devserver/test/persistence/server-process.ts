@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
+import { exitWithParentEnv } from '../../testing/server-process';
 import { DEV_SERVER_EXECUTABLE } from '../../testing/test-environment';
 
 /** A running (or exited) server process. */
@@ -33,7 +34,7 @@ export function startServer(port: number, file: string, extraArgs: string[] = []
   const child = spawn(
     DEV_SERVER_EXECUTABLE,
     ['server', 'start-dev', '--port', String(port), '--ip', '127.0.0.1', '--db-filename', file, '--headless', '--log-level', 'warn', ...extraArgs],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: exitWithParentEnv() },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
