@@ -83,13 +83,15 @@ describe('waveDeployment', () => {
     expect(report.deployment.outcome).toBe('rolled-back');
     expect(report.deployment.cellsRolledBack).toBe(1);
     // AND the failing criterion is the canary's error rate, with the value that failed it
-    const failed = report.deployment.failedCriterion;
-    expect(failed).toMatchObject({ cellId: 'cell-003', criterion: 'errorRate', threshold: 0.5 });
-    expect(failed?.value).toBeGreaterThan(5);
-    expect(report.deployment.failures.map((f) => f.criterion)).toEqual(expect.arrayContaining(['errorRate', 'latencyP95']));
-    expect(report.deployment.failures.find((f) => f.criterion === 'latencyP95')?.value).toBeGreaterThan(400);
+    // (its alarms may already be in ALARM too, depending on how long the update took: then they come first)
+    const failures = report.deployment.failures;
+    expect(report.deployment.failedCriterion).toEqual(failures[0]);
+    expect(failures.every((f) => f.cellId === 'cell-003')).toBe(true);
+    expect(failures.find((f) => f.criterion === 'errorRate')?.threshold).toBe(0.5);
+    expect(failures.find((f) => f.criterion === 'errorRate')?.value).toBeGreaterThan(5);
+    expect(failures.find((f) => f.criterion === 'latencyP95')?.value).toBeGreaterThan(400);
     expect(report.deployment.waves.map((w) => w.status)).toEqual(['rolled-back', 'pending']);
-    expect(report.error).toMatch(/wave 0 \(canary\) failed: cell-003: error rate [\d.]+ % > 0.5 %/);
+    expect(report.error).toMatch(/wave 0 \(canary\) failed: cell-003: (error rate [\d.]+ % > 0.5 %|.* in ALARM)/);
   });
 
   test('a failure in a later wave rolls back every updated cell, newest first', async () => {
@@ -114,7 +116,8 @@ describe('waveDeployment', () => {
       'shop-cell-003 cell.yaml/m7g.large',
     ]);
     expect(stackVersions(fleet)).toEqual(ALL_V1);
-    expect(report.deployment.failedCriterion).toMatchObject({ cellId: 'cell-001', criterion: 'errorRate', threshold: 1 });
+    expect(report.deployment.failedCriterion).toMatchObject({ cellId: 'cell-001' });
+    expect(report.deployment.failures.find((f) => f.criterion === 'errorRate')).toMatchObject({ cellId: 'cell-001', threshold: 1 });
     expect(report.deployment.cellsRolledBack).toBe(3);
     expect(report.deployment.waves.map((w) => w.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
   });
