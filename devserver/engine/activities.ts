@@ -177,6 +177,18 @@ function queueAttempt(ctx: EngineContext, exec: ExecutionState, act: ActivitySta
   txn.touched.add(exec);
 }
 
+/**
+ * Puts back a pending activity rebuilt from history (a reset's new run): its schedule-to-close
+ * deadline from now, and its attempt in its task queue.
+ */
+export function restoreActivity(ctx: EngineContext, exec: ExecutionState, act: ActivityState, txn: Txn): void {
+  exec.activities[act.scheduledEventId] = act;
+  if (act.scheduleToCloseMs > 0) {
+    setTimeoutDeadline(ctx, exec, act, TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, act.scheduledTimeMs + act.scheduleToCloseMs);
+  }
+  queueAttempt(ctx, exec, act, txn);
+}
+
 /** The pending activity a matching entry names, if that attempt is still waiting to start. */
 export function activityForRef(exec: ExecutionState, ref: ActivityTaskRef): ActivityState | undefined {
   const act = exec.activities[ref.scheduledEventId];

@@ -10,6 +10,7 @@ import { command, common, durationMs, enumName, enums, i64, wsv } from './proto'
 import { mergeSearchAttributes } from './search-attributes';
 import { cancelTimer, startTimer } from './timers';
 import { settleTaskQueries } from './queries';
+import { addResetPoint } from './reset-points';
 import type { ActivityState, ExecutionState, NamespaceState } from './types';
 import {
   abortSentUpdates,
@@ -321,6 +322,7 @@ export function completeWorkflowTask(
     }),
     txn,
   );
+  addResetPoint(ctx, exec, binaryChecksum, req.deploymentOptions?.buildId || req.workerVersionStamp?.buildId || '', completedId);
   ctx.scheduler.delete(deadlineKey.workflowTaskTimeout(exec.runId));
   exec.lastCompletedWftStartedEventId = wft.startedEventId;
   exec.wftAttempt = 1;

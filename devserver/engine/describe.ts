@@ -46,6 +46,12 @@ export function describeExecution(ns: NamespaceState, exec: ExecutionState): wsv
     workflowExecutionInfo: executionInfo(ns, exec),
     pendingActivities: Object.values(exec.activities).map(pendingActivity),
     pendingChildren: pendingChildren(exec),
+    workflowExtendedInfo: {
+      cancelRequested: exec.cancelRequested,
+      originalStartTime: timestamp(exec.startTimeMs),
+      resetRunId: exec.resetRunId ?? '',
+      lastResetTime: exec.lastResetTimeMs ? timestamp(exec.lastResetTimeMs) : null,
+    },
     pendingWorkflowTask: wft
       ? {
           state:

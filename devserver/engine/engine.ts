@@ -38,6 +38,7 @@ import {
 } from './search-attributes';
 import { startWorkflow, type StartRequest } from './start';
 import { describeTaskQueue } from './task-queues';
+import { resetWorkflow } from './reset';
 import { decodeToken, type IssuedToken } from './tokens';
 import { fireTimer } from './timers';
 import type { ExecutionState, NamespaceState } from './types';
@@ -468,6 +469,13 @@ export class Engine implements EngineContext {
     }
     this.transact((txn) => terminateRun(this, exec, req.reason ?? '', req.details ?? null, req.identity ?? '', txn));
     return {};
+  }
+
+  /** ResetWorkflowExecution: a new run from a workflow task of the given (or current) run; see `reset.ts`. */
+  resetWorkflowExecution(req: wsv.IResetWorkflowExecutionRequest): wsv.IResetWorkflowExecutionResponse {
+    const ns = requireNamespace(this, req.namespace);
+    const base = this.runFor(ns, req.workflowExecution);
+    return { runId: this.transact((txn) => resetWorkflow(this, ns, base, req, txn)) };
   }
 
   // ---------------------------------------------------------------------------------------------

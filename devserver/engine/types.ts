@@ -208,4 +208,19 @@ export interface ExecutionState {
   /** The root of the parent chain; the run itself when it has no parent. */
   root: ExecutionRef;
   children: Record<number, ChildState>;
+  /** Where ResetWorkflowExecution can reset to: the first completed workflow task of each worker build. */
+  resetPoints?: ResetPointState[];
+  /** Set on a run that was reset: the run the latest reset created. */
+  resetRunId?: string;
+  /** Set on a run created by a reset: when. */
+  lastResetTimeMs?: number;
+}
+
+/** A reset point (`ResetPointInfo`): the first workflow task a worker build (or binary checksum) completed. */
+export interface ResetPointState {
+  buildId: string;
+  binaryChecksum: string;
+  runId: string;
+  firstWorkflowTaskCompletedId: number;
+  createTimeMs: number;
 }

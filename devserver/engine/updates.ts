@@ -80,7 +80,8 @@ export function findUpdate(exec: ExecutionState, updateId: string): UpdateState 
   return Object.hasOwn(exec.updates, key) ? exec.updates[key] : undefined;
 }
 
-function putUpdate(exec: ExecutionState, update: UpdateState): UpdateState {
+/** Records an update's state in the run. */
+export function putUpdate(exec: ExecutionState, update: UpdateState): UpdateState {
   exec.updates[updateKey(update.updateId)] = update;
   return update;
 }

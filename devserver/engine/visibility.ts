@@ -1,3 +1,4 @@
+import { resetPointsInfo } from './reset-points';
 import type { EngineContext } from './context';
 import { invalidArgument } from './errors';
 import { duration, enums, i64, timestamp, workflow, wsv } from './proto';
@@ -76,6 +77,7 @@ export function executionInfo(ns: NamespaceState, exec: ExecutionState): workflo
     parentExecution: exec.parent ? { workflowId: exec.parent.workflowId, runId: exec.parent.runId } : null,
     rootExecution: { workflowId: exec.root.workflowId, runId: exec.root.runId },
     firstRunId: exec.firstExecutionRunId,
+    autoResetPoints: resetPointsInfo(exec, ns.retentionMs),
   };
 }
 

@@ -27,6 +27,7 @@ export const workflowServiceHandlers: Handlers = {
   RequestCancelWorkflowExecution: (engine, req: wsv.IRequestCancelWorkflowExecutionRequest) =>
     engine.requestCancelWorkflowExecution(req),
   TerminateWorkflowExecution: (engine, req: wsv.ITerminateWorkflowExecutionRequest) => engine.terminateWorkflowExecution(req),
+  ResetWorkflowExecution: (engine, req: wsv.IResetWorkflowExecutionRequest) => engine.resetWorkflowExecution(req),
 
   PollWorkflowTaskQueue: (engine, req: wsv.IPollWorkflowTaskQueueRequest, call) => engine.pollWorkflowTaskQueue(req, call),
   RespondWorkflowTaskCompleted: (engine, req: wsv.IRespondWorkflowTaskCompletedRequest) =>

@@ -16,3 +16,4 @@ export * from './workflow-retry';
 export * from './start-fields';
 export * from './schedules';
 export * from './user-metadata';
+export * from './operator';
