@@ -130,7 +130,7 @@ export function scheduleActivity(
   return act;
 }
 
-function setTimeoutDeadline(
+export function setTimeoutDeadline(
   ctx: EngineContext,
   exec: ExecutionState,
   act: ActivityState,
@@ -146,7 +146,7 @@ function setTimeoutDeadline(
   });
 }
 
-function deleteAttemptDeadlines(ctx: EngineContext, exec: ExecutionState, act: ActivityState): void {
+export function deleteAttemptDeadlines(ctx: EngineContext, exec: ExecutionState, act: ActivityState): void {
   for (const type of [TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START, TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE, TimeoutType.TIMEOUT_TYPE_HEARTBEAT]) {
     ctx.scheduler.delete(deadlineKey.activityTimeout(exec.runId, act.scheduledEventId, type));
   }
@@ -166,7 +166,7 @@ export function clearActivities(ctx: EngineContext, exec: ExecutionState): void 
 }
 
 /** Puts the current attempt in its task queue, with its schedule-to-start deadline. */
-function queueAttempt(ctx: EngineContext, exec: ExecutionState, act: ActivityState, txn: Txn): void {
+export function queueAttempt(ctx: EngineContext, exec: ExecutionState, act: ActivityState, txn: Txn): void {
   act.phase = 'scheduled';
   act.currentAttemptScheduledTimeMs = ctx.clock.now();
   if (act.scheduleToStartMs > 0 && (act.scheduleToCloseMs === 0 || act.scheduleToStartMs < act.scheduleToCloseMs)) {
@@ -309,7 +309,8 @@ export function completeActivity(
 }
 
 /** Schedules the next attempt after `delayMs`, remembering why this one failed. */
-function scheduleRetry(ctx: EngineContext, exec: ExecutionState, act: ActivityState, lastFailure: failure.IFailure, delayMs: number, txn: Txn): void {
+function scheduleRetry(ctx: EngineContext, exec: ExecutionState, act: ActivityState, lastFailure: failure.IFailure, retryDelayMs: number, txn: Txn): void {
+  let delayMs = retryDelayMs;
   const now = ctx.clock.now();
   deleteAttemptDeadlines(ctx, exec, act);
   act.lastFailure = lastFailure;
@@ -318,6 +319,14 @@ function scheduleRetry(ctx: EngineContext, exec: ExecutionState, act: ActivitySt
   act.attempt++;
   act.phase = 'backoff';
   txn.touched.add(exec);
+  if (act.resetRequested) {
+    // The attempt an operator reset ended: start again from attempt 1, at once.
+    act.resetRequested = false;
+    act.attempt = 1;
+    delayMs = 0;
+  }
+  // A paused activity waits for UnpauseActivity (or ResetActivity) for its next attempt.
+  if (act.paused) return;
   if (delayMs <= 0) {
     queueAttempt(ctx, exec, act, txn);
     return;
@@ -410,7 +419,7 @@ export function heartbeatActivity(
   act.lastHeartbeatTimeMs = now;
   if (act.heartbeatMs > 0) setTimeoutDeadline(ctx, exec, act, TimeoutType.TIMEOUT_TYPE_HEARTBEAT, now + act.heartbeatMs);
   txn.touched.add(exec);
-  return { cancelRequested: act.cancelRequested };
+  return { cancelRequested: act.cancelRequested, activityPaused: act.paused !== undefined, activityReset: act.resetRequested === true };
 }
 
 function timeoutFailure(

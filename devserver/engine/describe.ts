@@ -1,3 +1,4 @@
+import { activityOptionsProto, pauseInfo } from './activity-operations';
 import { pendingChildren } from './children';
 import { duration, enums, history, timestamp, workflow, wsv } from './proto';
 import type { ActivityState, ExecutionState, NamespaceState } from './types';
@@ -8,7 +9,11 @@ const PendingActivityState = enums.PendingActivityState;
 function pendingActivity(act: ActivityState): workflow.IPendingActivityInfo {
   const state = act.cancelRequested
     ? PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
-    : act.phase === 'started'
+    : act.paused
+      ? act.phase === 'started'
+        ? PendingActivityState.PENDING_ACTIVITY_STATE_PAUSE_REQUESTED
+        : PendingActivityState.PENDING_ACTIVITY_STATE_PAUSED
+      : act.phase === 'started'
       ? PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
       : PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED;
   return {
@@ -27,7 +32,9 @@ function pendingActivity(act: ActivityState): workflow.IPendingActivityInfo {
     currentRetryInterval: act.currentRetryIntervalMs > 0 ? duration(act.currentRetryIntervalMs) : null,
     lastAttemptCompleteTime: act.lastAttemptCompleteTimeMs > 0 ? timestamp(act.lastAttemptCompleteTimeMs) : null,
     nextAttemptScheduleTime:
-      act.phase === 'backoff' ? timestamp(act.lastAttemptCompleteTimeMs + act.currentRetryIntervalMs) : null,
+      act.phase === 'backoff' && !act.paused ? timestamp(act.lastAttemptCompleteTimeMs + act.currentRetryIntervalMs) : null,
+    ...pauseInfo(act),
+    activityOptions: activityOptionsProto(act),
   };
 }
 

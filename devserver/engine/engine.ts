@@ -27,7 +27,7 @@ import { terminateRun, timeoutRun } from './close';
 import { requestCancelRun, signalRun, startDelayedRun } from './lifecycle';
 import { Matching, type Poller } from './matching';
 import { CLUSTER_NAME, currentRun, describeNamespace, newNamespace, requireNamespace } from './namespaces';
-import { enums, i64, opsv, wsv, type common } from './proto';
+import { durationMs, enums, i64, opsv, wsv, type common } from './proto';
 import { QueryRegistry, type QueryOutcome } from './queries';
 import {
   fromIndexedValueType,
@@ -39,9 +39,17 @@ import {
 import { startWorkflow, type StartRequest } from './start';
 import { describeTaskQueue } from './task-queues';
 import { resetWorkflow } from './reset';
+import {
+  activityOptionsProto,
+  pauseActivity,
+  resetActivity,
+  selectActivities,
+  unpauseActivity,
+  updateActivityOptions,
+} from './activity-operations';
 import { decodeToken, type IssuedToken } from './tokens';
 import { fireTimer } from './timers';
-import type { ExecutionState, NamespaceState } from './types';
+import type { ActivityState, ExecutionState, NamespaceState } from './types';
 import { Schedules } from '../schedules/service';
 import type { UpdateStatus } from './update-decisions';
 import { UpdateWaiters } from './update-waiters';
@@ -469,6 +477,66 @@ export class Engine implements EngineContext {
     }
     this.transact((txn) => terminateRun(this, exec, req.reason ?? '', req.details ?? null, req.identity ?? '', txn));
     return {};
+  }
+
+  /** The pending activities an activity operator request names, in an open run. */
+  private operatedActivities(req: {
+    namespace?: string | null;
+    execution?: common.IWorkflowExecution | null;
+    id?: string | null;
+    type?: string | null;
+    matchAll?: boolean | null;
+    unpauseAll?: boolean | null;
+  }): { exec: ExecutionState; acts: ActivityState[] } {
+    const ns = requireNamespace(this, req.namespace);
+    if (!req.execution?.workflowId) throw invalidArgument('Execution is not set on request.');
+    const exec = this.openRunFor(ns, req.execution);
+    return { exec, acts: selectActivities(exec, { id: req.id, type: req.type, all: req.matchAll ?? req.unpauseAll }) };
+  }
+
+  /** PauseActivity: see `activity-operations.ts`. */
+  pauseActivity(req: wsv.IPauseActivityRequest): wsv.IPauseActivityResponse {
+    const { exec, acts } = this.operatedActivities(req);
+    this.transact((txn) => {
+      for (const act of acts) pauseActivity(this, exec, act, req.identity ?? '', req.reason ?? '', txn);
+    });
+    return {};
+  }
+
+  /** UnpauseActivity: see `activity-operations.ts`. */
+  unpauseActivity(req: wsv.IUnpauseActivityRequest): wsv.IUnpauseActivityResponse {
+    const { exec, acts } = this.operatedActivities(req);
+    const options = { resetAttempts: req.resetAttempts === true, resetHeartbeat: req.resetHeartbeat === true, jitterMs: durationMs(req.jitter) };
+    this.transact((txn) => {
+      for (const act of acts) unpauseActivity(this, exec, act, options, txn);
+    });
+    return {};
+  }
+
+  /** ResetActivity: see `activity-operations.ts`. */
+  resetActivity(req: wsv.IResetActivityRequest): wsv.IResetActivityResponse {
+    const { exec, acts } = this.operatedActivities(req);
+    const options = {
+      resetHeartbeat: req.resetHeartbeat === true,
+      keepPaused: req.keepPaused === true,
+      jitterMs: durationMs(req.jitter),
+      restoreOriginalOptions: req.restoreOriginalOptions === true,
+    };
+    this.transact((txn) => {
+      for (const act of acts) resetActivity(this, exec, act, options, txn);
+    });
+    return {};
+  }
+
+  /** UpdateActivityOptions: see `activity-operations.ts`; answers the options now in force. */
+  updateActivityOptions(req: wsv.IUpdateActivityOptionsRequest): wsv.IUpdateActivityOptionsResponse {
+    const { exec, acts } = this.operatedActivities(req);
+    const paths = req.updateMask?.paths ?? [];
+    if (!req.restoreOriginal && paths.length === 0) throw invalidArgument('Update mask is not set on request.');
+    this.transact((txn) => {
+      for (const act of acts) updateActivityOptions(this, exec, act, req.activityOptions, paths, req.restoreOriginal === true, txn);
+    });
+    return { activityOptions: activityOptionsProto(acts[0]) };
   }
 
   /** ResetWorkflowExecution: a new run from a workflow task of the given (or current) run; see `reset.ts`. */

@@ -107,6 +107,22 @@ export interface ActivityState {
   currentRetryIntervalMs: number;
   cancelRequested: boolean;
   cancelRequestedEventId: number;
+  /** Paused by an operator (PauseActivity): no attempt is dispatched until unpaused. */
+  paused?: { timeMs: number; identity: string; reason: string };
+  /** ResetActivity while an attempt ran: the next heartbeat says so; its failure restarts at attempt 1. */
+  resetRequested?: boolean;
+  /** The options as scheduled, kept by the first UpdateActivityOptions for `restoreOriginal`. */
+  originalOptions?: ActivityOptionsState;
+}
+
+/** The activity options UpdateActivityOptions can change. */
+export interface ActivityOptionsState {
+  taskQueue: string;
+  scheduleToCloseMs: number;
+  scheduleToStartMs: number;
+  startToCloseMs: number;
+  heartbeatMs: number;
+  retry: RetryPolicyState;
 }
 
 /** A started timer, keyed by its timer id. */

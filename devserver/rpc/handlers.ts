@@ -55,6 +55,11 @@ export const workflowServiceHandlers: Handlers = {
   RespondActivityTaskCanceledById: (engine, req: wsv.IRespondActivityTaskCanceledByIdRequest) =>
     engine.respondActivityTaskCanceledById(req),
 
+  PauseActivity: (engine, req: wsv.IPauseActivityRequest) => engine.pauseActivity(req),
+  UnpauseActivity: (engine, req: wsv.IUnpauseActivityRequest) => engine.unpauseActivity(req),
+  ResetActivity: (engine, req: wsv.IResetActivityRequest) => engine.resetActivity(req),
+  UpdateActivityOptions: (engine, req: wsv.IUpdateActivityOptionsRequest) => engine.updateActivityOptions(req),
+
   DescribeWorkflowExecution: (engine, req: wsv.IDescribeWorkflowExecutionRequest) => engine.describeWorkflowExecution(req),
   GetWorkflowExecutionHistory: (engine, req: wsv.IGetWorkflowExecutionHistoryRequest, call) =>
     engine.getWorkflowExecutionHistory(req, call),

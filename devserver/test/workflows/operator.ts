@@ -23,3 +23,20 @@ export async function stepThenNotes(): Promise<string[]> {
   await condition(() => seen.includes('finish'));
   return seen;
 }
+
+/** The activity the pause and reset tests run (registered by those tests only). */
+export interface OperatorActivities {
+  /** Heartbeats until it is released (then returns) or cancelled (then rethrows the cancellation). */
+  heartbeatUntilReleased(): Promise<string>;
+}
+
+/** Runs {@link OperatorActivities.heartbeatUntilReleased} as activity `op`, retried every 100 ms. */
+export async function pausableActivity(): Promise<string> {
+  const { heartbeatUntilReleased } = proxyActivities<OperatorActivities>({
+    activityId: 'op',
+    startToCloseTimeout: '60s',
+    heartbeatTimeout: '10s',
+    retry: { initialInterval: '100ms', backoffCoefficient: 1 },
+  });
+  return await heartbeatUntilReleased();
+}
