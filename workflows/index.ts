@@ -9,3 +9,4 @@ export { provisionEmergencyCell } from './provision-emergency-cell';
 export { routerFailover } from './router-failover';
 export { stabilityWatch } from './stability-watch';
 export { waveDeployment } from './wave-deployment';
+export { recoveryDrill } from './drill';

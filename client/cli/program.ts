@@ -4,6 +4,7 @@ import { DEFAULT_WEB_UI_URL } from '../data/web-ui';
 import { registerAbort } from './commands/abort';
 import { registerApprove } from './commands/approve';
 import { registerDeploy } from './commands/deploy';
+import { registerDrill } from './commands/drill';
 import { registerFleet } from './commands/fleet';
 import { registerHistory } from './commands/history';
 import { registerList } from './commands/list';
@@ -45,7 +46,7 @@ export function buildProgram(deps: CliDeps): Command {
     const url = root.opts<{ webUi?: string }>().webUi;
     if (url) ctx.webUiUrl = url;
   });
-  for (const register of [registerStart, registerStatus, registerWatch, registerApprove, registerReject, registerPause, registerResume, registerAbort, registerList, registerPlan, registerHistory, registerFleet, registerDeploy]) {
+  for (const register of [registerStart, registerStatus, registerWatch, registerApprove, registerReject, registerPause, registerResume, registerAbort, registerList, registerPlan, registerHistory, registerFleet, registerDeploy, registerDrill]) {
     register(program, ctx);
   }
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
