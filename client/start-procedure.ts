@@ -11,7 +11,8 @@ import { CellIdAttribute, ProcedureAttribute } from '../domain/search-attributes
 import { TASK_QUEUE } from '../domain/task-queues';
 import type { RouterFailoverInput } from '../domain/procedures/router-failover';
 import { ROUTER_ID } from '../domain/procedures/router-failover';
-import { cascadeRecoveryWorkflowId, deploymentWorkflowId, recoveryWorkflowId, routerRecoveryWorkflowId } from '../domain/workflow-ids';
+import { capacityWatchWorkflowId, cascadeRecoveryWorkflowId, deploymentWorkflowId, recoveryWorkflowId, routerRecoveryWorkflowId } from '../domain/workflow-ids';
+import type { CapacityWatchInput } from '../domain/procedures/capacity-watch';
 import type { WaveDeploymentInput } from '../domain/procedures/wave-deployment';
 import { FLEET_ID, type CascadeRecoveryInput } from '../domain/procedures/cascade-recovery';
 
@@ -114,6 +115,15 @@ export async function startCascadeRecovery(
   return await startFleetProcedure(client, 'cascadeRecovery', FLEET_ID, cascadeRecoveryWorkflowId(input.registry.fleet.name), input, taskQueue, memo);
 }
 
+/**
+ * Starts `capacityWatch` for the registry's fleet as `capacity-watch-<fleet>` with conflict
+ * policy FAIL: one watch per fleet (a second fails with {@link AlreadyInRecoveryError}, cell id
+ * `fleet`). `CellId` is `fleet`, `Procedure` `capacityWatch`.
+ */
+export async function startCapacityWatch(client: Client, input: CapacityWatchInput, taskQueue: string = TASK_QUEUE): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  return await startFleetProcedure(client, 'capacityWatch', FLEET_ID, capacityWatchWorkflowId(input.registry.fleet.name), input, taskQueue, undefined);
+}
+
 /** A second deployment of a fleet while one runs. */
 export class DeploymentAlreadyRunningError extends Error {
   constructor(readonly workflowId: string) {
@@ -150,10 +160,10 @@ export async function startWaveDeployment(client: Client, input: WaveDeploymentI
 /** A procedure of the fleet rather than of one cell: `CellId` is `subject`, one run at a time under `workflowId`. */
 async function startFleetProcedure(
   client: Client,
-  procedure: 'routerFailover' | 'cascadeRecovery',
+  procedure: 'routerFailover' | 'cascadeRecovery' | 'capacityWatch',
   subject: string,
   workflowId: string,
-  input: RouterFailoverInput | CascadeRecoveryInput,
+  input: RouterFailoverInput | CascadeRecoveryInput | CapacityWatchInput,
   taskQueue: string,
   memo: Record<string, unknown> | undefined,
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {

@@ -26,3 +26,8 @@ export function cascadeRecoveryWorkflowId(fleetName: string): string {
 export function deploymentWorkflowId(fleetName: string): string {
   return `wave-deployment-${fleetName}`;
 }
+
+/** The capacity watch of the fleet `fleetName`: one per fleet, long-lived. */
+export function capacityWatchWorkflowId(fleetName: string): string {
+  return `capacity-watch-${fleetName}`;
+}

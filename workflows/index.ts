@@ -1,5 +1,7 @@
 /** Every cellops workflow: the worker's single `workflowsPath`. Workflows only, no activities. */
+export { capacityWatch } from './capacity-watch';
 export { cascadeRecovery } from './cascade-recovery';
+export { cellDecommissioning } from './cell-decommissioning';
 export { cellProvisioning } from './cell-provisioning';
 export { cellReplacement } from './cell-replacement';
 export { cellRestart } from './cell-restart';

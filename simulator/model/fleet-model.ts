@@ -29,6 +29,9 @@ export interface FleetModelOptions {
 const DAY_MS = 86_400_000;
 /** How far back alarm history is derived (evaluating every minute of two weeks would be slow). */
 const ALARM_HISTORY_SIMULATED_MS = 2 * DAY_MS;
+/** The stack parameter that sizes a cell, in percent of its registry capacity. */
+export const CAPACITY_PARAMETER = 'CapacityPercent';
+
 const capacity = (registry: Registry): number => registry.cells.reduce((sum, c) => sum + c.capacity, 0);
 const DEFAULT_UPDATE_FAILURE = `Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'." (HandlerErrorCode: GeneralServiceException)`;
 const DEFAULT_CREATE_FAILURE = `Resource handler returned message: "Error occurred during operation 'CreateService'." (HandlerErrorCode: GeneralServiceException)`;
@@ -259,8 +262,14 @@ export class FleetModel {
       errorRatePercent: unhealthy?.spec.errorRatePercent ?? (badVersion === undefined ? undefined : (badVersion.errorRatePercent ?? 5)),
       latencyP99Ms: unhealthy?.spec.latencyP99Ms ?? (badVersion === undefined ? undefined : (badVersion.latencyP99Ms ?? 1_500)),
       requestsPerSecond: this.servedRateAt(t) * (this.sharesAt(t, 'observed')[cell.id] ?? 0),
-      capacity: cell.capacity,
+      capacity: cell.capacity * (stack === undefined ? 1 : this.capacityScaleAt(stack, t)),
     };
+  }
+
+  /** A cell's size from its stack's `CapacityPercent` parameter at `t` (what the capacity watch scales), 1 without it. */
+  private capacityScaleAt(stack: SimStack, t: number): number {
+    const value = Number(this.stacks.configAt(stack, t).parameters.find((p) => p.key === CAPACITY_PARAMETER)?.value);
+    return Number.isFinite(value) && value > 0 ? value / 100 : 1;
   }
 
   /** The `bad-version` fault the cell's stack ran into at `t`, if any (active then, and the stack on that version). */
