@@ -19,7 +19,7 @@ import { completeWorkflowTask } from './commands';
 import { Txn, type ActivityTaskRef, type DeadlineTask, type EngineContext, type WorkflowTaskRef } from './context';
 import { describeExecution } from './describe';
 import { decodeReverseToken, reverseHistoryPage } from './history-reverse';
-import { withHistory, type WithPreEncodedHistory } from './encoded';
+import { PRE_ENCODED_HISTORY, withHistory, type WithPreEncodedHistory } from './encoded';
 import { invalidArgument, namespaceNotFound, notFound, queryFailed, ServiceError } from './errors';
 import { setOwn } from './own-keys';
 import { CLOSE_EVENT_TYPES } from './history';
@@ -27,7 +27,7 @@ import { terminateRun, timeoutRun } from './close';
 import { requestCancelRun, signalRun, startDelayedRun } from './lifecycle';
 import { Matching, type Poller } from './matching';
 import { CLUSTER_NAME, currentRun, describeNamespace, newNamespace, requireNamespace } from './namespaces';
-import { durationMs, enums, i64, opsv, wsv, type common } from './proto';
+import { durationMs, enums, history, i64, num, opsv, wsv, type common } from './proto';
 import { QueryRegistry, type QueryOutcome } from './queries';
 import {
   fromIndexedValueType,
@@ -36,7 +36,7 @@ import {
   toIndexedValueType,
   type SearchAttributeTypeName,
 } from './search-attributes';
-import { startWorkflow, type StartRequest } from './start';
+import { startWorkflow } from './start';
 import { describeTaskQueue } from './task-queues';
 import { resetWorkflow } from './reset';
 import {
@@ -328,7 +328,7 @@ export class Engine implements EngineContext {
         upsertMemo: true,
         sdkMetadata: true,
         countGroupByExecutionStatus: true,
-        eagerWorkflowStart: false,
+        eagerWorkflowStart: true,
         supportsSchedules: false,
         buildIdBasedVersioning: false,
         nexus: false,
@@ -429,10 +429,25 @@ export class Engine implements EngineContext {
   // ---------------------------------------------------------------------------------------------
   // Starting and changing workflows from outside
 
+  /**
+   * StartWorkflowExecution. With `requestEagerExecution` (a client sharing its connection with a
+   * worker that reserved a slot), a newly started run's first workflow task is started at once
+   * and returned in `eagerWorkflowTask`, as the real server does; when it cannot be (the run
+   * already existed, a start delay, a repeated request id) the start is an ordinary one and the
+   * task goes to the task queue.
+   */
   startWorkflowExecution(req: wsv.IStartWorkflowExecutionRequest): wsv.IStartWorkflowExecutionResponse {
     const ns = requireNamespace(this, req.namespace);
-    const { exec, started } = this.transact((txn) => startWorkflow(this, ns, req as StartRequest, txn));
-    return { runId: exec.runId, started, status: exec.status };
+    const { exec, started, eagerWorkflowTask } = this.transact((txn) => {
+      const outcome = startWorkflow(this, ns, req, txn);
+      const eager = req.requestEagerExecution === true && outcome.started && outcome.exec.wft?.phase === 'scheduled' && outcome.exec.nextEventId === 3;
+      return { ...outcome, eagerWorkflowTask: eager ? startWorkflowTask(this, outcome.exec, req.identity ?? '', txn) : undefined };
+    });
+    if (!eagerWorkflowTask) return { runId: exec.runId, started, status: exec.status };
+    // The task's history is the run's first events, sent as event objects inside this response.
+    const { [PRE_ENCODED_HISTORY]: _encoded, ...task } = eagerWorkflowTask;
+    const events = exec.log.encoded.slice(0, num(task.startedEventId)).map((bytes) => history.HistoryEvent.decode(bytes));
+    return { runId: exec.runId, started, status: exec.status, eagerWorkflowTask: { ...task, history: { events } } };
   }
 
   signalWithStartWorkflowExecution(
