@@ -8,6 +8,7 @@ import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import type { Client } from '@temporalio/client';
 import { listDrills, scheduleDrill, type ScheduleDrillOptions } from '../../client/data/drills';
 import { drillScheduleId, type DrillReport } from '../../domain/drills';
+import { saveHistoryIfAsked } from './cell-replacement.helpers';
 import { createTestFleet, serverTime, useProcedureTestEnvironment, type TestFleet } from '../helpers/procedures-environment';
 
 jest.setTimeout(600_000);
@@ -41,13 +42,16 @@ describe('recovery drills', () => {
     return await Promise.all(ids.map(async ({ id }) => (await client().workflow.getHandle(id).result()) as DrillReport));
   }
 
-  /** Triggers the drill now and returns its report. */
-  async function triggerAndReport(name: string): Promise<DrillReport> {
+  /** Triggers the drill now and returns its report (its history saved as `history` with CELLOPS_SAVE_HISTORIES=1). */
+  async function triggerAndReport(name: string, history: string): Promise<DrillReport> {
     const handle = client().schedule.getHandle(drillScheduleId(name));
     await handle.trigger();
     const started = (await handle.describe()).info.recentActions.at(-1);
     if (!started) throw new Error('the trigger started nothing');
-    return (await client().workflow.getHandle(started.action.workflow.workflowId).result()) as DrillReport;
+    const run = client().workflow.getHandle(started.action.workflow.workflowId);
+    const report = (await run.result()) as DrillReport;
+    await saveHistoryIfAsked(run, history);
+    return report;
   }
 
   const alarm = (fleet: TestFleet, name: string) =>
@@ -90,7 +94,7 @@ describe('recovery drills', () => {
       await alarm(fleet, 'router-HighErrorRate');
 
       // WHEN the drill runs
-      const report = await triggerAndReport('blocked');
+      const report = await triggerAndReport('blocked', 'recoveryDrill-blocking-alarm');
 
       // THEN it is skipped, naming the alarm, and no procedure ran
       expect(report).toMatchObject({ outcome: 'skipped', cellId: 'cell-002', why: 'blocking alarm in ALARM: router-HighErrorRate' });
@@ -107,7 +111,7 @@ describe('recovery drills', () => {
       await alarm(fleet, 'router-LowAvailability');
 
       // WHEN the drill runs
-      const report = await triggerAndReport('watched');
+      const report = await triggerAndReport('watched', 'recoveryDrill-outcome-alarm-abort');
 
       // THEN the procedure was aborted, the cell is back in service and not restarted
       expect(report.outcome).toBe('aborted');
@@ -127,7 +131,7 @@ describe('recovery drills', () => {
       await drill(fleet, 'frozen', { cellId: 'cell-003', freezeWindows: [freeze] });
 
       // WHEN the drill runs
-      const report = await triggerAndReport('frozen');
+      const report = await triggerAndReport('frozen', 'recoveryDrill-freeze');
 
       // THEN it is skipped, naming the freeze
       expect(report).toMatchObject({ outcome: 'skipped', why: `inside the change freeze ${freeze.start} to ${freeze.end}: end of quarter` });
