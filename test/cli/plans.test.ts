@@ -27,6 +27,7 @@ describe('procedure plans', () => {
     ['cellRestart', 'cellRestart-happy-path'],
     ['cellReplacement', 'cellReplacement-happy-path'],
     ['pointInTimeRecovery', 'pointInTimeRecovery-happy-path'],
+    ['cellDecommissioning', 'cellDecommissioning-happy-path'],
   ])('%s: the planned steps are the steps a happy-path run took, in order', (procedure, history) => {
     const plan = catalogEntry(procedure).plan(registry, 'cell-002');
     const ran = savedReport(history).steps.map((s) => s.name);
