@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { errordetails, failure } from './proto';
+import { enums, errordetails, failure } from './proto';
 
 /** One `google.protobuf.Any` error detail, as the SDK reads from `grpc-status-details-bin`. */
 export interface ErrorDetail {
@@ -57,6 +57,20 @@ export function queryFailed(message: string, cause: failure.IFailure | null | un
   const value = errordetails.QueryFailedFailure.encode({ failure: cause ?? { message } }).finish();
   return new ServiceError(status.INVALID_ARGUMENT, message, [
     detail('temporal.api.errordetails.v1.QueryFailedFailure', value),
+  ]);
+}
+
+/**
+ * RESOURCE_EXHAUSTED for an update beyond the in-flight limit of its run, with the
+ * ResourceExhaustedFailure detail (cause CONCURRENT_LIMIT, scope NAMESPACE) the real server sends.
+ */
+export function inFlightUpdateLimit(limit: number): ServiceError {
+  const value = errordetails.ResourceExhaustedFailure.encode({
+    cause: enums.ResourceExhaustedCause.RESOURCE_EXHAUSTED_CAUSE_CONCURRENT_LIMIT,
+    scope: enums.ResourceExhaustedScope.RESOURCE_EXHAUSTED_SCOPE_NAMESPACE,
+  }).finish();
+  return new ServiceError(status.RESOURCE_EXHAUSTED, `limit on number of concurrent in-flight updates has been reached (${limit})`, [
+    detail('temporal.api.errordetails.v1.ResourceExhaustedFailure', value),
   ]);
 }
 

@@ -18,7 +18,7 @@
  */
 import { status } from '@grpc/grpc-js';
 import type { EngineContext, Txn } from './context';
-import { invalidArgument, notFound, ServiceError } from './errors';
+import { inFlightUpdateLimit, invalidArgument, notFound, ServiceError } from './errors';
 import { appendEvent, makeEvent } from './history';
 import { api, enums, errordetails, failure, history, i64, wsv } from './proto';
 import type { ExecutionState, UpdateState } from './types';
@@ -109,6 +109,9 @@ export interface Admission {
   needsWorkflowTask: boolean;
 }
 
+/** The real server's `history.maxInFlightUpdates`: updates admitted and not yet completed, per run. */
+export const MAX_IN_FLIGHT_UPDATES = 10;
+
 /**
  * Admits the update of an UpdateWorkflowExecution request, or finds the one with the same update
  * id (in flight or completed: the caller then sees that update's outcome; nothing runs again).
@@ -125,6 +128,8 @@ export function admitUpdate(ctx: EngineContext, exec: ExecutionState, req: wsv.I
     throw notFound('workflow execution already completed');
   }
   if (existing) return { update: existing, needsWorkflowTask: false };
+  const inFlight = Object.values(exec.updates).filter((u) => u.phase !== 'completed').length;
+  if (inFlight >= MAX_IN_FLIGHT_UPDATES) throw inFlightUpdateLimit(MAX_IN_FLIGHT_UPDATES);
   if (exec.wftAttempt >= FAIL_UPDATE_WORKFLOW_TASK_ATTEMPT) {
     throw workflowNotReady('Unable to perform workflow execution update due to Workflow Task in failed state.');
   }
