@@ -10,7 +10,7 @@ import { command, common, durationMs, enumName, enums, i64, wsv } from './proto'
 import { mergeSearchAttributes } from './search-attributes';
 import { cancelTimer, startTimer } from './timers';
 import { settleTaskQueries } from './queries';
-import { addResetPoint } from './reset-points';
+import { addResetPoint, deploymentAttributes, trackBuildIds } from './reset-points';
 import type { ActivityState, ExecutionState, NamespaceState } from './types';
 import {
   abortSentUpdates,
@@ -316,6 +316,7 @@ export function completeWorkflowTask(
         identity,
         binaryChecksum,
         workerVersion: req.workerVersionStamp ?? null,
+        ...deploymentAttributes(req),
         sdkMetadata: req.sdkMetadata ?? null,
         meteringMetadata: req.meteringMetadata ?? null,
       },
@@ -323,6 +324,7 @@ export function completeWorkflowTask(
     txn,
   );
   addResetPoint(ctx, exec, binaryChecksum, req.deploymentOptions?.buildId || req.workerVersionStamp?.buildId || '', completedId);
+  trackBuildIds(exec, req);
   ctx.scheduler.delete(deadlineKey.workflowTaskTimeout(exec.runId));
   exec.lastCompletedWftStartedEventId = wft.startedEventId;
   exec.wftAttempt = 1;
