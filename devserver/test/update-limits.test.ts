@@ -4,7 +4,7 @@
  * server's message, and is admitted once one of them completes.
  */
 import { status } from '@grpc/grpc-js';
-import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation, WorkflowUpdateStage } from '@temporalio/client';
 import { uniqueId, useTestWorkflows } from './helpers';
 import { approvalGate, approveUpdate, closeSignal, holdUpdate, releaseSignal } from './workflows';
 
@@ -53,5 +53,22 @@ describe('dev server: update limits', () => {
     } finally {
       await connection.close();
     }
+  });
+
+  it('answers update-with-start with an invalid start with the start\'s own INVALID_ARGUMENT', async () => {
+    // GIVEN an update-with-start whose start names a workflow id over the 1,000-character limit
+    const startWorkflowOperation = new WithStartWorkflowOperation(approvalGate, {
+      workflowId: 'x'.repeat(1001),
+      taskQueue: TASK_QUEUE,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    // WHEN it is sent
+    const error = await wf.env.client.workflow
+      .executeUpdateWithStart(approveUpdate, { args: ['alice'], startWorkflowOperation })
+      .catch((err: unknown) => err);
+    // THEN the answer is the start's INVALID_ARGUMENT, not a multi-operation failure
+    expect(grpcCode(error)).toBe(status.INVALID_ARGUMENT);
+    expect(String((error as { cause?: unknown }).cause ?? error)).toMatch(/WorkflowId/);
+    expect(String((error as { cause?: unknown }).cause ?? error)).not.toMatch(/MultiOperation|multi-operation/i);
   });
 });
