@@ -216,7 +216,13 @@ function parsePort(value: string): number {
 
 /** Dynamic config settings the dev server honours, all durations. */
 /** Dynamic config settings that are sizes in bytes (the request limits, rpc/limits.ts). */
-const BYTE_SETTINGS: ReadonlySet<string> = new Set(['limit.blobSize.error', 'limit.blobSize.warn']);
+const BYTE_SETTINGS: ReadonlySet<string> = new Set([
+  'limit.blobSize.error',
+  'limit.blobSize.warn',
+  // History length (events) and size (bytes) from which workflow tasks suggest continue-as-new.
+  'limit.historyCount.suggestContinueAsNew',
+  'limit.historySize.suggestContinueAsNew',
+]);
 
 const DURATION_SETTINGS: ReadonlySet<string> = new Set([
   // How long UpdateWorkflowExecution / PollWorkflowExecutionUpdate wait before answering the
@@ -230,6 +236,12 @@ function parseDurationMs(text: string): number | undefined {
   if (!match) return undefined;
   const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
   return Number(match[1]) * unitMs;
+}
+
+/** The value of a numeric dynamic config setting, if it was given. */
+export function dynamicConfigNumber(config: DevServerConfig, key: string): number | undefined {
+  const value = config.dynamicConfig[key];
+  return value === undefined ? undefined : Number(value.trim());
 }
 
 /** The value of a duration dynamic config setting in milliseconds, if it was given. */

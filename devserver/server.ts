@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { google } from '@temporalio/proto';
 import { SystemClock, type Clock } from './clock';
-import { dynamicConfigDurationMs, type DevServerConfig } from './config';
+import { dynamicConfigDurationMs, dynamicConfigNumber, type DevServerConfig } from './config';
 import { Engine, type CallContext } from './engine/engine';
 import { ServiceError, unimplemented } from './engine/errors';
 import { openEnginePersistence, type EnginePersistence } from './engine/persist';
@@ -152,6 +152,10 @@ export async function startDevServer(config: DevServerConfig, log: Logger, clock
     namespaces: config.namespaces,
     searchAttributes: config.searchAttributes,
     updateLongPollMs: dynamicConfigDurationMs(config, 'history.longPollExpirationInterval'),
+    suggestContinueAsNew: {
+      historyCount: dynamicConfigNumber(config, 'limit.historyCount.suggestContinueAsNew'),
+      historySizeBytes: dynamicConfigNumber(config, 'limit.historySize.suggestContinueAsNew'),
+    },
   });
   const persistence = config.dbFilename
     ? await openEnginePersistence(engine, config.dbFilename, log, { searchAttributes: config.searchAttributes })

@@ -56,6 +56,11 @@ export interface EngineContext {
   readonly queries: QueryRegistry;
   /** Where decisions about updates go for the callers waiting for them (`UpdateWaiters`, answered at commit). */
   readonly updateWaiters: UpdateDecisions;
+  /**
+   * History length (events) and size (bytes) from which WorkflowTaskStarted suggests continue-as-new
+   * (the real server's `limit.historyCount.suggestContinueAsNew` and `limit.historySize.suggestContinueAsNew`).
+   */
+  readonly suggestContinueAsNew: { historyCount: number; historySizeBytes: number };
   /** Monotonic id for history events' taskId. */
   nextTaskId(): number;
   /** Fresh UUID for run ids and request ids. */

@@ -88,6 +88,8 @@ export interface EngineOptions {
    * 20 s, the real server's `history.longPollExpirationInterval`); the SDK client then asks again.
    */
   updateLongPollMs?: number;
+  /** Thresholds for suggesting continue-as-new (defaults: 4,096 events, 4 MiB, as on a real server). */
+  suggestContinueAsNew?: { historyCount?: number; historySizeBytes?: number };
 }
 
 /** Server identity reported by GetSystemInfo. */
@@ -130,6 +132,7 @@ export class Engine implements EngineContext {
   readonly activityMatching = new Matching<ActivityTaskRef>();
   readonly queries = new QueryRegistry();
   readonly updateWaiters = new UpdateWaiters();
+  readonly suggestContinueAsNew: { historyCount: number; historySizeBytes: number };
   /** The Schedule API and the schedules' deadlines (`schedules/`). */
   readonly schedules: Schedules;
   /** The last history event taskId handed out (persistence restores it). */
@@ -151,6 +154,10 @@ export class Engine implements EngineContext {
     this.longPollMs = options.longPollMs ?? 60_000;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 60_000;
     this.updateLongPollMs = options.updateLongPollMs ?? 20_000;
+    this.suggestContinueAsNew = {
+      historyCount: options.suggestContinueAsNew?.historyCount ?? 4 * 1024,
+      historySizeBytes: options.suggestContinueAsNew?.historySizeBytes ?? 4 * 1024 * 1024,
+    };
     this.scheduler = new DeadlineScheduler<DeadlineTask>(options.clock, (task) => this.onDeadline(task));
     this.schedules = new Schedules(this);
     for (const name of options.namespaces) this.namespaces.set(name, newNamespace(name));

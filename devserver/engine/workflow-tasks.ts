@@ -123,6 +123,8 @@ function startedEvent(ctx: EngineContext, exec: ExecutionState, wft: WorkflowTas
       identity: wft.identity,
       requestId: wft.requestId,
       historySizeBytes: i64(exec.log.sizeBytes),
+      suggestContinueAsNew:
+        exec.nextEventId - 1 >= ctx.suggestContinueAsNew.historyCount || exec.log.sizeBytes >= ctx.suggestContinueAsNew.historySizeBytes,
     },
   });
   pending.event.eventTime = timestamp(wft.startedTimeMs);

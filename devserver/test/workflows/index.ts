@@ -17,3 +17,4 @@ export * from './start-fields';
 export * from './schedules';
 export * from './user-metadata';
 export * from './operator';
+export * from './suggest-continue-as-new';
