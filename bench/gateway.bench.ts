@@ -32,7 +32,8 @@ function percentile(sorted: number[], p: number): number {
 
 /**
  * C cells plus one that never alarms (a blast radius must stay below the fleet's size), with limits
- * that let the C drain at once, and no cooldown between the floor run and the gateway run.
+ * that let the C drain at once, no cooldown between the floor run and the gateway run, and no
+ * correlation of alarms across cells.
  */
 function benchRegistry(cells: number): Registry {
   const fleet = gatewayRegistry('cell', cells + 1);
@@ -41,7 +42,8 @@ function benchRegistry(cells: number): Registry {
     policies: {
       ...fleet.policies,
       blastRadius: { maxCellsOut: cells, maxCapacityOutPercent: 100 },
-      cooldowns: { perCellSeconds: 0, maxAutomaticPerHour: cells * 10 },
+      // Each cell's alarms read alone: correlated, they would be one cascade recovery, not C restarts.
+      cooldowns: { perCellSeconds: 0, maxAutomaticPerHour: cells * 10, correlationWindowSeconds: 0 },
     },
   });
 }
