@@ -69,9 +69,12 @@ export async function cascadeRecovery(input: CascadeRecoveryInput): Promise<Casc
           state.recommendations.push(
             `${failed.cell.id} was not recovered: held back by the fleet guard (${line.detail ?? 'blast radius used up'}); its circuit breaker stays open. Deal with the cells out of service first, then start its recovery (cellops start ${failed.procedure ?? 'cellRestart'} --cell ${failed.cell.id}).`,
           );
+        } else if (line.outcome === 'already-in-recovery') {
+          state.note(`${failed.cell.id} left to its running recovery ${line.workflowId ?? ''}`.trimEnd());
+          state.recommendations.push(`${failed.cell.id} was not recovered by the cascade: ${line.detail ?? 'its own recovery was already running'}; its circuit breaker stays open. Follow it (cellops watch ${line.workflowId ?? failed.cell.id}) and close the breaker once it has recovered.`);
         } else if (line.outcome !== 'recovered') state.recommendations.push(`${failed.cell.id} was not recovered (${line.outcome}${line.detail ? `: ${line.detail}` : ''}); its circuit breaker stays open.`);
         // A cell held back before its procedure started changed nothing: no need to wait for the fleet.
-        if (started === false && line.outcome === 'held-back') continue;
+        if (started === false && (line.outcome === 'held-back' || line.outcome === 'already-in-recovery')) continue;
         const problems: string[] = [];
         const stable = await run.step(`wait-fleet-stable-after-${failed.cell.id}`, () => awaitFleetStable(ctx, expected, stabilityChecks, `stable-after-${failed.cell.id}`, problems));
         if (!stable) state.note(`the fleet was not stable after ${failed.cell.id}: ${problems.join('; ')}`);

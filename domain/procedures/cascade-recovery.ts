@@ -46,9 +46,10 @@ export interface CascadeRecoveryInput {
 /**
  * How one failed cell came out of the cascade. `held-back`: its procedure was not started (or
  * was refused its drain permit before touching anything) because the fleet guard's blast radius
- * is used up, typically by a cell an earlier failed recovery left drained.
+ * is used up, typically by a cell an earlier failed recovery left drained. `already-in-recovery`:
+ * not started because the cell's own recovery (same recovery id) was already running; it is left to it.
  */
-export type CellRecoveryOutcome = 'recovered' | 'failed' | 'aborted' | 'manual' | 'held-back' | 'not-started';
+export type CellRecoveryOutcome = 'recovered' | 'failed' | 'aborted' | 'manual' | 'held-back' | 'already-in-recovery' | 'not-started';
 
 /** One line of the report: a failed cell, what was run on it and how it ended. */
 export interface CascadeCellLine {

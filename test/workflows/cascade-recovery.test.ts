@@ -4,11 +4,11 @@
  * state, the router's switches as written, the order of the AWS calls and the per-cell report.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { startCascadeRecovery } from '../../client/start-procedure';
+import { startCascadeRecovery, startProcedure } from '../../client/start-procedure';
 import { CIRCUIT_BREAKERS_PARAMETER, LOAD_SHEDDING_PARAMETER, type CascadeRecoveryInput, type CascadeRecoveryReport } from '../../domain/procedures/cascade-recovery';
 import { CellIdAttribute, ProcedureAttribute } from '../../domain/search-attributes';
 import { FLEET_GUARD_WORKFLOW_ID } from '../../domain/workflow-ids';
-import { abortSignal, drainPermitsQuery, progressQuery } from '../../workflows/messages';
+import { abortSignal, drainPermitsQuery, pauseSignal, progressQuery } from '../../workflows/messages';
 import { createTestFleet, useProcedureTestEnvironment, type TestFleet } from '../helpers/procedures-environment';
 import { awaitingApproval, changeSequence, decide, saveHistoryIfAsked, skipUntil } from './cell-replacement.helpers';
 
@@ -284,5 +284,36 @@ describe('cascadeRecovery', () => {
     expect(report.cascade).toMatchObject({ sheddingPercent: 50, openCircuitBreakers: ['cell-002', 'cell-003'] });
     expect(fleet.calls.list({ command: 'UpdateStack' }).some((c) => (c.input as { StackName: string }).StackName === 'shop-cell-003')).toBe(false);
     expect(report.steps.map((s) => s.name)).toContain('notify-operator');
+  });
+
+  test('a cell whose own restart is still running is left to it: the cascade starts no child there, neither signals nor waits for it, and goes on with the next cell', async () => {
+    // GIVEN cell-002's restart (started by an earlier alarm) draining it, paused by an operator
+    const fleet = await createTestFleet(procedures.env);
+    const { report, restartWhileCascade, restartReport } = await withWorkers(fleet, async () => {
+      const restart = await startProcedure(procedures.env.client, { procedure: 'cellRestart', input: fleet.input('cell-002') });
+      while ((fleet.fleet.weights()['cell-002'] ?? 100) > 50) await procedures.env.sleep(20_000);
+      await restart.signal(pauseSignal, { requestedBy: 'bob@example.com', reason: 'looking at its logs' });
+      // AND then cell-002 and cell-003 failing
+      fleet.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-003' });
+      fleet.fleet.inject({ kind: 'unhealthy-cell', cellId: 'cell-002' });
+      await procedures.env.sleep(4 * 60_000);
+      // WHEN cascade recovery runs
+      const handle = await startCascade(fleet);
+      const report = await runWithEmergencyApproval(handle);
+      const restartWhileCascade = await restart.query(progressQuery);
+      await restart.signal(abortSignal, { requestedBy: 'bob@example.com', reason: 'the cascade is done' });
+      return { report, restartWhileCascade, restartReport: (await restart.result()) as { outcome: string } };
+    });
+
+    // THEN cell-002 is left to its restart, named, and the cascade went on to cell-003
+    expect(report.cascade.cells[0]).toMatchObject({ cellId: 'cell-002', outcome: 'already-in-recovery', workflowId: 'cell-recovery-cell-002', detail: 'not started: cell-recovery-cell-002 is already recovering cell-002' });
+    expect(report.cascade.cells[1]?.outcome).not.toBe('not-started');
+    expect(report.steps.map((s) => s.name).filter((n) => n.startsWith('recover-') || n.startsWith('wait-fleet-stable-after-'))).toEqual(expect.arrayContaining(['recover-cell-002', 'recover-cell-003']));
+    expect(report.steps.map((s) => s.name)).not.toContain('wait-fleet-stable-after-cell-002');
+    expect(report.recommendations.join('\n')).toContain('Follow it (cellops watch cell-recovery-cell-002)');
+    expect(report.cascade.openCircuitBreakers).toContain('cell-002');
+    // AND the restart was neither disturbed nor replaced: still paused, then aborted by its operator
+    expect(restartWhileCascade.state).toBe('paused');
+    expect(restartReport.outcome).toBe('aborted');
   });
 });

@@ -5,6 +5,7 @@
  * in a child workflow. What the procedure remembers on the way is in {@link CascadeState}.
  */
 import { ApplicationFailure, ChildWorkflowFailure, condition, getExternalWorkflowHandle, patched, startChild, workflowInfo } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { decideRecovery } from '../../domain/decision-matrix';
 import { failureTypeOf } from '../../domain/incidents';
 import {
@@ -166,6 +167,8 @@ export async function awaitFleetStable(ctx: CascadeContext, cells: () => Cell[],
  * refused; since, the cascade asks the guard first and holds a cell back without starting it.
  */
 export const CASCADE_PERMIT_CHECK_PATCH = 'cascade-permit-check-before-child';
+/** A cell whose own recovery is already running is left to it (`already-in-recovery`) instead of failing the cascade. */
+export const CASCADE_CELL_ALREADY_IN_RECOVERY_PATCH = 'cascade-cell-already-in-recovery';
 
 /**
  * Recovers one failed cell in its child workflow, under the cell's recovery id (so no other
@@ -178,7 +181,8 @@ export const CASCADE_PERMIT_CHECK_PATCH = 'cascade-permit-check-before-child';
  * up, typically by a cell an earlier failed replacement left drained, which stays counted as
  * out), the child is not started and the line says `held-back`, with who holds the permits.
  * A child refused its permit all the same (the permits changed in between) is `held-back` too.
- * @returns whether a child was started (a held-back or manual cell changed nothing).
+ * A cell whose own recovery is already running (same recovery id) is `already-in-recovery`.
+ * @returns whether a child was started (a held-back, already-in-recovery or manual cell changed nothing).
  */
 export async function recoverCell(ctx: CascadeContext, input: CascadeRecoveryInput, failed: FailedCell, line: CascadeCellLine): Promise<boolean> {
   const { cell } = failed;
@@ -200,10 +204,22 @@ export async function recoverCell(ctx: CascadeContext, input: CascadeRecoveryInp
   }
   const base = { cellId: cell.id, reason: `cascade recovery (${ctx.workflowId}): ${failed.problems.join('; ')}`, requestedBy: input.requestedBy, registry: input.registry };
   line.workflowId = workflowId;
-  const child =
-    procedure === 'cellRestart'
-      ? await startChild('cellRestart', { workflowId, args: [{ ...base, partOfCascade: true } satisfies CellRestartInput] })
-      : await startChild('cellReplacement', { workflowId, args: [base satisfies CellReplacementInput] });
+  let child;
+  try {
+    child =
+      procedure === 'cellRestart'
+        ? await startChild('cellRestart', { workflowId, args: [{ ...base, partOfCascade: true } satisfies CellRestartInput] })
+        : await startChild('cellReplacement', { workflowId, args: [base satisfies CellReplacementInput] });
+  } catch (err) {
+    // The cell's own recovery (started by an alarm or an operator before the cascade reached it)
+    // is still running under the same id: it owns the cell, the cascade neither disturbs it nor waits.
+    if (err instanceof WorkflowExecutionAlreadyStartedError && patched(CASCADE_CELL_ALREADY_IN_RECOVERY_PATCH)) {
+      line.outcome = 'already-in-recovery';
+      line.detail = `not started: ${workflowId} is already recovering ${cell.id}`;
+      return false;
+    }
+    throw err;
+  }
   let finished = false;
   // An abort of the cascade while the child runs is the child's abort too.
   void condition(() => finished || ctx.run.abortRequested !== undefined).then(async () => {
