@@ -1,10 +1,15 @@
 /**
  * The fleet as an operator needs it: each registry cell with its live Route 53 weight, its
- * alarms' states and the procedure running on it. Live values come through a
- * {@link FleetReader} (AWS, or the simulated fleet), procedures through the search attributes.
+ * alarms' states, its lifecycle state and the procedure running on it. Live values come through
+ * a {@link FleetReader} (AWS, or the simulated fleet), procedures through the search attributes,
+ * lifecycle states from the fleet guard (which also knows cells provisioned since the registry
+ * file was written).
  */
-import type { Client } from '@temporalio/client';
-import type { Registry, WeightedRecord } from '../../domain/registry/schema';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { CellLifecycleRecord } from '../../domain/procedures/cell-lifecycle';
+import type { Cell, Registry, WeightedRecord } from '../../domain/registry/schema';
+import { FLEET_GUARD_WORKFLOW_ID } from '../../domain/workflow-ids';
+import { cellStatesQuery } from '../../workflows/messages';
 import { listProcedures, type ProcedureRow } from './list';
 
 /** Which weighted record: zone, name and type, told apart by set identifier. */
@@ -43,6 +48,10 @@ export interface FleetCellView {
   alarms: AlarmReading[];
   /** The procedure running on it, if any. */
   procedure?: Pick<ProcedureRow, 'workflowId' | 'procedure' | 'step' | 'startTime'>;
+  /** Its lifecycle state as the fleet guard keeps it (provisioning, ready, draining, …), if one was recorded. */
+  lifecycle?: Pick<CellLifecycleRecord, 'state' | 'by' | 'since' | 'detail'>;
+  /** False for a cell the fleet guard knows (provisioned) that the registry file does not list yet. */
+  inRegistry: boolean;
 }
 
 export interface FleetView {
@@ -61,21 +70,29 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
  * The fleet view of `registry`. Without a `reader` (no way to reach the live fleet) weights and
  * health are shown unknown, and `problems` says why (`unavailable`).
  */
-export async function getFleetView(client: Client, options: { registry: Registry; reader?: FleetReader; unavailable?: string }): Promise<FleetView> {
+export async function getFleetView(client: Client, options: { registry: Registry; reader?: FleetReader; unavailable?: string; guardWorkflowId?: string }): Promise<FleetView> {
   const { registry, reader } = options;
   const problems: string[] = [];
   const running = await listProcedures(client, { status: 'Running' });
+  const states = await readCellStates(client, options.guardWorkflowId).catch((err: unknown) => {
+    problems.push(`lifecycle states from the fleet guard: ${message(err)}`);
+    return [] as CellLifecycleRecord[];
+  });
+  const stateOf = new Map(states.map((r) => [r.cellId, r]));
+  const listed = new Set(registry.cells.map((c) => c.id));
+  const unlisted = states.filter((r): r is CellLifecycleRecord & { cell: Cell } => r.cell !== undefined && !listed.has(r.cellId) && r.state !== 'decommissioned');
+  const cellsShown = [...registry.cells, ...unlisted.map((r) => r.cell)];
   const byCell = new Map(running.rows.filter((r) => r.cellId).map((r) => [r.cellId as string, r]));
 
   let weights = new Map<string, number>();
   const alarms = new Map<string, AlarmReading>();
   if (reader) {
-    await reader.readWeights(registry.cells.map((c) => c.route53)).then(
+    await reader.readWeights(cellsShown.map((c) => c.route53)).then(
       (read) => void (weights = read),
       (err: unknown) => problems.push(`Route 53 weights from ${reader.source}: ${message(err)}`),
     );
-    for (const region of new Set(registry.cells.map((c) => c.region))) {
-      const names = registry.cells.filter((c) => c.region === region).flatMap((c) => c.alarms);
+    for (const region of new Set(cellsShown.map((c) => c.region))) {
+      const names = cellsShown.filter((c) => c.region === region).flatMap((c) => c.alarms);
       if (names.length === 0) continue;
       await reader.readAlarms(names, region).then(
         (read) => read.forEach((a) => alarms.set(a.name, a)),
@@ -86,7 +103,7 @@ export async function getFleetView(client: Client, options: { registry: Registry
     problems.push(options.unavailable ?? 'live weights and alarms unavailable');
   }
 
-  const cells = registry.cells.map((cell): FleetCellView => {
+  const cells = cellsShown.map((cell): FleetCellView => {
     const cellAlarms = cell.alarms.map((name) => alarms.get(name)).filter((a): a is AlarmReading => a !== undefined);
     const known = cellAlarms.length === cell.alarms.length && cellAlarms.every((a) => a.state === 'OK' || a.state === 'ALARM');
     const health: CellHealthSummary = cellAlarms.some((a) => a.state === 'ALARM') ? 'alarm' : known ? 'healthy' : 'unknown';
@@ -102,7 +119,24 @@ export async function getFleetView(client: Client, options: { registry: Registry
       health,
       alarms: cellAlarms,
       ...(row ? { procedure: { workflowId: row.workflowId, procedure: row.procedure, step: row.step, startTime: row.startTime } } : {}),
+      ...lifecycleOf(stateOf.get(cell.id)),
+      inRegistry: listed.has(cell.id),
     };
   });
   return { fleet: registry.fleet.name, region: registry.fleet.region, liveSource: reader?.source, cells, problems };
+}
+
+function lifecycleOf(record: CellLifecycleRecord | undefined): Pick<FleetCellView, 'lifecycle'> {
+  if (!record) return {};
+  return { lifecycle: { state: record.state, by: record.by, since: record.since, ...(record.detail ? { detail: record.detail } : {}) } };
+}
+
+/** The lifecycle states the fleet guard keeps; none before the guard has started. */
+async function readCellStates(client: Client, workflowId = FLEET_GUARD_WORKFLOW_ID): Promise<CellLifecycleRecord[]> {
+  try {
+    return await client.connection.withDeadline(Date.now() + 3_000, () => client.workflow.getHandle(workflowId).query(cellStatesQuery));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return [];
+    throw err;
+  }
 }

@@ -22,6 +22,9 @@ import {
   resume,
   startFromCatalog,
 } from '../../client/data';
+import { createFleetGuardActivities } from '../../activities/fleet-guard';
+import { renderFleet } from '../../client/cli/render/tables';
+import { colors } from '../../client/cli/style';
 import { UnknownProcedureError } from '../../domain/procedures/catalog';
 import { progressQuery } from '../../workflows/messages';
 import { createTestFleet, useProcedureTestEnvironment } from '../helpers/procedures-environment';
@@ -125,5 +128,29 @@ describe('client/data against a running cell replacement', () => {
     await expect(startFromCatalog(env.client, { procedure: 'cellTeleport', cellId: 'cell-001', reason: 'x', by: 'bob', registry: fleet.registry, webUiUrl: WEB_UI })).rejects.toThrow(UnknownProcedureError);
     await expect(listProcedures(env.client, { cellId: 'cell-001" OR CellId != "' })).rejects.toThrow(InvalidInputError);
     await expect(listProcedures(env.client, { status: 'sleeping' })).rejects.toThrow('status "sleeping": expected one of Running, Completed, Failed, Canceled, Terminated, ContinuedAsNew, TimedOut');
+  });
+
+  test('the fleet view shows each cell\'s lifecycle state from the fleet guard, and a cell provisioned since the registry file was written', async () => {
+    const { env } = procedures;
+    const fleet = await createTestFleet(env);
+    const cell003 = fleet.registry.cells.find((c) => c.id === 'cell-003');
+    if (!cell003) throw new Error('the test fleet has no cell-003');
+    const cell004 = { ...cell003, id: 'cell-004', alarms: [], route53: { ...cell003.route53, setIdentifier: 'cell-004' } };
+    const view = await procedures.withWorkers(fleet, async () => {
+      const guard = createFleetGuardActivities({ client: env.client });
+      await guard.recordCellState({ requestToken: 't-1', record: { cellId: 'cell-003', state: 'draining', by: 'cell-recovery-cell-003', since: '2026-01-01T00:00:00.000Z' } });
+      await guard.recordCellState({ requestToken: 't-2', record: { cellId: 'cell-004', state: 'provisioning', by: 'cell-recovery-cell-004', since: '2026-01-01T00:01:00.000Z', cell: cell004 } });
+      return await getFleetView(env.client, { registry: fleet.registry, reader: createAwsFleetReader(fleet.clients, 'the simulated fleet') });
+    });
+    expect(view.problems).toEqual([]);
+    expect(view.cells.map((c) => [c.cellId, c.inRegistry, c.lifecycle?.state, c.liveWeight])).toEqual([
+      ['cell-001', true, undefined, 100],
+      ['cell-002', true, undefined, 100],
+      ['cell-003', true, 'draining', 100],
+      ['cell-004', false, 'provisioning', null],
+    ]);
+    const text = renderFleet(view, colors(false), false);
+    expect(text).toMatch(/cell-003\s*│[^\n]*\n│ draining/);
+    expect(text).toContain('cell-004 (not in the registry)');
   });
 });

@@ -29,7 +29,9 @@ export function renderFleet(view: FleetView, c: Colors, colorOn: boolean): strin
     const inAlarm = cell.alarms.filter((a) => a.state === 'ALARM').map((a) => a.name);
     const health = cell.health === 'alarm' ? c.red(`ALARM ${inAlarm.join(', ')}`) : cell.health === 'healthy' ? c.green('ok') : c.dim('unknown');
     const procedure = cell.procedure ? `${cell.procedure.procedure ?? ''} ${cell.procedure.step ? `(${cell.procedure.step})` : ''}\n${c.dim(cell.procedure.workflowId)}` : '';
-    t.push([cell.cellId, cell.region, `${live} / ${cell.registryWeight}`, health, String(cell.customers), procedure]);
+    const lifecycle = cell.lifecycle ? `\n${c.dim(cell.lifecycle.state)}` : '';
+    const name = `${cell.cellId}${cell.inRegistry ? '' : c.yellow(' (not in the registry)')}${lifecycle}`;
+    t.push([name, cell.region, `${live} / ${cell.registryWeight}`, health, String(cell.customers), procedure]);
   }
   const header = `${c.bold(view.fleet)} (${view.region})${view.liveSource ? c.dim(`, live values from ${view.liveSource}`) : ''}`;
   const problems = view.problems.map((p) => c.yellow(`! ${p}`));
