@@ -59,6 +59,38 @@ function retryPolicyProto(act: ActivityState): common.IRetryPolicy {
   };
 }
 
+/** The attempt fields of an activity just scheduled (or rebuilt by a reset): attempt 1, not started, no failure yet. */
+export function firstAttempt(now: number): Pick<
+  ActivityState,
+  | 'phase'
+  | 'attempt'
+  | 'scheduledTimeMs'
+  | 'currentAttemptScheduledTimeMs'
+  | 'startedTimeMs'
+  | 'startedIdentity'
+  | 'startedRequestId'
+  | 'lastHeartbeatTimeMs'
+  | 'heartbeatDetails'
+  | 'lastFailure'
+  | 'lastAttemptCompleteTimeMs'
+  | 'currentRetryIntervalMs'
+> {
+  return {
+    phase: 'scheduled',
+    attempt: 1,
+    scheduledTimeMs: now,
+    currentAttemptScheduledTimeMs: now,
+    startedTimeMs: 0,
+    startedIdentity: '',
+    startedRequestId: '',
+    lastHeartbeatTimeMs: 0,
+    heartbeatDetails: null,
+    lastFailure: null,
+    lastAttemptCompleteTimeMs: 0,
+    currentRetryIntervalMs: 0,
+  };
+}
+
 /**
  * Applies a validated ScheduleActivityTask command: writes ActivityTaskScheduled, records the
  * pending activity and queues its first attempt, unless `eager`: then the caller starts it at
@@ -85,18 +117,7 @@ export function scheduleActivity(
     header: attrs.header ?? null,
     ...timeouts,
     retry: activityRetryPolicy(attrs.retryPolicy),
-    phase: 'scheduled',
-    attempt: 1,
-    scheduledTimeMs: now,
-    currentAttemptScheduledTimeMs: now,
-    startedTimeMs: 0,
-    startedIdentity: '',
-    startedRequestId: '',
-    lastHeartbeatTimeMs: 0,
-    heartbeatDetails: null,
-    lastFailure: null,
-    lastAttemptCompleteTimeMs: 0,
-    currentRetryIntervalMs: 0,
+    ...firstAttempt(now),
     cancelRequested: false,
     cancelRequestedEventId: 0,
   };

@@ -1,4 +1,4 @@
-import { restoreActivity } from './activities';
+import { firstAttempt, restoreActivity } from './activities';
 import { activityRetryPolicy } from './retry';
 import { deadlineKey, type EngineContext, type Txn } from './context';
 import { invalidArgument } from './errors';
@@ -415,18 +415,7 @@ function rebuiltActivity(
     startToCloseMs: durationMs(attrs.startToCloseTimeout),
     heartbeatMs: durationMs(attrs.heartbeatTimeout),
     retry: activityRetryPolicy(attrs.retryPolicy),
-    phase: 'scheduled',
-    attempt: 1,
-    scheduledTimeMs: now,
-    currentAttemptScheduledTimeMs: now,
-    startedTimeMs: 0,
-    startedIdentity: '',
-    startedRequestId: '',
-    lastHeartbeatTimeMs: 0,
-    heartbeatDetails: null,
-    lastFailure: null,
-    lastAttemptCompleteTimeMs: 0,
-    currentRetryIntervalMs: 0,
+    ...firstAttempt(now),
     cancelRequested: (attrs.cancelRequestedEventId ?? 0) > 0,
     cancelRequestedEventId: attrs.cancelRequestedEventId ?? 0,
   };
