@@ -22,6 +22,24 @@ describe('cellops deploy', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ strategy: 'rolling', waves: [{ cellIds: ['cell-001'], approval: false }, { cellIds: ['cell-002', 'cell-003'], approval: true }] });
   });
 
+  test('`cellops plan deploy …` prints the very plan `deploy --dry-run` prints, text and JSON, without a server or a fleet call', async () => {
+    const fleet = await createTestFleet(procedures.env);
+    const unreachable = () => Promise.reject(new Error('plan deploy must not connect to Temporal'));
+    const cellops = inProcessCli(procedures.env, fleet, { connect: unreachable });
+    const rollout = ['--version', 'v2', '--template-url', 'https://cellops-templates.s3.eu-west-1.amazonaws.com/cell-v2.yaml', '--param', 'InstanceType=m7g.xlarge', '--bake', '600', '--error-budget', '1', '--approve-waves'];
+    for (const format of [[], ['--json']]) {
+      const dryRun = await cellops('deploy', ...rollout, ...format, '--dry-run', '--by', 'alice@example.com');
+      const planned = await cellops('plan', 'deploy', ...rollout, ...format);
+      expect(planned).toMatchObject({ code: 0, stderr: '' });
+      expect(planned.stdout).toBe(dryRun.stdout);
+    }
+    expect((await cellops('plan', 'deploy', ...rollout)).stdout).toContain('  wave 1: 2 cell(s) [cell-002, cell-001], bake 10 min, error rate ≤ 1 %, p95 ≤ 500 ms, approval first');
+    const unknown = await cellops('plan', 'deploy', '--version', 'v2', '--param', 'A=b', '--waves', 'cell-404');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/cell-404, which is not in the registry/);
+    expect(fleet.calls.list()).toEqual([]);
+  });
+
   test('starts the rollout as wave-deployment-<fleet>; a second one while it runs is refused (4); bad input is a usage error (2)', async () => {
     const fleet = await createTestFleet(procedures.env);
     const cellops = inProcessCli(procedures.env, fleet);

@@ -9,7 +9,7 @@ import { workflowWebUiUrl } from '../../data/web-ui';
 import { startWaveDeployment } from '../../start-procedure';
 import type { CommandContext } from '../context';
 
-interface DeployOptions {
+export interface DeployOptions {
   version: string;
   templateUrl?: string;
   param: string[];
@@ -74,13 +74,9 @@ export function renderDeploymentPlan(plan: DeploymentPlan): string[] {
   ];
 }
 
-export function registerDeploy(program: Command, ctx: CommandContext): void {
-  program
-    .command('deploy')
-    .summary('roll a version of the cells\u2019 stacks out in waves (canary first), or print the plan')
-    .description(
-      'Starts waveDeployment as wave-deployment-<fleet> (one rollout per fleet): canary, then growing waves (or --waves), each baked against its criteria; a failure past the error budget, an abort or a rejected wave rolls every updated cell back. With --dry-run prints the plan and touches nothing.',
-    )
+/** The options that describe a rollout, shared by `cellops deploy` and `cellops plan deploy`. */
+export function withDeploymentOptions(command: Command): Command {
+  return command
     .requiredOption('--version <label>', 'the version\u2019s name, e.g. v2.4.1')
     .option('--template-url <url>', 'the new template')
     .option('--param <KEY=VALUE>', 'a parameter of the new version (repeatable)', collect, [])
@@ -92,27 +88,44 @@ export function registerDeploy(program: Command, ctx: CommandContext): void {
     .option('--canary-bake <seconds>', 'bake after the canary (default 1800)')
     .option('--approve-waves', 'wait for approval before each wave after the canary')
     .option('--risk <level>', 'low (one wave), medium (rolling), high (canary, default)')
-    .option('--dry-run', 'print the plan only')
     .option('--reason <text>', 'why (kept in its input and report)')
+    .option('--json', 'print the result as JSON');
+}
+
+/** The input and plan the options describe, against the registry; bad options are usage errors. */
+export async function deploymentFromOptions(ctx: CommandContext, options: DeployOptions, by: string): Promise<{ input: WaveDeploymentInput; plan: DeploymentPlan }> {
+  const registry = await ctx.loadRegistry();
+  const input = deploymentInputFrom(options, { registry, requestedBy: by, reason: options.reason ?? `deploy ${options.version}, started by ${by} with cellops` });
+  try {
+    return { input, plan: planWaves(input) };
+  } catch (err) {
+    if (err instanceof InvalidDeploymentError) throw new InvalidInputError(err.message);
+    throw err;
+  }
+}
+
+/** Prints a plan as `--dry-run` and `cellops plan deploy` show it. */
+export function printDeploymentPlan(ctx: CommandContext, plan: DeploymentPlan, json: boolean | undefined): void {
+  if (json) return ctx.printJson(plan);
+  for (const line of renderDeploymentPlan(plan)) ctx.print(line);
+}
+
+export function registerDeploy(program: Command, ctx: CommandContext): void {
+  withDeploymentOptions(
+    program
+      .command('deploy')
+      .summary('roll a version of the cells\u2019 stacks out in waves (canary first), or print the plan')
+      .description(
+        'Starts waveDeployment as wave-deployment-<fleet> (one rollout per fleet): canary, then growing waves (or --waves), each baked against its criteria; a failure past the error budget, an abort or a rejected wave rolls every updated cell back. With --dry-run prints the plan and touches nothing (as `cellops plan deploy`).',
+      ),
+  )
+    .option('--dry-run', 'print the plan only')
     .option('--by <who>', 'who asks for it (default CELLOPS_USER, else USER)')
-    .option('--json', 'print the result as JSON')
     .action(async (options: DeployOptions, command: Command) => {
       const by = ctx.identity(options.by);
       if (!by) throw new InvalidInputError('who starts it is unknown: give --by or set CELLOPS_USER');
-      const registry = await ctx.loadRegistry();
-      const input = deploymentInputFrom(options, { registry, requestedBy: by, reason: options.reason ?? `deploy ${options.version}, started by ${by} with cellops` });
-      let plan: DeploymentPlan;
-      try {
-        plan = planWaves(input);
-      } catch (err) {
-        if (err instanceof InvalidDeploymentError) throw new InvalidInputError(err.message);
-        throw err;
-      }
-      if (options.dryRun) {
-        if (options.json) return ctx.printJson(plan);
-        for (const line of renderDeploymentPlan(plan)) ctx.print(line);
-        return;
-      }
+      const { input, plan } = await deploymentFromOptions(ctx, options, by);
+      if (options.dryRun) return printDeploymentPlan(ctx, plan, options.json);
       const result = await ctx.withClient(command.optsWithGlobals(), async (client) => {
         const handle = await startWaveDeployment(client, input);
         return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, plan, webUiUrl: workflowWebUiUrl(ctx.webUiUrl, client.options.namespace, handle.workflowId, handle.firstExecutionRunId) };
