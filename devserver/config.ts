@@ -219,6 +219,11 @@ function parsePort(value: string): number {
 const BYTE_SETTINGS: ReadonlySet<string> = new Set([
   'limit.blobSize.error',
   'limit.blobSize.warn',
+  // History length (events) and size (bytes) past which a run is terminated (error) or logged (warn).
+  'limit.historyCount.error',
+  'limit.historyCount.warn',
+  'limit.historySize.error',
+  'limit.historySize.warn',
   // History length (events) and size (bytes) from which workflow tasks suggest continue-as-new.
   'limit.historyCount.suggestContinueAsNew',
   'limit.historySize.suggestContinueAsNew',

@@ -146,6 +146,7 @@ function bind(server: grpc.Server, address: string): Promise<number> {
  */
 export async function startDevServer(config: DevServerConfig, log: Logger, clock?: Clock): Promise<RunningDevServer> {
   const virtualClock = config.mode === 'time-skipping' ? new VirtualClock() : undefined;
+  const limits = limitsFromConfig(config);
   const engine = new Engine({
     clock: virtualClock ?? clock ?? new SystemClock(),
     log,
@@ -156,6 +157,7 @@ export async function startDevServer(config: DevServerConfig, log: Logger, clock
       historyCount: dynamicConfigNumber(config, 'limit.historyCount.suggestContinueAsNew'),
       historySizeBytes: dynamicConfigNumber(config, 'limit.historySize.suggestContinueAsNew'),
     },
+    limits,
   });
   const persistence = config.dbFilename
     ? await openEnginePersistence(engine, config.dbFilename, log, { searchAttributes: config.searchAttributes })
@@ -170,7 +172,6 @@ export async function startDevServer(config: DevServerConfig, log: Logger, clock
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     interceptors: [declineCompressedSystemInfo],
   });
-  const limits = limitsFromConfig(config);
   for (const service of reflectedServices()) {
     const implemented =
       service.shortName === 'TestService' && timeSkipping

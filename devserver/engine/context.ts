@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
+import type { LimitSettings } from './limit-settings';
 import type { DeadlineScheduler } from '../scheduler';
 import type { Matching } from './matching';
 import type { QueryRegistry } from './queries';
@@ -61,6 +62,8 @@ export interface EngineContext {
    * (the real server's `limit.historyCount.suggestContinueAsNew` and `limit.historySize.suggestContinueAsNew`).
    */
   readonly suggestContinueAsNew: { historyCount: number; historySizeBytes: number };
+  /** The real server's payload and history limits (`limit.blobSize.*`, `limit.historyCount.*`, `limit.historySize.*`). */
+  readonly limits: LimitSettings;
   /** Monotonic id for history events' taskId. */
   nextTaskId(): number;
   /** Fresh UUID for run ids and request ids. */

@@ -24,6 +24,8 @@ import { invalidArgument, namespaceNotFound, notFound, queryFailed, ServiceError
 import { setOwn } from './own-keys';
 import { CLOSE_EVENT_TYPES } from './history';
 import { terminateRun, timeoutRun } from './close';
+import { enforceHistoryLimits } from './history-limits';
+import { DEFAULT_LIMITS, type LimitSettings } from './limit-settings';
 import { requestCancelRun, signalRun, startDelayedRun } from './lifecycle';
 import { Matching, type Poller } from './matching';
 import { CLUSTER_NAME, currentRun, describeNamespace, newNamespace, requireNamespace } from './namespaces';
@@ -90,6 +92,8 @@ export interface EngineOptions {
   updateLongPollMs?: number;
   /** Thresholds for suggesting continue-as-new (defaults: 4,096 events, 4 MiB, as on a real server). */
   suggestContinueAsNew?: { historyCount?: number; historySizeBytes?: number };
+  /** Payload and history limits (defaults: the real server's, {@link DEFAULT_LIMITS}). */
+  limits?: Partial<LimitSettings>;
 }
 
 /** Server identity reported by GetSystemInfo. */
@@ -133,6 +137,7 @@ export class Engine implements EngineContext {
   readonly queries = new QueryRegistry();
   readonly updateWaiters = new UpdateWaiters();
   readonly suggestContinueAsNew: { historyCount: number; historySizeBytes: number };
+  readonly limits: LimitSettings;
   /** The Schedule API and the schedules' deadlines (`schedules/`). */
   readonly schedules: Schedules;
   /** The last history event taskId handed out (persistence restores it). */
@@ -158,6 +163,7 @@ export class Engine implements EngineContext {
       historyCount: options.suggestContinueAsNew?.historyCount ?? 4 * 1024,
       historySizeBytes: options.suggestContinueAsNew?.historySizeBytes ?? 4 * 1024 * 1024,
     };
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.scheduler = new DeadlineScheduler<DeadlineTask>(options.clock, (task) => this.onDeadline(task));
     this.schedules = new Schedules(this);
     for (const name of options.namespaces) this.namespaces.set(name, newNamespace(name));
@@ -221,6 +227,18 @@ export class Engine implements EngineContext {
       .catch((err: unknown) => this.log.error('publishing a commit failed', { error: String(err) }));
   }
 
+  /**
+   * A transaction changing one run. A run whose history is past the history limits is
+   * terminated instead and the request refused with the reason (history-limits.ts).
+   */
+  private transactOn<T>(exec: ExecutionState, fn: (txn: Txn) => T): T {
+    return this.transact((txn) => {
+      const exceeded = enforceHistoryLimits(this, exec, txn);
+      if (exceeded) throw invalidArgument(exceeded);
+      return fn(txn);
+    });
+  }
+
   /** Installs the write-ahead hook (engine/persist.ts); without one, state is in memory only. */
   attachWriteAhead(writeAhead: WriteAhead): void {
     this.writeAhead = writeAhead;
@@ -266,6 +284,7 @@ export class Engine implements EngineContext {
     if (!exec) return;
     try {
       this.transact((txn) => {
+        if (enforceHistoryLimits(this, exec, txn)) return;
         switch (task.kind) {
           case 'workflowTaskTimeout':
             if (exec.wft?.phase === 'started' && exec.wft.startSeq === task.startSeq) timeoutWorkflowTask(this, exec, txn);
@@ -478,7 +497,7 @@ export class Engine implements EngineContext {
     const ns = requireNamespace(this, req.namespace);
     if (!req.signalName) throw invalidArgument('SignalName is not set on request.');
     const exec = this.openRunFor(ns, req.workflowExecution);
-    this.transact((txn) =>
+    this.transactOn(exec, (txn) =>
       signalRun(this, exec, req.signalName ?? '', req.input ?? null, req.header ?? null, req.identity ?? '', req.requestId ?? '', txn),
     );
     return {};
@@ -487,7 +506,7 @@ export class Engine implements EngineContext {
   requestCancelWorkflowExecution(req: wsv.IRequestCancelWorkflowExecutionRequest): wsv.IRequestCancelWorkflowExecutionResponse {
     const ns = requireNamespace(this, req.namespace);
     const exec = this.openRunFor(ns, req.workflowExecution);
-    this.transact((txn) => requestCancelRun(this, exec, req.reason ?? '', req.identity ?? '', txn));
+    this.transactOn(exec, (txn) => requestCancelRun(this, exec, req.reason ?? '', req.identity ?? '', txn));
     return {};
   }
 
@@ -674,7 +693,7 @@ export class Engine implements EngineContext {
     const exec = this.executions.get(ref.runId);
     const wft = exec?.wft;
     if (!exec || !isRunning(exec) || !wft || wft.phase !== 'scheduled' || wft.scheduleSeq !== ref.scheduleSeq) return undefined;
-    return this.transact((txn) => startWorkflowTask(this, exec, identity, txn));
+    return this.transact((txn) => (enforceHistoryLimits(this, exec, txn) ? undefined : startWorkflowTask(this, exec, identity, txn)));
   }
 
   /**
@@ -702,14 +721,14 @@ export class Engine implements EngineContext {
 
   respondWorkflowTaskCompleted(req: wsv.IRespondWorkflowTaskCompletedRequest): wsv.IRespondWorkflowTaskCompletedResponse {
     const { ns, exec } = this.startedWorkflowTask(req.taskToken);
-    const { error, activityTasks, resetHistoryEventId } = this.transact((txn) => completeWorkflowTask(this, ns, exec, req, txn));
+    const { error, activityTasks, resetHistoryEventId } = this.transactOn(exec, (txn) => completeWorkflowTask(this, ns, exec, req, txn));
     if (error) throw error;
     return resetHistoryEventId === undefined ? { activityTasks } : { activityTasks, resetHistoryEventId: i64(resetHistoryEventId) };
   }
 
   respondWorkflowTaskFailed(req: wsv.IRespondWorkflowTaskFailedRequest): wsv.IRespondWorkflowTaskFailedResponse {
     const { exec } = this.startedWorkflowTask(req.taskToken);
-    this.transact((txn) =>
+    this.transactOn(exec, (txn) =>
       failWorkflowTask(
         this,
         exec,
@@ -790,7 +809,7 @@ export class Engine implements EngineContext {
   async updateWorkflowExecution(req: wsv.IUpdateWorkflowExecutionRequest, call: CallContext): Promise<wsv.IUpdateWorkflowExecutionResponse> {
     const ns = requireNamespace(this, req.namespace);
     const exec = this.runFor(ns, req.workflowExecution);
-    const { update } = this.transact((txn) => {
+    const { update } = this.transactOn(exec, (txn) => {
       const admission = admitUpdate(this, exec, req, txn);
       if (admission.needsWorkflowTask) scheduleWorkflowTask(this, exec, txn, { speculative: true });
       return admission;
@@ -919,7 +938,7 @@ export class Engine implements EngineContext {
         const exec = this.executions.get(ref.runId);
         const act = exec ? activityForRef(exec, ref) : undefined;
         if (!exec || !act) return undefined;
-        return this.transact((txn) => startActivity(this, exec, act, identity, txn));
+        return this.transact((txn) => (enforceHistoryLimits(this, exec, txn) ? undefined : startActivity(this, exec, act, identity, txn)));
       },
       () => ({}),
     );
@@ -943,48 +962,48 @@ export class Engine implements EngineContext {
 
   respondActivityTaskCompleted(req: wsv.IRespondActivityTaskCompletedRequest): wsv.IRespondActivityTaskCompletedResponse {
     const { exec, act } = this.startedActivity(req.taskToken);
-    this.transact((txn) => completeActivity(this, exec, act, req.result, req.identity ?? '', txn));
+    this.transactOn(exec, (txn) => completeActivity(this, exec, act, req.result, req.identity ?? '', txn));
     return {};
   }
 
   respondActivityTaskCompletedById(req: wsv.IRespondActivityTaskCompletedByIdRequest): wsv.IRespondActivityTaskCompletedByIdResponse {
     const { exec, act } = this.activityByIdRequest(req);
-    this.transact((txn) => completeActivity(this, exec, act, req.result, req.identity ?? '', txn));
+    this.transactOn(exec, (txn) => completeActivity(this, exec, act, req.result, req.identity ?? '', txn));
     return {};
   }
 
   respondActivityTaskFailed(req: wsv.IRespondActivityTaskFailedRequest): wsv.IRespondActivityTaskFailedResponse {
     const { exec, act } = this.startedActivity(req.taskToken);
-    this.transact((txn) => failActivity(this, exec, act, req.failure, req.lastHeartbeatDetails, req.identity ?? '', txn));
+    this.transactOn(exec, (txn) => failActivity(this, exec, act, req.failure, req.lastHeartbeatDetails, req.identity ?? '', txn));
     return {};
   }
 
   respondActivityTaskFailedById(req: wsv.IRespondActivityTaskFailedByIdRequest): wsv.IRespondActivityTaskFailedByIdResponse {
     const { exec, act } = this.activityByIdRequest(req);
-    this.transact((txn) => failActivity(this, exec, act, req.failure, req.lastHeartbeatDetails, req.identity ?? '', txn));
+    this.transactOn(exec, (txn) => failActivity(this, exec, act, req.failure, req.lastHeartbeatDetails, req.identity ?? '', txn));
     return {};
   }
 
   respondActivityTaskCanceled(req: wsv.IRespondActivityTaskCanceledRequest): wsv.IRespondActivityTaskCanceledResponse {
     const { exec, act } = this.startedActivity(req.taskToken);
-    this.transact((txn) => canceledActivity(this, exec, act, req.details, req.identity ?? '', txn));
+    this.transactOn(exec, (txn) => canceledActivity(this, exec, act, req.details, req.identity ?? '', txn));
     return {};
   }
 
   respondActivityTaskCanceledById(req: wsv.IRespondActivityTaskCanceledByIdRequest): wsv.IRespondActivityTaskCanceledByIdResponse {
     const { exec, act } = this.activityByIdRequest(req);
-    this.transact((txn) => canceledActivity(this, exec, act, req.details, req.identity ?? '', txn));
+    this.transactOn(exec, (txn) => canceledActivity(this, exec, act, req.details, req.identity ?? '', txn));
     return {};
   }
 
   recordActivityTaskHeartbeat(req: wsv.IRecordActivityTaskHeartbeatRequest): wsv.IRecordActivityTaskHeartbeatResponse {
     const { exec, act } = this.startedActivity(req.taskToken);
-    return this.transact((txn) => heartbeatActivity(this, exec, act, req.details, txn));
+    return this.transactOn(exec, (txn) => heartbeatActivity(this, exec, act, req.details, txn));
   }
 
   recordActivityTaskHeartbeatById(req: wsv.IRecordActivityTaskHeartbeatByIdRequest): wsv.IRecordActivityTaskHeartbeatByIdResponse {
     const { exec, act } = this.activityByIdRequest(req);
-    return this.transact((txn) => heartbeatActivity(this, exec, act, req.details, txn));
+    return this.transactOn(exec, (txn) => heartbeatActivity(this, exec, act, req.details, txn));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -123,8 +123,9 @@ function startedEvent(ctx: EngineContext, exec: ExecutionState, wft: WorkflowTas
       identity: wft.identity,
       requestId: wft.requestId,
       historySizeBytes: i64(exec.log.sizeBytes),
+      // Counted as the real server does: the events so far plus this one.
       suggestContinueAsNew:
-        exec.nextEventId - 1 >= ctx.suggestContinueAsNew.historyCount || exec.log.sizeBytes >= ctx.suggestContinueAsNew.historySizeBytes,
+        exec.nextEventId >= ctx.suggestContinueAsNew.historyCount || exec.log.sizeBytes >= ctx.suggestContinueAsNew.historySizeBytes,
     },
   });
   pending.event.eventTime = timestamp(wft.startedTimeMs);

@@ -20,14 +20,15 @@ import { invalidArgument } from '../engine/errors';
 import { common, failure as failurepb, type wsv } from '../engine/proto';
 import type { Logger } from '../log';
 import type { Engine } from '../engine/engine';
+import { DEFAULT_LIMITS, LIMIT_SETTING_KEYS, type LimitSettings } from '../engine/limit-settings';
 import type { Handler } from './handlers';
 
 /** The real server's `limit.maxIDLength`. */
 export const MAX_ID_LENGTH = 1000;
 /** The real server's `limit.blobSize.error` default: 2 MiB. */
-export const DEFAULT_BLOB_SIZE_LIMIT_ERROR = 2 * 1024 * 1024;
+export const DEFAULT_BLOB_SIZE_LIMIT_ERROR = DEFAULT_LIMITS.blobSizeError;
 /** The real server's `limit.blobSize.warn` default: 512 KiB. */
-export const DEFAULT_BLOB_SIZE_LIMIT_WARN = 512 * 1024;
+export const DEFAULT_BLOB_SIZE_LIMIT_WARN = DEFAULT_LIMITS.blobSizeWarn;
 
 export const BLOB_SIZE_EXCEEDS_LIMIT = 'Blob data size exceeds limit.';
 export const COMPLETE_RESULT_EXCEEDS_LIMIT = 'Complete result exceeds size limit.';
@@ -35,10 +36,7 @@ export const FAILURE_EXCEEDS_LIMIT = 'Failure exceeds size limit.';
 export const CANCEL_DETAILS_EXCEED_LIMIT = 'Cancel details exceed size limit.';
 export const HEARTBEAT_DETAILS_EXCEED_LIMIT = 'Heartbeat details exceed size limit.';
 
-export interface Limits {
-  blobSizeError: number;
-  blobSizeWarn: number;
-}
+export type Limits = LimitSettings;
 
 /** A non-negative integer dynamic config value (bytes), or the default. */
 function byteSetting(config: DevServerConfig, key: string, fallback: number): number {
@@ -49,10 +47,11 @@ function byteSetting(config: DevServerConfig, key: string, fallback: number): nu
 }
 
 export function limitsFromConfig(config: DevServerConfig): Limits {
-  return {
-    blobSizeError: byteSetting(config, 'limit.blobSize.error', DEFAULT_BLOB_SIZE_LIMIT_ERROR),
-    blobSizeWarn: byteSetting(config, 'limit.blobSize.warn', DEFAULT_BLOB_SIZE_LIMIT_WARN),
-  };
+  const limits = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(LIMIT_SETTING_KEYS) as (keyof LimitSettings)[]) {
+    limits[key] = byteSetting(config, LIMIT_SETTING_KEYS[key], DEFAULT_LIMITS[key]);
+  }
+  return limits;
 }
 
 /** Request fields holding an id or a name, with the name the real server's message gives them. */

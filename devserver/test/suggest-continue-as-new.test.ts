@@ -17,7 +17,7 @@ describe('dev server: suggestContinueAsNew', () => {
   beforeAll(async () => {
     env = await createLocalTestEnvironment({
       sdkLogLevel: 'ERROR',
-      extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=20'],
+      extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=18'],
     });
   }, SETUP_TIMEOUT_MS);
 
@@ -25,23 +25,21 @@ describe('dev server: suggestContinueAsNew', () => {
     await env?.teardown();
   });
 
-  it('suggests continue-as-new on the first workflow task started once the history has 20 events', async () => {
-    // GIVEN a server suggesting continue-as-new from 20 events, and a workflow adding 5 events per step
+  it('suggests continue-as-new on the workflow tasks started as event 18 or later, as the real server counts', async () => {
+    // GIVEN a server suggesting continue-as-new from 18 events, and a workflow adding 5 events per step
+    // (its tasks start as events 3, 8, 13, 18, ...)
     const workflowId = uniqueId('suggest');
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: await bundleTestWorkflows() });
 
     // WHEN it runs until its workflow task suggests continue-as-new
     const report = await worker.runUntil(env.client.workflow.execute(untilContinueAsNewSuggested, { workflowId, taskQueue: TASK_QUEUE, args: [50] }));
 
-    // THEN the suggestion came, on the first task started with at least 20 events before it
+    // THEN the suggestion came on the task started as event 18: the real server counts the events
+    // before WorkflowTaskStarted plus that event itself
     expect(report.suggested).toBe(true);
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
     const started = eventsOfType(history, 'WORKFLOW_TASK_STARTED');
-    const firstSuggested = started.find((e) => e.workflowTaskStartedEventAttributes?.suggestContinueAsNew);
-    expect(Number(firstSuggested?.eventId)).toBeGreaterThanOrEqual(21);
-    expect(Number(firstSuggested?.eventId)).toBeLessThan(27);
-    for (const e of started) {
-      expect(e.workflowTaskStartedEventAttributes?.suggestContinueAsNew ?? false).toBe(Number(e.eventId) >= Number(firstSuggested?.eventId));
-    }
+    expect(started.map((e) => Number(e.eventId))).toEqual([3, 8, 13, 18]);
+    expect(started.map((e) => e.workflowTaskStartedEventAttributes?.suggestContinueAsNew ?? false)).toEqual([false, false, false, true]);
   });
 });
