@@ -1,4 +1,4 @@
-import { ApplicationFailure, ContinueAsNew, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, ContinueAsNew, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { FLEET_ID } from '../domain/procedures/cascade-recovery';
 import { buildReport, type ProcedureOutcome } from '../domain/procedures/report';
 import {
@@ -13,7 +13,7 @@ import {
 import type { Cell } from '../domain/registry/schema';
 import { deploymentProgressQuery } from './messages';
 import { failureMessage, failureType } from './lib/failures';
-import { DEPLOYMENT_FAILED, DeploymentState, approveWave, bakeWave, rollBackCells, updateBatch, type DeploymentContext } from './lib/deployment';
+import { CHANGE_FREEZE_PATCH, DEPLOYMENT_FAILED, DeploymentState, approveWave, bakeWave, holdForFreeze, refuseIfFrozen, rollBackCells, updateBatch, type DeploymentContext } from './lib/deployment';
 import { notifyOperator } from './lib/notify';
 import { ABORTED, ProcedureRun } from './lib/procedure-run';
 
@@ -64,6 +64,9 @@ export async function waveDeployment(input: WaveDeploymentInput): Promise<WaveDe
       run.finish('completed');
       return report(ctx, input, 'completed', 'planned');
     }
+    // Change freezes: refused at the start (or waited for), and every wave waits while one lasts.
+    const freezesChecked = patched(CHANGE_FREEZE_PATCH);
+    if (freezesChecked && state.firstWave === 0 && input.onFreeze !== 'wait') refuseIfFrozen(ctx);
     try {
       for (const wave of plan.waves.slice(state.firstWave)) {
         // 1. Keep the history bounded: a long run continues as new before the next wave
@@ -76,12 +79,14 @@ export async function waveDeployment(input: WaveDeploymentInput): Promise<WaveDe
           const approvedBy = await run.step(`approve-wave-${wave.index}`, () => approveWave(ctx, wave));
           state.progress.waves[wave.index].approvedBy = approvedBy;
         }
-        // 3. Update the wave's stacks, `maxConcurrent` at a time, each batch waited for
+        // 3. Not while a change freeze lasts: wait for its end (a bake under way is never cut short)
+        if (freezesChecked) await holdForFreeze(ctx, wave);
+        // 4. Update the wave's stacks, `maxConcurrent` at a time, each batch waited for
         for (let b = 0; b * plan.maxConcurrent < wave.cellIds.length; b += 1) {
           const batch = wave.cellIds.slice(b * plan.maxConcurrent, (b + 1) * plan.maxConcurrent);
           await run.step(`wave-${wave.index}-update-${b}`, () => updateBatch(ctx, wave, batch));
         }
-        // 4. Bake: watch the criteria for the wave's bake time
+        // 5. Bake: watch the criteria for the wave's bake time
         await run.step(`wave-${wave.index}-bake`, () => bakeWave(ctx, wave));
         state.wave(wave.index, 'passed');
       }
@@ -89,7 +94,7 @@ export async function waveDeployment(input: WaveDeploymentInput): Promise<WaveDe
       if (err instanceof ContinueAsNew) throw err;
       return await rollBackAll(ctx, input, err);
     }
-    // 5. Notify and report
+    // 6. Notify and report
     state.progress.outcome = 'completed';
     state.progress.currentWave = undefined;
     await run.step('notify-completed', () =>

@@ -1,7 +1,7 @@
 /** `cellops` exit codes, documented in `cellops --help` and the README. */
 import { CommanderError } from 'commander';
 import { CannotConnectError } from '../connect';
-import { ActionRefusedError, InvalidInputError, ProcedureNotFoundError } from '../data/errors';
+import { ActionRefusedError, ChangeFrozenError, InvalidInputError, ProcedureNotFoundError } from '../data/errors';
 import { AlreadyInRecoveryError, DeploymentAlreadyRunningError } from '../start-procedure';
 import { UnknownProcedureError } from '../../domain/procedures/catalog';
 import { UnknownCellError } from '../../domain/registry/lookup';
@@ -15,7 +15,7 @@ export const ExitCode = {
   Usage: 2,
   /** No such workflow. */
   NotFound: 3,
-  /** The procedure (or Temporal) refused: four-eyes, nothing pending, not running, already in recovery. */
+  /** The procedure (or Temporal) refused: four-eyes, nothing pending, not running, already in recovery, a change freeze. */
   Refused: 4,
   /** The Temporal server could not be reached. */
   CannotConnect: 5,
@@ -28,14 +28,14 @@ export const EXIT_CODES_HELP = `Exit codes:
   1  error
   2  usage: bad arguments, unknown procedure or cell, missing --reason or identity
   3  not found: no such workflow
-  4  refused: the procedure said no (four-eyes, no approval pending, not running, cell already in recovery)
+  4  refused: the procedure said no (four-eyes, no approval pending, not running, cell already in recovery, change freeze)
   5  cannot connect to Temporal`;
 
 /** The exit code for an error a command threw. */
 export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof CannotConnectError) return ExitCode.CannotConnect;
   if (err instanceof ProcedureNotFoundError) return ExitCode.NotFound;
-  if (err instanceof ActionRefusedError || err instanceof AlreadyInRecoveryError || err instanceof DeploymentAlreadyRunningError) return ExitCode.Refused;
+  if (err instanceof ActionRefusedError || err instanceof AlreadyInRecoveryError || err instanceof DeploymentAlreadyRunningError || err instanceof ChangeFrozenError) return ExitCode.Refused;
   if (err instanceof InvalidInputError || err instanceof UnknownCellError || err instanceof UnknownProcedureError) return ExitCode.Usage;
   if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   return ExitCode.Error;

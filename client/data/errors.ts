@@ -35,3 +35,11 @@ export class InvalidInputError extends Error {
 export function isWorkflowNotFound(err: unknown): boolean {
   return err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && err.code === GrpcStatus.NOT_FOUND);
 }
+
+/** A rollout asked for inside a change freeze of the registry, without waiting for its end. */
+export class ChangeFrozenError extends Error {
+  constructor(readonly why: string) {
+    super(`not started: ${why}; start it after then, or with --wait-for-freeze`);
+    this.name = 'ChangeFrozenError';
+  }
+}

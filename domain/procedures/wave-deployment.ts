@@ -3,6 +3,7 @@
  * progress and the report. Pure and deterministic: the workflow, the CLI's dry run and the
  * tests compute the same plan from the same input.
  */
+import { describeFreeze } from '../change-freezes';
 import type { Cell, Registry, StackSpec } from '../registry/schema';
 import type { ProcedureReport } from './report';
 
@@ -51,6 +52,12 @@ export interface WaveDeploymentInput {
   approveWaves?: boolean;
   /** Strategy from the change's risk: low → parallel (one wave), medium → rolling, high → canary (default). */
   riskLevel?: RiskLevel;
+  /**
+   * Inside a change freeze of the registry at the start: `refuse` (default) fails the rollout
+   * (`ChangeFrozen`) with nothing touched; `wait` waits for the freeze's end. A freeze that
+   * begins mid-rollout always holds the next wave until it ends.
+   */
+  onFreeze?: 'refuse' | 'wait';
   /** The plan only: no cell is touched. */
   dryRun?: boolean;
   reason: string;
@@ -208,8 +215,17 @@ export function planWaves(input: WaveDeploymentInput): DeploymentPlan {
       `waves: ${describe(criteria.wave)}, every ${BAKE_CHECK_SECONDS} s over the last ${BAKE_WINDOW_SECONDS} s`,
       `a stack that does not reach UPDATE_COMPLETE counts as a failed cell`,
       `more than ${errorBudget} failed cell${errorBudget === 1 ? '' : 's'} roll back every updated cell`,
+      ...freezeCheck(input),
     ],
   };
+}
+
+/** What the rollout does about the registry's change freezes, when it has any. */
+function freezeCheck(input: Pick<WaveDeploymentInput, 'registry' | 'onFreeze'>): string[] {
+  const freezes = input.registry.policies.changeFreezes ?? [];
+  if (freezes.length === 0) return [];
+  const start = input.onFreeze === 'wait' ? 'waits for its end' : 'is refused';
+  return [`no wave starts inside a change freeze (${freezes.map(describeFreeze).join('; ')}): a rollout asked for inside one ${start}, a wave due inside one waits`];
 }
 
 /** The cell's stack as the version makes it (parameters merged over the registry's). */
@@ -263,7 +279,7 @@ export function judgeReading(reading: CellReading, criteria: SuccessCriteria): C
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
-export type WaveStatus = 'pending' | 'awaiting-approval' | 'updating' | 'baking' | 'passed' | 'failed' | 'rolled-back' | 'skipped';
+export type WaveStatus = 'pending' | 'awaiting-approval' | 'waiting-for-freeze' | 'updating' | 'baking' | 'passed' | 'failed' | 'rolled-back' | 'skipped';
 
 /** One wave as the deployment progress shows it. */
 export interface WaveProgress {
@@ -299,6 +315,8 @@ export interface DeploymentProgress {
   errorBudget: number;
   /** What ended the rollout, when it ended early. */
   failedCriterion?: CriterionFailure;
+  /** While the next wave waits for a change freeze to end: which freezes, and until when. */
+  waitingForFreeze?: { freezes: string[]; until: string; why: string };
   /** How many times the run continued as new (history bounds). */
   continuedAsNew: number;
 }

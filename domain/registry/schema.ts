@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WEEKDAY_NAMES } from '../change-freezes';
 import { weightedRecordKey } from './records';
 
 /**
@@ -121,6 +122,39 @@ export type CellTemplate = z.infer<typeof cellTemplateSchema>;
 const approvalStep = z.enum(['restart', 'replace', 'decommission', 'promote', 'failover', 'wave', 'emergency-capacity']);
 export type ApprovalStep = z.infer<typeof approvalStep>;
 
+const utcInstant = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z$/, 'expected a UTC time such as 2026-12-24T00:00:00Z')
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'expected a real date and time');
+const weekTime = z.string().regex(new RegExp(`^(${WEEKDAY_NAMES.join('|')}) ([01]\\d|2[0-3]):[0-5]\\d$`), 'expected a weekday and a UTC time such as "Fri 16:00"');
+
+/**
+ * A change freeze: no rollout starts a wave inside it. Either absolute (`start` to `end`, UTC) or
+ * weekly (`weekly.start` to `weekly.end`, e.g. "Fri 16:00" to "Mon 08:00", UTC, wrapping over
+ * the week's end); `end` is not part of it.
+ */
+export const changeFreezeSchema = z
+  .strictObject({
+    name: identifier,
+    reason: z.string().min(1, 'expected why changes are frozen'),
+    start: utcInstant.optional(),
+    end: utcInstant.optional(),
+    weekly: z.strictObject({ start: weekTime, end: weekTime }).optional(),
+  })
+  .superRefine((freeze, ctx) => {
+    const absolute = freeze.start !== undefined || freeze.end !== undefined;
+    if (absolute === (freeze.weekly !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'expected either start and end (UTC times) or weekly: { start, end }, not both or neither' });
+    } else if (absolute && (freeze.start === undefined || freeze.end === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [freeze.start === undefined ? 'start' : 'end'], message: 'expected both start and end' });
+    } else if (absolute && Date.parse(freeze.end as string) <= Date.parse(freeze.start as string)) {
+      ctx.addIssue({ code: 'custom', path: ['end'], message: `expected a time after start (${freeze.start as string})` });
+    } else if (freeze.weekly !== undefined && freeze.weekly.start === freeze.weekly.end) {
+      ctx.addIssue({ code: 'custom', path: ['weekly', 'end'], message: 'expected a time other than start (a freeze all week long blocks every rollout)' });
+    }
+  });
+export type ChangeFreeze = z.infer<typeof changeFreezeSchema>;
+
 export const policiesSchema = z.strictObject({
   drain: z
     .strictObject({
@@ -194,6 +228,12 @@ export const policiesSchema = z.strictObject({
       minApprovers: z.number().int().min(1).default(1),
     })
     .prefault({}),
+  /**
+   * Change freezes: a wave deployment does not start inside one (or waits for its end, as its
+   * input says), and holds its next wave while one lasts. Optional, as registries carried in
+   * the inputs of runs from before it existed lack it.
+   */
+  changeFreezes: z.array(changeFreezeSchema).optional(),
 });
 export type Policies = z.infer<typeof policiesSchema>;
 

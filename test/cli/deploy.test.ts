@@ -40,6 +40,25 @@ describe('cellops deploy', () => {
     expect(fleet.calls.list()).toEqual([]);
   });
 
+  test('inside a change freeze `deploy` is refused (4) naming the freeze and its end, nothing started; the plan names the freezes; --wait-for-freeze starts it', async () => {
+    const base = await createTestFleet(procedures.env);
+    const now = Date.now();
+    const end = new Date(now + 86_400_000).toISOString();
+    const freeze = { name: 'year-end', reason: 'peak trading', start: new Date(now - 86_400_000).toISOString(), end };
+    const fleet = await createTestFleet(procedures.env, { registry: { ...base.registry, policies: { ...base.registry.policies, changeFreezes: [freeze] } } });
+    const cellops = inProcessCli(procedures.env, fleet);
+    const rollout = ['--version', 'v2', '--param', 'InstanceType=m7g.xlarge', '--by', 'alice@example.com'];
+    const refused = await cellops('deploy', ...rollout);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain(`not started: inside change freeze year-end (peak trading, ${freeze.start} to ${end}) until ${end}`);
+    await expect(procedures.env.client.workflow.getHandle('wave-deployment-shop-eu').describe()).rejects.toThrow(/not found/i);
+    expect((await cellops('plan', 'deploy', ...rollout.slice(0, 4))).stdout).toContain('checks: no wave starts inside a change freeze (change freeze year-end (peak trading,');
+    const waiting = await cellops('deploy', ...rollout, '--wait-for-freeze', '--json');
+    expect(waiting.code).toBe(0);
+    expect(JSON.parse(waiting.stdout)).toMatchObject({ workflowId: 'wave-deployment-shop-eu' });
+    await procedures.env.client.workflow.getHandle('wave-deployment-shop-eu').terminate('test done');
+  });
+
   test('starts the rollout as wave-deployment-<fleet>; a second one while it runs is refused (4); bad input is a usage error (2)', async () => {
     const fleet = await createTestFleet(procedures.env);
     const cellops = inProcessCli(procedures.env, fleet);

@@ -190,6 +190,28 @@ describe('broken registry files', () => {
     ],
     ['an unknown onTimeout', [set(['policies', 'approvals', 'onTimeout'], 'retry')], ['policies.approvals.onTimeout: expected one of proceed, abort, got "retry"']],
 
+    // Change freezes
+    [
+      'a change freeze with a local time',
+      [set(['policies', 'changeFreezes'], [{ name: 'year-end', reason: 'peak', start: '2026-12-20T00:00:00+01:00', end: '2026-12-27T00:00:00Z' }])],
+      ['policies.changeFreezes[0].start: expected a UTC time such as 2026-12-24T00:00:00Z'],
+    ],
+    [
+      'a change freeze ending before it starts',
+      [set(['policies', 'changeFreezes'], [{ name: 'year-end', reason: 'peak', start: '2026-12-27T00:00:00Z', end: '2026-12-20T00:00:00Z' }])],
+      ['policies.changeFreezes[0].end: expected a time after start (2026-12-27T00:00:00Z)'],
+    ],
+    [
+      'a change freeze both weekly and absolute',
+      [set(['policies', 'changeFreezes'], [{ name: 'weekend', reason: 'no staff', start: '2026-12-20T00:00:00Z', end: '2026-12-27T00:00:00Z', weekly: { start: 'Fri 16:00', end: 'Mon 08:00' } }])],
+      ['policies.changeFreezes[0]: expected either start and end (UTC times) or weekly: { start, end }, not both or neither'],
+    ],
+    [
+      'a weekly change freeze with a bad day',
+      [set(['policies', 'changeFreezes'], [{ name: 'weekend', reason: 'no staff', weekly: { start: 'Friday 16:00', end: 'Mon 08:00' } }])],
+      ['policies.changeFreezes[0].weekly.start: expected a weekday and a UTC time such as "Fri 16:00"'],
+    ],
+
     // Formats
     ['a bad cell region', [set(['cells', 1, 'region'], 'europe')], ['cells[1].region: expected an AWS region such as eu-west-1']],
     ['an upper-case fleet region', [set(['fleet', 'region'], 'EU-WEST-1')], ['fleet.region: expected an AWS region such as eu-west-1']],

@@ -18,6 +18,7 @@ import {
   type PlannedWave,
   type WaveStatus,
 } from '../../domain/procedures/wave-deployment';
+import { activeFreeze, describeActiveFreeze } from '../../domain/change-freezes';
 import { awsTarget } from '../../domain/registry/lookup';
 import type { Cell } from '../../domain/registry/schema';
 import { stepToken, type ProcedureContext } from './context';
@@ -33,6 +34,11 @@ const healthReadCall = { ...quickAwsCall, startToCloseTimeout: '5 minutes', hear
 const updates = proxyActivities<Pick<AwsActivities, 'updateCellStacks'>>(updateBatchCall);
 const waits = proxyActivities<Pick<AwsActivities, 'waitForCellStacks'>>(waitForStackStable);
 const health = proxyActivities<Pick<AwsActivities, 'readCellsHealth'>>(healthReadCall);
+
+/** Runs from before change freezes existed did not check them (no timer, no notification). */
+export const CHANGE_FREEZE_PATCH = 'deployment-change-freezes';
+/** The failure type of a rollout refused at its start because a change freeze lasts. */
+export const CHANGE_FROZEN = 'ChangeFrozen';
 
 /** The failure type of a rollout that crossed its error budget. */
 export const DEPLOYMENT_FAILED = 'DeploymentCriterionFailed';
@@ -261,4 +267,44 @@ export async function approveWave(ctx: DeploymentContext, wave: PlannedWave): Pr
   }
   if (!gate.decision.approved) throw ApplicationFailure.nonRetryable(`${step} was rejected by ${gate.decision.approver}: ${gate.decision.reason}`, ABORTED);
   return gate.approvedBy;
+}
+
+/**
+ * The start's check: inside a change freeze, a rollout whose input says `refuse` fails with
+ * {@link CHANGE_FROZEN}, naming the freeze and its end, before touching anything.
+ */
+export function refuseIfFrozen(ctx: DeploymentContext): void {
+  const active = activeFreeze(ctx.registry.policies.changeFreezes, Date.now());
+  if (active === undefined) return;
+  ctx.state.progress.outcome = 'failed';
+  throw ApplicationFailure.create({
+    type: CHANGE_FROZEN,
+    nonRetryable: true,
+    message: `deployment of ${ctx.state.plan.version.label} not started: ${describeActiveFreeze(active)}; start it after then, or with onFreeze: wait (cellops deploy --wait-for-freeze)`,
+    details: [{ freezes: active.freezes.map((f) => f.name), until: new Date(active.untilMs).toISOString() }],
+  });
+}
+
+/**
+ * Holds a wave while a change freeze lasts (a durable timer to its end, back-to-back freezes
+ * followed), visible as the wave's `waiting-for-freeze` status and the progress's
+ * `waitingForFreeze`; an operator is told once. An abort wakes it.
+ */
+export async function holdForFreeze(ctx: DeploymentContext, wave: PlannedWave): Promise<void> {
+  const { state, run } = ctx;
+  let active = activeFreeze(ctx.registry.policies.changeFreezes, Date.now());
+  if (active === undefined) return;
+  const status = state.progress.waves[wave.index].status;
+  await run.step(`wave-${wave.index}-freeze`, async () => {
+    state.wave(wave.index, 'waiting-for-freeze');
+    const first = active as NonNullable<typeof active>;
+    await notifyOperator(ctx, `deployment-frozen-w${wave.index}`, 'info', `Deployment of ${state.plan.version.label} holds wave ${wave.index}`, `${ctx.workflowId} holds wave ${wave.index}: ${describeActiveFreeze(first)}.`);
+    while (active !== undefined) {
+      state.progress.waitingForFreeze = { freezes: active.freezes.map((f) => f.name), until: new Date(active.untilMs).toISOString(), why: describeActiveFreeze(active) };
+      await run.pace(active.untilMs - Date.now());
+      active = activeFreeze(ctx.registry.policies.changeFreezes, Date.now());
+    }
+    state.progress.waitingForFreeze = undefined;
+    state.wave(wave.index, status);
+  });
 }

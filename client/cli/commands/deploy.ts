@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { InvalidDeploymentError, planWaves, type DeploymentPlan, type RiskLevel, type WaveDeploymentInput } from '../../../domain/procedures/wave-deployment';
-import { InvalidInputError } from '../../data/errors';
+import { activeFreeze, describeActiveFreeze } from '../../../domain/change-freezes';
+import { ChangeFrozenError, InvalidInputError } from '../../data/errors';
 import { workflowWebUiUrl } from '../../data/web-ui';
 import { startWaveDeployment } from '../../start-procedure';
 import type { CommandContext } from '../context';
@@ -22,6 +23,7 @@ export interface DeployOptions {
   approveWaves?: boolean;
   risk?: string;
   dryRun?: boolean;
+  waitForFreeze?: boolean;
   reason?: string;
   by?: string;
   json?: boolean;
@@ -57,6 +59,7 @@ export function deploymentInputFrom(options: DeployOptions, base: Pick<WaveDeplo
     ...(options.canaryBake !== undefined ? { canaryBakeSeconds: wholeNumber(options.canaryBake, '--canary-bake') } : {}),
     ...(options.approveWaves ? { approveWaves: true } : {}),
     ...(options.risk ? { riskLevel: options.risk as RiskLevel } : {}),
+    ...(options.waitForFreeze ? { onFreeze: 'wait' as const } : {}),
   };
 }
 
@@ -88,6 +91,7 @@ export function withDeploymentOptions(command: Command): Command {
     .option('--canary-bake <seconds>', 'bake after the canary (default 1800)')
     .option('--approve-waves', 'wait for approval before each wave after the canary')
     .option('--risk <level>', 'low (one wave), medium (rolling), high (canary, default)')
+    .option('--wait-for-freeze', 'inside a change freeze of the registry, wait for its end instead of refusing')
     .option('--reason <text>', 'why (kept in its input and report)')
     .option('--json', 'print the result as JSON');
 }
@@ -126,6 +130,9 @@ export function registerDeploy(program: Command, ctx: CommandContext): void {
       if (!by) throw new InvalidInputError('who starts it is unknown: give --by or set CELLOPS_USER');
       const { input, plan } = await deploymentFromOptions(ctx, options, by);
       if (options.dryRun) return printDeploymentPlan(ctx, plan, options.json);
+      // The workflow decides on its own time; this only spares starting a run bound to be refused.
+      const frozen = input.onFreeze === 'wait' ? undefined : activeFreeze(input.registry.policies.changeFreezes, Date.now());
+      if (frozen !== undefined) throw new ChangeFrozenError(describeActiveFreeze(frozen));
       const result = await ctx.withClient(command.optsWithGlobals(), async (client) => {
         const handle = await startWaveDeployment(client, input);
         return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, plan, webUiUrl: workflowWebUiUrl(ctx.webUiUrl, client.options.namespace, handle.workflowId, handle.firstExecutionRunId) };
