@@ -10,6 +10,8 @@ export interface Poller<T> {
   active: boolean;
   /** Tries to start `task` for this poller; false if the task turned out to be stale. */
   offer(task: T): boolean;
+  /** Whether this poller may take `task` at all (worker versioning); absent means any task. */
+  accepts?(task: T): boolean;
 }
 
 /** Simple array-backed FIFO with amortised O(1) shift. */
@@ -78,16 +80,34 @@ export class Matching<T> {
   /** Hands `task` to a waiting poller, or keeps it in the backlog until one arrives. */
   add(namespace: string, taskQueue: string, task: T): void {
     const queue = this.queue(namespace, taskQueue);
+    // Pollers that may not take the task keep their place, ahead of the others.
+    const passed: Poller<T>[] = [];
+    let taken = false;
     for (;;) {
       const poller = queue.pollers.shift();
       if (!poller) break;
       if (!poller.active) continue;
-      if (poller.offer(task)) return;
+      if (poller.accepts && !poller.accepts(task)) {
+        passed.push(poller);
+        continue;
+      }
+      taken = true;
+      if (poller.offer(task)) break;
       // The task was stale; the poller keeps waiting for the next one.
-      queue.pollers.unshift(poller);
-      return;
+      passed.push(poller);
+      break;
     }
-    queue.backlog.push(task);
+    for (let i = passed.length - 1; i >= 0; i--) queue.pollers.unshift(passed[i]);
+    if (!taken) queue.backlog.push(task);
+  }
+
+  /** Offers the backlog again to the waiting pollers (after a change of which poller may take which task). */
+  rematch(namespace: string, taskQueue: string): void {
+    const queue = this.queues.get(`${namespace}\u0000${taskQueue}`);
+    if (!queue || queue.pollers.length === 0 || queue.backlog.length === 0) return;
+    const tasks: T[] = [];
+    for (let task = queue.backlog.shift(); task !== undefined; task = queue.backlog.shift()) tasks.push(task);
+    for (const task of tasks) this.add(namespace, taskQueue, task);
   }
 
   /**
@@ -102,11 +122,23 @@ export class Matching<T> {
       queue.pollerHistory.delete(identity);
       queue.pollerHistory.set(identity, nowMs);
     }
+    // Tasks this poller may not take keep their place at the head of the backlog.
+    const passed: T[] = [];
+    let served = false;
     for (;;) {
       const task = queue.backlog.shift();
       if (task === undefined) break;
-      if (poller.offer(task)) return true;
+      if (poller.accepts && !poller.accepts(task)) {
+        passed.push(task);
+        continue;
+      }
+      if (poller.offer(task)) {
+        served = true;
+        break;
+      }
     }
+    for (let i = passed.length - 1; i >= 0; i--) queue.backlog.unshift(passed[i]);
+    if (served) return true;
     queue.pollers.push(poller);
     return false;
   }
