@@ -11,6 +11,7 @@ import { mergeSearchAttributes } from './search-attributes';
 import { cancelTimer, startTimer } from './timers';
 import { settleTaskQueries } from './queries';
 import { addResetPoint, deploymentAttributes, trackBuildIds } from './reset-points';
+import { recordRunVersioning } from '../deployments/routing';
 import type { ActivityState, ExecutionState, NamespaceState } from './types';
 import {
   abortSentUpdates,
@@ -325,6 +326,7 @@ export function completeWorkflowTask(
   );
   addResetPoint(ctx, exec, binaryChecksum, req.deploymentOptions?.buildId || req.workerVersionStamp?.buildId || '', completedId);
   trackBuildIds(exec, req);
+  recordRunVersioning(exec, req);
   ctx.scheduler.delete(deadlineKey.workflowTaskTimeout(exec.runId));
   exec.lastCompletedWftStartedEventId = wft.startedEventId;
   exec.wftAttempt = 1;

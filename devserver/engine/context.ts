@@ -42,6 +42,8 @@ export class Txn {
   readonly activityTasks: { namespace: string; taskQueue: string; ref: ActivityTaskRef }[] = [];
   /** Namespaces whose search-attribute registry changed. */
   readonly namespaces = new Set<NamespaceState>();
+  /** Task queues whose waiting tasks may now go to other workers (worker versioning routing changed). */
+  readonly rematch: { namespace: string; taskQueue: string }[] = [];
 }
 
 /** What the engine's modules share. */

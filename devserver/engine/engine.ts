@@ -53,6 +53,9 @@ import { decodeToken, type IssuedToken } from './tokens';
 import { fireTimer } from './timers';
 import type { ActivityState, ExecutionState, NamespaceState } from './types';
 import { Schedules } from '../schedules/service';
+import { WorkerDeployments } from '../deployments/service';
+import { activityTaskVersion, sameVersion, workerVersion, workflowTaskVersion } from '../deployments/routing';
+import type { VersionRef } from '../deployments/types';
 import type { UpdateStatus } from './update-decisions';
 import { UpdateWaiters } from './update-waiters';
 import { admitUpdate, findUpdate, reachedStatus, updateStatus, validateUpdateRequest } from './updates';
@@ -140,6 +143,8 @@ export class Engine implements EngineContext {
   readonly limits: LimitSettings;
   /** The Schedule API and the schedules' deadlines (`schedules/`). */
   readonly schedules: Schedules;
+  /** Worker deployments and their versions (`deployments/`). */
+  readonly deployments: WorkerDeployments;
   /** The last history event taskId handed out (persistence restores it). */
   taskIdSeq = 0;
   private writeAhead: WriteAhead | undefined;
@@ -166,6 +171,7 @@ export class Engine implements EngineContext {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.scheduler = new DeadlineScheduler<DeadlineTask>(options.clock, (task) => this.onDeadline(task));
     this.schedules = new Schedules(this);
+    this.deployments = new WorkerDeployments(this);
     for (const name of options.namespaces) this.namespaces.set(name, newNamespace(name));
     for (const ns of this.namespaces.values()) {
       for (const { name, type } of options.searchAttributes ?? []) registerSearchAttribute(ns, name, type);
@@ -266,6 +272,10 @@ export class Engine implements EngineContext {
     this.updateWaiters.endCommit();
     for (const { namespace, taskQueue, ref } of txn.workflowTasks) this.workflowMatching.add(namespace, taskQueue, ref);
     for (const { namespace, taskQueue, ref } of txn.activityTasks) this.activityMatching.add(namespace, taskQueue, ref);
+    for (const { namespace, taskQueue } of txn.rematch) {
+      this.workflowMatching.rematch(namespace, taskQueue);
+      this.activityMatching.rematch(namespace, taskQueue);
+    }
   }
 
   private dispatchBufferedQueries(exec: ExecutionState): void {
@@ -597,6 +607,8 @@ export class Engine implements EngineContext {
     if (!queue) throw invalidArgument('TaskQueue is not set on request.');
     const identity = req.identity ?? '';
     if (req.taskQueue?.kind === enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY) return this.holdStickyPoll(queue, call);
+    const version = workerVersion(req.deploymentOptions);
+    if (version) this.deployments.workerPolled(ns, version, queue, enums.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW);
     return this.longPoll<WorkflowTaskRef, PollWorkflowTaskResponse>(
       this.workflowMatching,
       ns.name,
@@ -605,7 +617,27 @@ export class Engine implements EngineContext {
       call,
       (ref) => this.startWorkflowTaskRef(ref, identity),
       () => ({}),
+      (ref) => this.workflowTaskFor(version, ref),
     );
+  }
+
+  /** Whether a worker of `version` (undefined: unversioned) may take a workflow task or direct query (see deployments/routing.ts). */
+  private workflowTaskFor(version: VersionRef | undefined, ref: WorkflowTaskRef): boolean {
+    const runId = ref.kind === 'query' ? this.queries.get(ref.queryId)?.runId : ref.runId;
+    const exec = runId === undefined ? undefined : this.executions.get(runId);
+    const ns = exec ? this.namespaces.get(exec.namespace) : undefined;
+    // A stale entry is taken, to be dropped.
+    if (!exec || !ns) return true;
+    return sameVersion(workflowTaskVersion(ns, exec), version);
+  }
+
+  /** Whether a worker of `version` may take an activity task. */
+  private activityTaskFor(version: VersionRef | undefined, ref: ActivityTaskRef): boolean {
+    const exec = this.executions.get(ref.runId);
+    const ns = exec ? this.namespaces.get(exec.namespace) : undefined;
+    const act = exec ? activityForRef(exec, ref) : undefined;
+    if (!exec || !ns || !act) return true;
+    return sameVersion(activityTaskVersion(ns, exec, act.taskQueue), version);
   }
 
   /** Sticky queues are declined: their polls just wait, so every task goes to the normal queue. */
@@ -643,6 +675,7 @@ export class Engine implements EngineContext {
     call: CallContext,
     start: (ref: Ref) => Res | undefined,
     empty: () => Res,
+    accepts?: (ref: Ref) => boolean,
   ): Promise<Res> {
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined = undefined;
@@ -653,6 +686,7 @@ export class Engine implements EngineContext {
       };
       const poller: Poller<Ref> = {
         active: true,
+        accepts,
         offer: (ref) => {
           let result: Res | undefined;
           try {
@@ -928,6 +962,8 @@ export class Engine implements EngineContext {
     const queue = req.taskQueue?.name;
     if (!queue) throw invalidArgument('TaskQueue is not set on request.');
     const identity = req.identity ?? '';
+    const version = workerVersion(req.deploymentOptions);
+    if (version) this.deployments.workerPolled(ns, version, queue, enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY);
     return this.longPoll<ActivityTaskRef, wsv.IPollActivityTaskQueueResponse>(
       this.activityMatching,
       ns.name,
@@ -941,6 +977,7 @@ export class Engine implements EngineContext {
         return this.transact((txn) => (enforceHistoryLimits(this, exec, txn) ? undefined : startActivity(this, exec, act, identity, txn)));
       },
       () => ({}),
+      (ref) => this.activityTaskFor(version, ref),
     );
   }
 

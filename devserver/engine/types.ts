@@ -1,3 +1,4 @@
+import type { RunVersioningState, WorkerDeploymentState } from '../deployments/types';
 import type { ScheduleState } from '../schedules/types';
 import type { api, common, enums, failure, history } from './proto';
 
@@ -20,6 +21,8 @@ export interface NamespaceState {
   startRequestIds: Map<string, string>;
   /** Schedules by id (`schedules/`); persisted with the namespace. */
   schedules?: Map<string, ScheduleState>;
+  /** Worker deployments by name (`deployments/`); persisted with the namespace. */
+  workerDeployments?: Map<string, WorkerDeploymentState>;
 }
 
 /** A history event waiting for its id because a workflow task is in flight. */
@@ -230,6 +233,8 @@ export interface ExecutionState {
   resetRunId?: string;
   /** Set on a run created by a reset: when. */
   lastResetTimeMs?: number;
+  /** The deployment version and behavior of the versioned worker that completed its last workflow task. */
+  versioning?: RunVersioningState;
 }
 
 /** A reset point (`ResetPointInfo`): the first workflow task a worker build (or binary checksum) completed. */

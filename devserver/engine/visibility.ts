@@ -1,4 +1,5 @@
 import { resetPointsInfo } from './reset-points';
+import { versioningInfo } from '../deployments/routing';
 import type { EngineContext } from './context';
 import { invalidArgument } from './errors';
 import { duration, enums, i64, timestamp, workflow, wsv } from './proto';
@@ -78,6 +79,7 @@ export function executionInfo(ns: NamespaceState, exec: ExecutionState): workflo
     rootExecution: { workflowId: exec.root.workflowId, runId: exec.root.runId },
     firstRunId: exec.firstExecutionRunId,
     autoResetPoints: resetPointsInfo(exec, ns.retentionMs),
+    versioningInfo: versioningInfo(exec),
   };
 }
 

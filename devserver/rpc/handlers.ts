@@ -77,6 +77,20 @@ export const workflowServiceHandlers: Handlers = {
   ListSchedules: (engine, req: wsv.IListSchedulesRequest) => engine.schedules.listSchedules(req),
   ListScheduleMatchingTimes: (engine, req: wsv.IListScheduleMatchingTimesRequest) =>
     engine.schedules.listScheduleMatchingTimes(req),
+
+  DescribeWorkerDeployment: (engine, req: wsv.IDescribeWorkerDeploymentRequest) => engine.deployments.describeWorkerDeployment(req),
+  DescribeWorkerDeploymentVersion: (engine, req: wsv.IDescribeWorkerDeploymentVersionRequest) =>
+    engine.deployments.describeWorkerDeploymentVersion(req),
+  ListWorkerDeployments: (engine, req: wsv.IListWorkerDeploymentsRequest) => engine.deployments.listWorkerDeployments(req),
+  SetWorkerDeploymentCurrentVersion: (engine, req: wsv.ISetWorkerDeploymentCurrentVersionRequest) =>
+    engine.deployments.setWorkerDeploymentCurrentVersion(req),
+  SetWorkerDeploymentRampingVersion: (engine, req: wsv.ISetWorkerDeploymentRampingVersionRequest) =>
+    engine.deployments.setWorkerDeploymentRampingVersion(req),
+  DeleteWorkerDeployment: (engine, req: wsv.IDeleteWorkerDeploymentRequest) => engine.deployments.deleteWorkerDeployment(req),
+  DeleteWorkerDeploymentVersion: (engine, req: wsv.IDeleteWorkerDeploymentVersionRequest) =>
+    engine.deployments.deleteWorkerDeploymentVersion(req),
+  UpdateWorkerDeploymentVersionMetadata: (engine, req: wsv.IUpdateWorkerDeploymentVersionMetadataRequest) =>
+    engine.deployments.updateWorkerDeploymentVersionMetadata(req),
 };
 
 /** The OperatorService methods the dev server implements. */

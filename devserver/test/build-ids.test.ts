@@ -1,6 +1,6 @@
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { eventsOfType, uniqueId, useTestWorkflows } from './helpers';
+import { eventsOfType, uniqueId, useTestWorkflows, waitFor } from './helpers';
 import type { TestActivities } from './workflows/activity-types';
 import { remarkSignal, stepThenNotes } from './workflows';
 
@@ -48,8 +48,19 @@ describe('dev server: build ids and worker versioning basics', () => {
       },
     });
 
-    // WHEN it runs a workflow
+    // WHEN it runs a workflow, once its version is current (before that a real server sends it no workflows)
     await worker.runUntil(async () => {
+      const version = { deploymentName: 'cellops-test', buildId: 'b1' };
+      await waitFor(
+        () =>
+          client.workflowService.describeWorkerDeploymentVersion({ namespace: 'default', deploymentVersion: version }).then(
+            (d) => (d.versionTaskQueues?.length === 2 ? true : undefined),
+            () => undefined,
+          ),
+        30_000,
+        'the version to register',
+      );
+      await client.workflowService.setWorkerDeploymentCurrentVersion({ namespace: 'default', deploymentName: 'cellops-test', buildId: 'b1' });
       const handle = await client.workflow.start(stepThenNotes, { taskQueue, workflowId });
       await handle.signal(remarkSignal, 'finish');
       await handle.result();

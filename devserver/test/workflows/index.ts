@@ -18,3 +18,4 @@ export * from './schedules';
 export * from './user-metadata';
 export * from './operator';
 export * from './suggest-continue-as-new';
+export * from './versioning';
