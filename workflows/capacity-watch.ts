@@ -49,7 +49,7 @@ export interface CapacityWatchReport extends ProcedureReport {
  * Actions run beside the checks, never two for one cell at once and one new cell at a time.
  * Every decision is in the `capacityWatch` query and the Web UI's current details; `pause` holds
  * the checks, `abort` stops it once the running actions end. It continues as new every
- * `checksPerRun` checks, carrying the cells as it left them and its last decisions.
+ * `checksPerRun` checks, carrying the cells as it left them, its last decisions and a pause.
  */
 export async function capacityWatch(input: CapacityWatchInput): Promise<CapacityWatchReport> {
   const { registry } = input;
@@ -84,6 +84,8 @@ export async function capacityWatch(input: CapacityWatchInput): Promise<Capacity
     details: () => detailLines(status()),
   });
   setHandler(capacityWatchQuery, status);
+  // An operator's pause outlives continue-as-new.
+  if (carried.paused) run.holdPaused();
 
   const decide = (entry: Omit<CapacityDecision, 'at' | 'check'>): void => {
     decisions.push({ at: new Date().toISOString(), check: checks, ...entry });
@@ -188,6 +190,10 @@ export async function capacityWatch(input: CapacityWatchInput): Promise<Capacity
       }
       run.publishDetails();
     }
+    // The history stays bounded: once the actions running are done, carry on as a new run
+    // (unless an abort came while they ran).
+    await Promise.all(running);
+    run.throwIfAborted();
   } catch (err) {
     if (failureType(err) !== ABORTED) throw err;
     // An abort: let the actions running end (each is a step the abort stops at its next boundary), then stop.
@@ -198,9 +204,7 @@ export async function capacityWatch(input: CapacityWatchInput): Promise<Capacity
       watch: status(),
     };
   }
-  // The history stays bounded: once the actions running are done, carry on as a new run.
-  await Promise.all(running);
-  return await continueAsNew<typeof capacityWatch>({ ...input, carried: { checks, cells, decisions, provisioned: [...new Set(provisioned)] } });
+  return await continueAsNew<typeof capacityWatch>({ ...input, carried: { checks, cells, decisions, provisioned: [...new Set(provisioned)], ...(run.paused ? { paused: true } : {}) } });
 }
 
 const workflowIdOf = (): string => workflowInfo().workflowId;

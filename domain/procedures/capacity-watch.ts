@@ -54,6 +54,8 @@ export interface CapacityWatchCarried {
   decisions: CapacityDecision[];
   /** New cells provisioned so far (numbers the next one). */
   provisioned: string[];
+  /** Paused by an operator when the run ended: the next run starts paused. */
+  paused?: boolean;
 }
 
 /** Input of `capacityWatch` (one per fleet: `capacity-watch-<fleet>`). */

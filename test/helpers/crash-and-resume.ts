@@ -89,11 +89,11 @@ export async function runOnWorkerProcesses(options: CrashRunOptions): Promise<Cr
       const progress = await handle.query(progressQuery);
       if (TERMINAL.includes(progress.state)) break;
       if (options.answer && (await options.answer(handle, progress))) continue;
-      // No step running and not finished: it holds at the pause, between two steps (a query
-      // never sees an unpaused procedure between steps: the next one starts in the same task),
-      // or before the first when paused at its start.
-      const between = progress.steps.every((s) => s.status !== 'running') && (progress.steps.length > 0 || progress.state === 'paused');
-      if (crash && between) {
+      // Held at the pause with no step running: between two steps, or before the first when
+      // paused at its start. Only the pause says so: a procedure that waits between its steps
+      // (the capacity watch's interval) has no step running while it waits, unpaused.
+      const held = progress.state === 'paused' && progress.steps.every((s) => s.status !== 'running');
+      if (crash && held) {
         await worker.kill();
         killedAfter.push(progress.steps[progress.steps.length - 1]?.name ?? '(before the first step)');
         worker = await spawn();

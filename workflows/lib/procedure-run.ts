@@ -66,7 +66,7 @@ export interface ProcedureRunOptions {
 
 export class ProcedureRun {
   readonly progress: ProcedureProgress;
-  private paused = false;
+  private pausedByOperator = false;
   private abortRequest: AbortRequest | undefined;
   /** The pending gate's deciding decision, once there is one. */
   private gateDecision: ApprovalDecision | undefined;
@@ -89,11 +89,11 @@ export class ProcedureRun {
     };
     setHandler(progressQuery, () => this.progress);
     setHandler(pauseSignal, () => {
-      this.paused = true;
+      this.pausedByOperator = true;
       this.setState('paused');
     });
     setHandler(resumeSignal, () => {
-      this.paused = false;
+      this.pausedByOperator = false;
       if (this.progress.state === 'paused') this.setState(this.progress.pendingApproval ? 'awaiting-approval' : 'running');
     });
     setHandler(abortSignal, (request) => {
@@ -122,6 +122,17 @@ export class ProcedureRun {
     ]);
   }
 
+  /** Whether an operator's pause holds the next step. */
+  get paused(): boolean {
+    return this.pausedByOperator;
+  }
+
+  /** Holds the next steps as the `pause` signal does: a run continued from a paused one starts paused. */
+  holdPaused(): void {
+    this.pausedByOperator = true;
+    this.setState('paused');
+  }
+
   /** The abort an operator asked for, if any. */
   get abortRequested(): AbortRequest | undefined {
     return this.abortRequest;
@@ -132,7 +143,7 @@ export class ProcedureRun {
    * step's start, end and outcome.
    */
   async step<T>(name: string, action: () => Promise<T>): Promise<T> {
-    await condition(() => !this.paused || this.abortRequest !== undefined);
+    await condition(() => !this.pausedByOperator || this.abortRequest !== undefined);
     this.throwIfAborted();
     return await this.record(name, action);
   }
@@ -214,7 +225,7 @@ export class ProcedureRun {
     this.closedGates.set(step, this.gateDecidedAs ?? (answered ? 'the procedure was aborted' : `nobody decided before ${this.progress.pendingApproval.deadline}`));
     this.progress.pendingApproval = undefined;
     // A pause that came during the wait still holds the next step.
-    this.setState(this.paused ? 'paused' : 'running');
+    this.setState(this.pausedByOperator ? 'paused' : 'running');
     this.throwIfAborted();
     return decision ? { decision, approvedBy } : undefined;
   }
