@@ -5,7 +5,9 @@ import { continueAsNew, prepareContinueAsNew, type PreparedContinueAsNew } from 
 import { initiateExternal, prepareCancelExternal, prepareSignalExternal, resolveExternal, type PreparedExternal } from './external';
 import { invalidArgument, type ServiceError } from './errors';
 import { appendEvent, flushBuffered, makeEvent } from './history';
-import { closeRun } from './close';
+import { closeRun, terminateRun } from './close';
+import { oversizedCommand, oversizedMessage } from './command-limits';
+import { HISTORY_SERVICE_IDENTITY } from './history-limits';
 import { command, common, durationMs, enumName, enums, i64, wsv } from './proto';
 import { mergeSearchAttributes } from './search-attributes';
 import { cancelTimer, startTimer } from './timers';
@@ -73,6 +75,9 @@ class CommandRejected extends Error {
   }
 }
 
+/** A command or update message over the blob size limit: the task fails and the run is terminated. */
+class PayloadOverLimit extends CommandRejected {}
+
 /**
  * Checks every command against the run's state before anything is applied, so a bad command
  * leaves no partial effects; ids introduced earlier in the same completion count.
@@ -98,7 +103,7 @@ function validateCommands(
     throw new CommandRejected(cause, message);
   };
 
-  commands.forEach((cmd, index) => {
+  const validateOne = (cmd: command.ICommand, index: number): void => {
     const type = cmd.commandType ?? CommandType.COMMAND_TYPE_UNSPECIFIED;
     switch (type) {
       case CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
@@ -224,8 +229,35 @@ function validateCommands(
         );
       }
     }
+  };
+  commands.forEach((cmd, index) => {
+    validateOne(cmd, index);
+    // As the real server: a command's attributes are validated before its payload is measured.
+    const oversized = oversizedCommand(ctx, exec, cmd);
+    if (oversized) throw new PayloadOverLimit(oversized.cause, oversized.message);
   });
   return prepared;
+}
+
+/**
+ * A completion carrying a payload over the blob size limit, handled as the real server does: the
+ * task fails, events buffered during it are written, and the run is terminated; nothing of the
+ * completion is stored. A retried task (attempt > 1) is only refused, and times out.
+ */
+function terminateForOversized(
+  ctx: EngineContext,
+  exec: ExecutionState,
+  rejected: PayloadOverLimit,
+  identity: string,
+  binaryChecksum: string,
+  txn: Txn,
+): CompletionOutcome {
+  const message = `${enumName(Cause, rejected.failedCause)}: ${rejected.message}`;
+  if ((exec.wft?.attempt ?? 1) > 1) return { error: invalidArgument(message), activityTasks: [] };
+  abortSentUpdates(exec, ctx.updateWaiters);
+  failWorkflowTask(ctx, exec, rejected.failedCause, serverFailure(message), identity, binaryChecksum, txn);
+  terminateRun(ctx, exec, message, null, HISTORY_SERVICE_IDENTITY, txn);
+  return { error: invalidArgument(message), activityTasks: [] };
 }
 
 /** Retry delay for a task the server rejected: the worker would repeat the same commands at once. */
@@ -270,9 +302,12 @@ export function completeWorkflowTask(
   let prepared: Prepared;
   try {
     prepared = validateCommands(ctx, ns, exec, commands);
+    const oversized = oversizedMessage(ctx, exec, req.messages ?? []);
+    if (oversized) throw new PayloadOverLimit(oversized.cause, oversized.message);
     const messageIds = commands.flatMap((c) => (c.commandType === CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE ? [c.protocolMessageCommandAttributes?.messageId ?? ''] : []));
     prepared.messages = planUpdateMessages(exec, messageIds, req.messages ?? []);
   } catch (err) {
+    if (err instanceof PayloadOverLimit) return terminateForOversized(ctx, exec, err, identity, binaryChecksum, txn);
     if (!(err instanceof CommandRejected || err instanceof UpdateMessageRejected)) throw err;
     abortSentUpdates(exec, ctx.updateWaiters);
     failWorkflowTask(ctx, exec, err.failedCause, serverFailure(err.message), identity, binaryChecksum, txn, rejectionRetryDelayMs(wft.attempt));

@@ -11,13 +11,15 @@
  *   cancel details fail the activity with a non-retryable server failure ("Complete result exceeds
  *   size limit.", "Cancel details exceed size limit."), an oversized failure is replaced by "Failure
  *   exceeds size limit.", oversized heartbeat details fail the activity ("Heartbeat details exceed
- *   size limit.") and the heartbeat answers cancelRequested, as the real frontend does.
+ *   size limit.") and the heartbeat answers cancelRequested, as the real frontend does;
+ * - a worker's query answer over that size is replaced by a failure, "Blob data size exceeds
+ *   limit.", as the real server does (commands and update messages over it: engine/command-limits.ts).
  * `limit.blobSize.error` and `limit.blobSize.warn` (bytes) are set with `--dynamic-config-value`;
  * payloads over the warn limit are logged.
  */
 import type { DevServerConfig } from '../config';
 import { invalidArgument } from '../engine/errors';
-import { common, failure as failurepb, type wsv } from '../engine/proto';
+import { common, enums, failure as failurepb, type wsv } from '../engine/proto';
 import type { Logger } from '../log';
 import type { Engine } from '../engine/engine';
 import { DEFAULT_LIMITS, LIMIT_SETTING_KEYS, type LimitSettings } from '../engine/limit-settings';
@@ -181,13 +183,38 @@ export function withLimits(handlers: Record<string, Handler>, limits: Limits, lo
       const idMessage = idOverLimit(req);
       if (idMessage) throw invalidArgument(idMessage);
       if (clientPayloadSizes(method, req).some((size) => oversized(size, method))) throw invalidArgument(BLOB_SIZE_EXCEEDS_LIMIT);
-      return activityReport(engine, method, req, oversized) ?? handler(engine, request, call);
+      return activityReport(engine, method, req, oversized) ?? handler(engine, (queryAnswersWithinLimit(method, req, oversized) ?? request) as never, call);
     };
   }
   return limited;
 }
 
 type Oversized = (size: number, method: string) => boolean;
+
+const QUERY_FAILED = enums.QueryResultType.QUERY_RESULT_TYPE_FAILED;
+
+/**
+ * A worker's query answers with those over the blob size limit replaced by a failure, as the real
+ * server does (the query then fails with "Blob data size exceeds limit."); undefined when all fit.
+ */
+function queryAnswersWithinLimit(method: string, req: Record<string, unknown>, oversized: Oversized): object | undefined {
+  if (method === 'RespondQueryTaskCompleted') {
+    const r = req as wsv.IRespondQueryTaskCompletedRequest;
+    if (!oversized(payloadsSize(r.queryResult), method)) return undefined;
+    return { ...r, completedType: QUERY_FAILED, queryResult: null, errorMessage: BLOB_SIZE_EXCEEDS_LIMIT, failure: null };
+  }
+  if (method === 'RespondWorkflowTaskCompleted') {
+    const r = req as wsv.IRespondWorkflowTaskCompletedRequest;
+    const results = Object.entries(r.queryResults ?? {});
+    const tooBig = results.filter(([, result]) => oversized(payloadsSize(result.answer), method)).map(([id]) => id);
+    if (tooBig.length === 0) return undefined;
+    const queryResults = Object.fromEntries(
+      results.map(([id, result]) => [id, tooBig.includes(id) ? { resultType: QUERY_FAILED, errorMessage: BLOB_SIZE_EXCEEDS_LIMIT } : result]),
+    );
+    return { ...r, queryResults };
+  }
+  return undefined;
+}
 
 /** An activity report over the blob size limit, recorded as the real server does; undefined when within it. */
 function activityReport(engine: Engine, method: string, req: Record<string, unknown>, oversized: Oversized): object | undefined {

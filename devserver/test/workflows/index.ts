@@ -19,3 +19,4 @@ export * from './user-metadata';
 export * from './operator';
 export * from './suggest-continue-as-new';
 export * from './versioning';
+export * from './oversized';
