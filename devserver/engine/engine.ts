@@ -492,14 +492,21 @@ export class Engine implements EngineContext {
     const ns = requireNamespace(this, req.namespace);
     if (!req.signalName) throw invalidArgument('SignalName is not set on request.');
     const requestId = req.requestId || this.newId();
-    const { exec, started } = this.transact((txn) =>
-      startWorkflow(this, ns, { ...req, requestId }, txn, {
+    const running = req.workflowId ? currentRun(this, ns, req.workflowId) : undefined;
+    const terminatesRunning =
+      req.workflowIdConflictPolicy === enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING ||
+      req.workflowIdReusePolicy === enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING;
+    const { exec, started } = this.transact((txn) => {
+      // A signal for the running run is a change to it like any signal (history-limits.ts).
+      const exceeded = running && !terminatesRunning ? enforceHistoryLimits(this, running, txn) : undefined;
+      if (exceeded) throw invalidArgument(exceeded);
+      return startWorkflow(this, ns, { ...req, requestId }, txn, {
         name: req.signalName ?? '',
         input: req.signalInput ?? null,
         header: req.header ?? null,
         requestId,
-      }),
-    );
+      });
+    });
     return { runId: exec.runId, started };
   }
 

@@ -148,4 +148,33 @@ describe('dev server: blob size limit on workflow task completions', () => {
     expect((await handle.describe()).status.name).toBe('RUNNING');
     await handle.terminate('done');
   });
+
+  it('fails a consistent query (answered with a workflow task) whose answer is over the limit', async () => {
+    // GIVEN a run whose first workflow task no worker has taken yet, and a query waiting for that task
+    const taskQueue = `${TASK_QUEUE}-consistent`;
+    const workflowId = uniqueId('oversized-consistent-query');
+    const handle = await client.workflow.start(oversizedPayload, { taskQueue, workflowId, args: ['handlers', 0] });
+    const answer = handle.query(bigQuery, BLOB_LIMIT + 1).catch((err: unknown) => err);
+    await waitFor(() => Promise.resolve(server.engine.queries.forRun(handle.firstExecutionRunId, 'buffered').length > 0 ? true : undefined));
+
+    // WHEN a worker takes the task and answers the query with it
+    const consistentWorker = await Worker.create({
+      connection: await NativeConnection.connect({ address: `127.0.0.1:${server.port}` }),
+      taskQueue,
+      workflowBundle: await bundleTestWorkflows(),
+    });
+    const outcome = await consistentWorker.runUntil(answer);
+
+    // THEN the query failed with the real server's message, and the task completed normally
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as Error).message).toContain('Blob data size exceeds limit.');
+    const history = await handle.fetchHistory();
+    expect(eventTypes(history)).toEqual([
+      'WORKFLOW_EXECUTION_STARTED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_COMPLETED',
+    ]);
+    await handle.terminate('done');
+  });
 });

@@ -95,6 +95,25 @@ describe('dev server: history count limit', () => {
     expect(countWarnings[0].fields?.historyCount).toBe(11);
   });
 
+  it('applies the limit to a signal-with-start for the running run', async () => {
+    // GIVEN a run signalled up to 21 events (past the limit of 20)
+    const workflowId = uniqueId('count-signal-with-start');
+    const handle = await client.workflow.start('gathersSignals', { taskQueue: IDLE_QUEUE, workflowId });
+    for (let i = 0; i < 19; i++) await handle.signal('step', i);
+
+    // WHEN it is signalled with signal-with-start
+    const answer = await refusal(
+      client.workflow.signalWithStart('gathersSignals', { taskQueue: IDLE_QUEUE, workflowId, signal: 'step', signalArgs: ['last'] }),
+    );
+
+    // THEN the signal was refused and the run terminated, as for a plain signal; no new run was started
+    expect(answer).toMatchObject({ code: INVALID_ARGUMENT, details: 'Workflow history count exceeds limit.' });
+    const history = await handle.fetchHistory();
+    expect(eventsOfType(history, 'WORKFLOW_EXECUTION_SIGNALED')).toHaveLength(19);
+    expect(terminatedEvent(history)).toMatchObject({ reason: 'Workflow history count exceeds limit.', identity: 'history-service' });
+    expect((await client.workflow.getHandle(workflowId).describe()).runId).toBe(handle.firstExecutionRunId);
+  });
+
   it('terminates a run driven by a worker (timers and workflow tasks) once its history is past the limit', async () => {
     // GIVEN a workflow adding 5 events per step for 50 steps, on a worker
     const workflowId = uniqueId('count-worker');
