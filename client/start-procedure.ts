@@ -6,7 +6,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { ProcedureInput } from '../domain/procedures/input';
 import type { ProcedureName } from '../domain/procedures/progress';
-import { findCell } from '../domain/registry/lookup';
+import { CellAlreadyExistsError, findCell } from '../domain/registry/lookup';
 import { CellIdAttribute, ProcedureAttribute } from '../domain/search-attributes';
 import { TASK_QUEUE } from '../domain/task-queues';
 import type { RouterFailoverInput } from '../domain/procedures/router-failover';
@@ -30,13 +30,8 @@ export class AlreadyInRecoveryError extends Error {
   }
 }
 
-/** Provisioning a cell the registry already lists. */
-export class CellAlreadyExistsError extends Error {
-  constructor(readonly cellId: string) {
-    super(`${cellId} is already a cell of the registry: provision a new cell under a new id`);
-    this.name = 'CellAlreadyExistsError';
-  }
-}
+
+export { CellAlreadyExistsError };
 
 export interface StartProcedureOptions<I extends ProcedureInput> {
   procedure: ProcedureName;

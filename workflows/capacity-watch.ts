@@ -179,8 +179,10 @@ export async function capacityWatch(input: CapacityWatchInput): Promise<Capacity
   try {
     for (let i = 0; i < options.checksPerRun; i++) {
       await run.pace(options.intervalSeconds * 1000);
-      checks++;
-      readings = await run.step(`check-${checks}`, () => readUtilization(cells, options.intervalSeconds, checks));
+      // Counted once read: a paused watch holds the step, and its count says what it did.
+      const check = checks + 1;
+      readings = await run.step(`check-${check}`, () => readUtilization(cells, options.intervalSeconds, check));
+      checks = check;
       lastCheckAt = new Date().toISOString();
       const { actions, skipped } = decideActions(readings, cells, busy, options, () => nextCellId([...cells.map((c) => c.cell.id), ...provisioned]));
       for (const s of skipped) decide({ cellId: s.cellId, utilizationPercent: readings.find((r) => r.cellId === s.cellId)?.utilizationPercent ?? null, outcome: 'skipped', detail: s.why });

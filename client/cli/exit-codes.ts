@@ -4,7 +4,7 @@ import { CannotConnectError } from '../connect';
 import { ActionRefusedError, ChangeFrozenError, InvalidInputError, ProcedureNotFoundError } from '../data/errors';
 import { AlreadyInRecoveryError, DeploymentAlreadyRunningError } from '../start-procedure';
 import { UnknownProcedureError } from '../../domain/procedures/catalog';
-import { UnknownCellError } from '../../domain/registry/lookup';
+import { CellAlreadyExistsError, UnknownCellError } from '../../domain/registry/lookup';
 
 export const ExitCode = {
   /** Done. */
@@ -26,7 +26,7 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 export const EXIT_CODES_HELP = `Exit codes:
   0  ok
   1  error
-  2  usage: bad arguments, unknown procedure or cell, missing --reason or identity
+  2  usage: bad arguments, unknown procedure or cell (or a new cell's id already taken), missing --reason or identity
   3  not found: no such workflow
   4  refused: the procedure said no (four-eyes, no approval pending, not running, cell already in recovery, change freeze)
   5  cannot connect to Temporal`;
@@ -36,7 +36,7 @@ export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof CannotConnectError) return ExitCode.CannotConnect;
   if (err instanceof ProcedureNotFoundError) return ExitCode.NotFound;
   if (err instanceof ActionRefusedError || err instanceof AlreadyInRecoveryError || err instanceof DeploymentAlreadyRunningError || err instanceof ChangeFrozenError) return ExitCode.Refused;
-  if (err instanceof InvalidInputError || err instanceof UnknownCellError || err instanceof UnknownProcedureError) return ExitCode.Usage;
+  if (err instanceof InvalidInputError || err instanceof UnknownCellError || err instanceof CellAlreadyExistsError || err instanceof UnknownProcedureError) return ExitCode.Usage;
   if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   return ExitCode.Error;
 }

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_WEB_UI_URL } from '../data/web-ui';
 import { registerAbort } from './commands/abort';
 import { registerApprove } from './commands/approve';
+import { registerCapacityWatch } from './commands/capacity-watch';
 import { registerDeploy } from './commands/deploy';
 import { registerDrill } from './commands/drill';
 import { registerFleet } from './commands/fleet';
@@ -46,7 +47,7 @@ export function buildProgram(deps: CliDeps): Command {
     const url = root.opts<{ webUi?: string }>().webUi;
     if (url) ctx.webUiUrl = url;
   });
-  for (const register of [registerStart, registerStatus, registerWatch, registerApprove, registerReject, registerPause, registerResume, registerAbort, registerList, registerPlan, registerHistory, registerFleet, registerDeploy, registerDrill]) {
+  for (const register of [registerStart, registerStatus, registerWatch, registerApprove, registerReject, registerPause, registerResume, registerAbort, registerList, registerPlan, registerHistory, registerFleet, registerDeploy, registerCapacityWatch, registerDrill]) {
     register(program, ctx);
   }
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());

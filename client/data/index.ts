@@ -12,3 +12,4 @@ export * from './history';
 export * from './web-ui';
 export * from './start';
 export * from './plan';
+export * from './capacity-watch';

@@ -5,8 +5,9 @@ import type { Registry } from '../../domain/registry/schema';
 import { InvalidInputError } from './errors';
 
 /**
- * What `entry` acts on: the cell given, for a procedure of one cell; the procedure's subject
- * (`router`, `fleet`) for one of the whole fleet, which takes no cell.
+ * What `entry` acts on: the cell given, for a procedure of one cell (or the new cell's id, for
+ * one that builds a cell); the procedure's subject (`router`, `fleet`) for one of the whole
+ * fleet, which takes no cell.
  * @throws InvalidInputError for a cell missing, or given to a procedure of the fleet.
  */
 export function subjectOf(entry: CatalogEntry, cellId: string | undefined): string {
@@ -15,7 +16,7 @@ export function subjectOf(entry: CatalogEntry, cellId: string | undefined): stri
     if (cell !== undefined && cell !== entry.subject) throw new InvalidInputError(`${entry.procedure} acts on the whole fleet (${entry.subject}), not on one cell: leave out --cell`);
     return entry.subject;
   }
-  if (cell === undefined) throw new InvalidInputError(`${entry.procedure} acts on one cell: give --cell <id>`);
+  if (cell === undefined) throw new InvalidInputError(entry.scope === 'new-cell' ? `${entry.procedure} builds a new cell: give its id with --cell <id>` : `${entry.procedure} acts on one cell: give --cell <id>`);
   return cell;
 }
 

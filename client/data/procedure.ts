@@ -155,14 +155,15 @@ export function withProgress(view: ProcedureView, progress: ProcedureProgress): 
 /**
  * Adds the steps still to come: the plan's steps (for the procedure this run is) not yet
  * started, the conditional ones left out. Without a registry, or for a procedure without a
- * plan, or a cell the registry does not have (or a registry the plan cannot be made from),
+ * plan, or a cell the registry does not have (has, for a new cell) or a registry the plan cannot be made from,
  * nothing is added. A procedure of the fleet is planned under its subject (`router`, `fleet`).
  */
 export function withUpcomingSteps(view: ProcedureView, registry: Registry | undefined): ProcedureView {
   if (!registry || !view.cellId || view.status !== 'RUNNING' || view.state === 'aborting') return view;
   const entry = PROCEDURE_CATALOG.find((e) => e.procedure === view.workflowType);
   if (!entry) return view;
-  if (entry.scope === 'fleet' ? view.cellId !== entry.subject : !registry.cells.some((c) => c.id === view.cellId)) return view;
+  const inRegistry = registry.cells.some((c) => c.id === view.cellId);
+  if (entry.scope === 'fleet' ? view.cellId !== entry.subject : entry.scope === 'new-cell' ? inRegistry : !inRegistry) return view;
   const started = new Set(view.steps.map((s) => s.name));
   let planned;
   try {

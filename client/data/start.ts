@@ -31,9 +31,9 @@ export interface StartResult {
 }
 
 /**
- * Starts `procedure`: on a cell under its recovery id, or on the fleet under the fleet's id for
+ * Starts `procedure`: on a cell (or a new cell) under its recovery id, or on the fleet under the fleet's id for
  * that procedure (`router-recovery-<fleet>`, `cascade-recovery-<fleet>`).
- * @throws UnknownProcedureError, UnknownCellError, InvalidInputError (nothing started), AlreadyInRecoveryError.
+ * @throws UnknownProcedureError, UnknownCellError, CellAlreadyExistsError, InvalidInputError (nothing started), AlreadyInRecoveryError.
  */
 export async function startFromCatalog(client: Client, input: StartInput): Promise<StartResult> {
   const entry = catalogEntry(input.procedure);
@@ -49,7 +49,7 @@ export async function startFromCatalog(client: Client, input: StartInput): Promi
 }
 
 async function start(client: Client, entry: CatalogEntry, subject: string, input: { reason: string; requestedBy: string; registry: Registry }): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  if (entry.scope === 'cell') return await startProcedure(client, { procedure: entry.procedure, input: { ...input, cellId: subject } });
+  if (entry.scope === 'cell' || entry.scope === 'new-cell') return await startProcedure(client, { procedure: entry.procedure, input: { ...input, cellId: subject } });
   switch (entry.procedure) {
     case 'routerFailover':
       return await startRouterFailover(client, input);

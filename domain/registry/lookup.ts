@@ -1,5 +1,13 @@
 import type { Cell, Registry } from './schema';
 
+/** Provisioning a cell the registry already lists. */
+export class CellAlreadyExistsError extends Error {
+  constructor(readonly cellId: string) {
+    super(`${cellId} is already a cell of the registry: provision a new cell under a new id`);
+    this.name = 'CellAlreadyExistsError';
+  }
+}
+
 /** A cell id that is not in the registry; `knownIds` lists the ones that are. */
 export class UnknownCellError extends Error {
   constructor(

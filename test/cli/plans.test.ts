@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROCEDURE_CATALOG, catalogEntry, UnknownProcedureError } from '../../domain/procedures/catalog';
 import type { ProcedureReport } from '../../domain/procedures/report';
-import { UnknownCellError } from '../../domain/registry';
+import { CellAlreadyExistsError, UnknownCellError } from '../../domain/registry';
 import { InvalidInputError } from '../../client/data/errors';
 import { planProcedure } from '../../client/data/plan';
 import { withUpcomingSteps, type ProcedureView } from '../../client/data/procedure';
@@ -32,6 +32,18 @@ describe('procedure plans', () => {
     const plan = catalogEntry(procedure).plan(registry, 'cell-002');
     const ran = savedReport(history).steps.map((s) => s.name);
     expect(plan.steps.filter((s) => !s.onlyIf).map((s) => s.name)).toEqual(ran);
+  });
+
+  test('cellProvisioning: planned for a new cell id, the steps a happy-path run took, the ramp\'s weights, no drain permit; a registry cell or no id refused', () => {
+    const plan = planProcedure(registry, 'cellProvisioning', 'cell-004');
+    expect(plan.steps.map((s) => s.name)).toEqual(savedReport('cellProvisioning-happy-path').steps.map((s) => s.name));
+    expect(plan.steps.find((s) => s.name === 'ramp-up')?.weights).toEqual([25, 50, 75, 100]);
+    expect(plan.steps.find((s) => s.name === 'create-stack')?.does).toBe('create stack shop-cell-004 from the cell template and wait until it is stable');
+    // a whole health window and its publishing delay before validating, 4 ramp steps × 60 s
+    expect(plan.timeBudget).toMatchObject({ minimumSeconds: 300 + 5 + 4 * 60, approvalWaitUpToSeconds: 0 });
+    expect(plan.blastRadius).toMatchObject({ cellCapacityPercent: 0, note: 'adds capacity and drains nothing: provisioning takes no drain permit' });
+    expect(() => planProcedure(registry, 'cellProvisioning', 'cell-002')).toThrow(CellAlreadyExistsError);
+    expect(() => planProcedure(registry, 'cellProvisioning')).toThrow(new InvalidInputError('cellProvisioning builds a new cell: give its id with --cell <id>'));
   });
 
   test('cellRestart: weights from the drain and restore policies, the watch, the budget', () => {
@@ -136,8 +148,12 @@ describe('procedure plans', () => {
     expect(withUpcomingSteps(view, noRouterStack)).toBe(view);
   });
 
-  test('every catalogued procedure plans every cell of the example fleet; unknown names are refused', () => {
-    for (const entry of PROCEDURE_CATALOG) for (const cell of registry.cells) expect(entry.plan(registry, cell.id).steps.length).toBeGreaterThan(0);
+  test('every catalogued procedure plans every cell of the example fleet (a new cell every id it does not have); unknown names are refused', () => {
+    for (const entry of PROCEDURE_CATALOG.filter((e) => e.scope !== 'new-cell')) for (const cell of registry.cells) expect(entry.plan(registry, cell.id).steps.length).toBeGreaterThan(0);
+    for (const entry of PROCEDURE_CATALOG.filter((e) => e.scope === 'new-cell')) {
+      expect(entry.plan(registry, 'cell-004').steps.length).toBeGreaterThan(0);
+      for (const cell of registry.cells) expect(() => entry.plan(registry, cell.id)).toThrow(CellAlreadyExistsError);
+    }
     expect(() => catalogEntry('cellTeleport')).toThrow(UnknownProcedureError);
     expect(() => catalogEntry('cellRestart').plan(registry, 'cell-999')).toThrow(UnknownCellError);
   });

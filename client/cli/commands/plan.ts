@@ -14,7 +14,7 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
     .command('plan')
     .summary('what a procedure would do on a cell or the fleet (steps, weights, time budget, approvals), without starting it')
     .argument('<procedure>', `one of ${PROCEDURE_CATALOG.map((e) => e.procedure).join(', ')}, or deploy (a rollout's waves, as deploy --dry-run)`)
-    .option('--cell <id>', 'the cell (procedures of one cell only)')
+    .option('--cell <id>', 'the cell (procedures of one cell only; the new cell\u2019s id for cellProvisioning)')
     .option('--json', 'print the data as JSON')
     .action(async (procedure: string, options: { cell?: string; json?: boolean }) => {
       const planned = planProcedure(await ctx.loadRegistry(), procedure, options.cell);

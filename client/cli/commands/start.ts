@@ -10,10 +10,10 @@ export function registerStart(program: Command, ctx: CommandContext): void {
     .command('start')
     .summary('start a procedure on a cell, or on the whole fleet')
     .description(
-      `Starts a procedure on a cell, as cell-recovery-<cell> (one recovery per cell at a time), or one of the whole fleet (no --cell) as router-recovery-<fleet> or cascade-recovery-<fleet>.\n\nProcedures:\n${PROCEDURE_CATALOG.map((e) => `  ${e.procedure.padEnd(20)}${e.summary}`).join('\n')}`,
+      `Starts a procedure on a cell, as cell-recovery-<cell> (one recovery per cell at a time; cellProvisioning takes the new cell's id), or one of the whole fleet (no --cell) as router-recovery-<fleet> or cascade-recovery-<fleet>.\n\nProcedures:\n${PROCEDURE_CATALOG.map((e) => `  ${e.procedure.padEnd(20)}${e.summary}`).join('\n')}`,
     )
     .argument('<procedure>', `one of ${PROCEDURE_CATALOG.map((e) => e.procedure).join(', ')}`)
-    .option('--cell <id>', 'the cell (procedures of one cell only)')
+    .option('--cell <id>', 'the cell (procedures of one cell only; the new cell\u2019s id for cellProvisioning)')
     .option('--reason <text>', 'why (kept in its input and report)')
     .option('--by <who>', 'who asks for it (default CELLOPS_USER, else USER)')
     .option('--json', 'print the result as JSON')
