@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { CellDecommissioningInput, CellDecommissioningReport, DecommissionOutcome } from '../domain/procedures/cell-lifecycle';
 import { cellWithMostRoom } from '../domain/procedures/cell-lifecycle';
 import { buildReport, type CellEndState, type ProcedureOutcome, type TimelineEntry } from '../domain/procedures/report';
@@ -7,11 +7,11 @@ import type { Cell } from '../domain/registry/schema';
 import { approvalGate, type ApprovalResult } from './lib/approval';
 import { deleteStackAndWait, recordCellState, removeMonitoring, removeRecords } from './lib/cell-lifecycle';
 import { procedureContext, stepToken, type ProcedureContext } from './lib/context';
-import { failureMessage, failureType } from './lib/failures';
+import { failureMessage } from './lib/failures';
 import { acquireDrainPermit, releaseDrainPermit } from './lib/fleet-guard';
-import { notifyOperator } from './lib/notify';
 import { ABORTED, ProcedureRun } from './lib/procedure-run';
 import { aws, dataHooks } from './lib/proxies';
+import { endStopped, finishStopped, stoppedBy, windBackAndNotify } from './lib/stopping';
 import { drainGradually, restoreGradually } from './lib/traffic';
 
 /** Failure types of decommissioning's own checks. */
@@ -168,39 +168,30 @@ function approvedBy(approval: ApprovalResult): string {
  */
 async function stop(ctx: ProcedureContext, input: CellDecommissioningInput, state: State, err: unknown): Promise<CellDecommissioningReport> {
   const { run, cell } = ctx;
-  const type = failureType(err);
-  const aborted = type === ABORTED || run.abortRequested !== undefined;
-  const error = failureMessage(err);
-  let compensationError: string | undefined;
-  await CancellationScope.nonCancellable(async () => {
-    try {
-      if (state.stage === 'in-service' || state.stage === 'draining') {
-        if (state.stage === 'draining') await run.compensate('restore-traffic', () => restoreGradually(ctx, { step: 'decommission-back', abortable: false }));
-        state.stage = 'in-service';
-        if (state.permitHeld) await run.compensate('release-drain-permit', () => releaseDrainPermit(ctx));
-        state.permitHeld = false;
-        if (run.progress.steps.some((s) => s.name === 'record-draining')) await run.compensate('record-ready', () => recordCellState(cell.id, 'ready', 'decommission-state-back'));
-      } else {
-        await run.compensate('record-failed', () => recordCellState(cell.id, 'failed', 'decommission-state-kept', { detail: `decommissioning stopped: ${error}` }));
-      }
-    } catch (compensationErr) {
-      compensationError = failureMessage(compensationErr);
+  const stopped = stoppedBy(run, err);
+  const { aborted, type, error } = stopped;
+  const windBack = async () => {
+    if (state.stage === 'in-service' || state.stage === 'draining') {
+      if (state.stage === 'draining') await run.compensate('restore-traffic', () => restoreGradually(ctx, { step: 'decommission-back', abortable: false }));
+      state.stage = 'in-service';
+      if (state.permitHeld) await run.compensate('release-drain-permit', () => releaseDrainPermit(ctx));
+      state.permitHeld = false;
+      if (run.progress.steps.some((s) => s.name === 'record-draining')) await run.compensate('record-ready', () => recordCellState(cell.id, 'ready', 'decommission-state-back'));
+    } else {
+      await run.compensate('record-failed', () => recordCellState(cell.id, 'failed', 'decommission-state-kept', { detail: `decommissioning stopped: ${error}` }));
     }
+  };
+  const compensationError = await windBackAndNotify(ctx, 'decommission-end', windBack, (windBackError) => {
     state.outcome = keptBecause(type, aborted, error, err);
-    const subject = `Decommissioning of ${cell.id} ${aborted ? 'stopped' : 'failed'}`;
-    const message = `${ctx.workflowId}: ${error}. ${endStateSentence(ctx, state)}${compensationError ? `; putting it back failed too: ${compensationError}` : ''}.`;
-    await run.compensate('notify-operator', () => notifyOperator(ctx, 'decommission-end', state.stage === 'in-service' ? 'warning' : 'critical', subject, message)).catch(() => undefined);
+    return {
+      severity: state.stage === 'in-service' ? 'warning' : 'critical',
+      subject: `Decommissioning of ${cell.id} ${aborted ? 'stopped' : 'failed'}`,
+      message: `${ctx.workflowId}: ${error}. ${endStateSentence(ctx, state)}${windBackError ? `; putting it back failed too: ${windBackError}` : ''}.`,
+    };
   });
-  run.finish(aborted ? 'aborted' : 'failed', error);
+  finishStopped(run, stopped);
   const result = report(ctx, input, state, aborted ? 'aborted' : 'failed', compensationError ? `${error}; putting it back failed: ${compensationError}` : error);
-  if (aborted) return result;
-  throw ApplicationFailure.create({
-    type: type ?? 'CellDecommissioningFailed',
-    nonRetryable: true,
-    message: `decommissioning of ${cell.id} failed: ${error}; ${endStateSentence(ctx, state)}`,
-    details: [result],
-    cause: err instanceof Error ? err : undefined,
-  });
+  return endStopped(stopped, result, 'CellDecommissioningFailed', `decommissioning of ${cell.id} failed: ${error}; ${endStateSentence(ctx, state)}`);
 }
 
 function keptBecause(type: string | undefined, aborted: boolean, error: string, err: unknown): DecommissionOutcome {

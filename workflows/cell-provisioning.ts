@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { CellProvisioningInput, CellProvisioningReport, ProvisionedResource } from '../domain/procedures/cell-lifecycle';
 import { cellMonitoringNames } from '../domain/procedures/cell-lifecycle';
 import { ProcedureFailure } from '../domain/procedures/failure-types';
@@ -7,10 +7,10 @@ import { buildReport, type CellEndState, type ProcedureOutcome, type TimelineEnt
 import type { Cell } from '../domain/registry/schema';
 import { deleteStackAndWait, deployStackAndWait, recordCellState, removeMonitoring, removeRecords, setRecordWeight, setUpMonitoring } from './lib/cell-lifecycle';
 import { newCellContext, type ProcedureContext } from './lib/context';
-import { failureMessage, failureType } from './lib/failures';
+import { failureType } from './lib/failures';
 import { cellHealth, fullHealthCheck, healthProblems } from './lib/health';
-import { notifyOperator } from './lib/notify';
-import { ABORTED, ProcedureRun } from './lib/procedure-run';
+import { ProcedureRun } from './lib/procedure-run';
+import { endStopped, finishStopped, stoppedBy, windBackAndNotify } from './lib/stopping';
 import { restoreGradually } from './lib/traffic';
 
 /** Readings of a new cell's health before it counts as never validating. */
@@ -112,44 +112,32 @@ async function watchRamp(ctx: ProcedureContext, weight: number): Promise<void> {
  */
 async function rollBack(ctx: ProcedureContext, input: CellProvisioningInput, created: ProvisionedResource[], events: TimelineEntry[], err: unknown): Promise<CellProvisioningReport> {
   const { run, cell } = ctx;
-  const aborted = failureType(err) === ABORTED || run.abortRequested !== undefined;
-  const error = failureMessage(err);
+  const stopped = stoppedBy(run, err);
+  const { aborted, error } = stopped;
   const removed: ProvisionedResource[] = [];
-  let compensationError: string | undefined;
-  await CancellationScope.nonCancellable(async () => {
-    try {
-      for (const resource of [...created].reverse()) {
-        if (resource === 'record') {
-          if (ctx.traffic.currentWeight > 0) await run.compensate('take-weight-off', () => setRecordWeight(cell.route53, 0, 'provision-back-weight'));
-          await run.compensate('remove-record', () => removeRecords([cell.route53], 'provision-back-unregister'));
-        } else if (resource === 'monitoring') {
-          await run.compensate('remove-monitoring', () => removeMonitoring(cell, 'provision-back-monitoring'));
-        } else {
-          await run.compensate('delete-stack', () => deleteStackAndWait(cell, 'provision-back-stack'));
-        }
-        removed.push(resource);
+  const windBack = async () => {
+    for (const resource of [...created].reverse()) {
+      if (resource === 'record') {
+        if (ctx.traffic.currentWeight > 0) await run.compensate('take-weight-off', () => setRecordWeight(cell.route53, 0, 'provision-back-weight'));
+        await run.compensate('remove-record', () => removeRecords([cell.route53], 'provision-back-unregister'));
+      } else if (resource === 'monitoring') {
+        await run.compensate('remove-monitoring', () => removeMonitoring(cell, 'provision-back-monitoring'));
+      } else {
+        await run.compensate('delete-stack', () => deleteStackAndWait(cell, 'provision-back-stack'));
       }
-      await run.compensate('record-failed', () => recordCellState(cell.id, 'failed', 'provision-state-failed', { detail: `${aborted ? 'aborted' : 'failed'}: ${error}; rolled back` }));
-    } catch (compensationErr) {
-      compensationError = failureMessage(compensationErr);
+      removed.push(resource);
     }
-    const left = compensationError ? ` Rolling back failed too (${compensationError}); still there: ${created.filter((r) => !removed.includes(r)).join(', ')}.` : ' Everything it created was removed.';
+    await run.compensate('record-failed', () => recordCellState(cell.id, 'failed', 'provision-state-failed', { detail: `${aborted ? 'aborted' : 'failed'}: ${error}; rolled back` }));
+  };
+  const compensationError = await windBackAndNotify(ctx, 'provision-end', windBack, (windBackError) => {
+    const left = windBackError ? ` Rolling back failed too (${windBackError}); still there: ${created.filter((r) => !removed.includes(r)).join(', ')}.` : ' Everything it created was removed.';
     events.push({ at: new Date().toISOString(), event: `rolled back: ${removed.join(', ') || 'nothing was created'}` });
-    await run
-      .compensate('notify-operator', () => notifyOperator(ctx, 'provision-end', compensationError ? 'critical' : 'warning', `Provisioning of ${cell.id} ${aborted ? 'aborted' : 'failed'}`, `${ctx.workflowId} ${aborted ? 'was aborted' : 'failed'} (${error}).${left}`))
-      .catch(() => undefined);
+    return { severity: windBackError ? 'critical' : 'warning', subject: `Provisioning of ${cell.id} ${aborted ? 'aborted' : 'failed'}`, message: `${ctx.workflowId} ${aborted ? 'was aborted' : 'failed'} (${error}).${left}` };
   });
   const outcome: ProcedureOutcome = aborted ? 'aborted' : 'failed';
-  run.finish(outcome === 'aborted' ? 'aborted' : 'failed', error);
+  finishStopped(run, stopped);
   const result = report(ctx, input, outcome, compensationError ? 'drained-operator-notified' : 'decommissioned', removed, events, compensationError ? `${error}; rolling back failed: ${compensationError}` : error);
-  if (aborted) return result;
-  throw ApplicationFailure.create({
-    type: failureType(err) ?? 'CellProvisioningFailed',
-    nonRetryable: true,
-    message: `provisioning of ${cell.id} failed: ${error}; ${compensationError ? `rolling back failed: ${compensationError}` : 'everything created was removed'}`,
-    details: [result],
-    cause: err instanceof Error ? err : undefined,
-  });
+  return endStopped(stopped, result, 'CellProvisioningFailed', `provisioning of ${cell.id} failed: ${error}; ${compensationError ? `rolling back failed: ${compensationError}` : 'everything created was removed'}`);
 }
 
 function report(ctx: ProcedureContext, input: CellProvisioningInput, outcome: ProcedureOutcome, cellEndState: CellEndState, rolledBack: ProvisionedResource[], events: TimelineEntry[], error?: string): CellProvisioningReport {
