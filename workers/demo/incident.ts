@@ -1,15 +1,17 @@
 /**
- * Playing one incident on a demo environment: the fault, the alarm, the procedure it starts,
- * the approvals it asks for, and its report.
+ * Playing one scenario on a demo environment: the fault and the alarm, or the person's `cellops`
+ * command; the procedure it starts, the approvals it asks for, and its report.
  */
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { ProcedureProgress } from '../../domain/procedures/progress';
 import type { ProcedureReport } from '../../domain/procedures/report';
 import { approveUpdate, progressQuery } from '../../workflows/messages';
 import type { GatewayAnswer } from '../../client/gateway';
+import { runCli } from '../../client/cli/program';
+import { startProcedure } from '../../client/start-procedure';
 import type { AlarmView } from '../../simulator';
 import type { DemoEnvironment } from './environment';
-import type { Scenario } from './scenarios';
+import type { AlarmScenario, CommandScenario, ProgramScenario, Scenario } from './scenarios';
 
 /** How the person takes part. */
 export interface IncidentOptions {
@@ -31,7 +33,7 @@ const ALARM_WAIT_MS = 10 * 60_000;
 const POLL_MS = 250;
 
 /** Injects the scenario's faults and waits (server time) until each of its alarms is in ALARM. */
-export async function setOffAlarms(env: DemoEnvironment, scenario: Scenario, print: (line: string) => void): Promise<AlarmView[]> {
+export async function setOffAlarms(env: DemoEnvironment, scenario: AlarmScenario, print: (line: string) => void): Promise<AlarmView[]> {
   env.syncFleetClock();
   for (const fault of scenario.faults) env.sim.fleet.inject(fault);
   const targets = [...new Set(scenario.faults.map((f) => ('cellId' in f && f.cellId !== undefined ? f.cellId : f.kind === 'router-failure' ? 'the router' : 'the fleet')))];
@@ -83,6 +85,49 @@ export async function deliverThroughGateway(env: DemoEnvironment, alarms: AlarmV
   }
   if (last?.outcome !== 'started') throw new Error(`the alarm gateway started nothing for the last alarm: ${JSON.stringify(last)}`);
   return env.client.workflow.getHandle(last.workflowId);
+}
+
+/** `--reason 'release v2.5.0'`: an argument as a shell would need it. */
+const shellWord = (arg: string): string => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * Runs the scenario's `cellops` command in this process, as a person would in a terminal
+ * (`cellops` bound to the demonstration's Temporal client and registry), printing its output;
+ * returns the handle of the procedure it started.
+ */
+export async function runCellopsCommand(env: DemoEnvironment, scenario: CommandScenario, print: (line: string) => void): Promise<WorkflowHandle> {
+  print(`$ cellops ${scenario.command.map(shellWord).join(' ')}`);
+  let errors = '';
+  const code = await runCli(['--web-ui', env.webUiBaseUrl, ...scenario.command], {
+    io: { out: (text) => text.replace(/\n$/, '').split('\n').forEach((line) => print(line)), err: (text) => void (errors += text), isTTY: false, env: process.env },
+    connect: () => Promise.resolve({ client: env.client, close: () => Promise.resolve() }),
+    loadRegistry: () => Promise.resolve(env.registry),
+    fleetReader: () => Promise.resolve({ unavailable: 'not needed by the demonstration' }),
+    sleep: (ms) => env.serverSleep(ms),
+  });
+  if (code !== 0) throw new Error(`cellops ${scenario.command[0]} failed (exit code ${code}): ${errors.trim()}`);
+  return env.client.workflow.getHandle(scenario.workflowId(env.registry));
+}
+
+/** Starts the scenario's procedure as an operator's program would, through `startProcedure` (under the cell's recovery id). */
+export async function startFromProgram(env: DemoEnvironment, scenario: ProgramScenario, print: (line: string) => void): Promise<WorkflowHandle> {
+  const { cellId, reason, requestedBy } = scenario.input;
+  print(`startProcedure(client, { procedure: '${scenario.starts}', input: { cellId: '${cellId}', reason: '${reason}', requestedBy: '${requestedBy}', registry } })   (client/start-procedure.ts)`);
+  const handle = await startProcedure(env.client, { procedure: scenario.starts, input: { ...scenario.input, registry: env.registry } });
+  print(`started ${scenario.starts} as ${handle.workflowId}`);
+  return handle;
+}
+
+/** Starts the scenario's procedure the way it starts in production: its alarms through the gateway, the person's command, or a program. */
+export async function startScenario(env: DemoEnvironment, scenario: Scenario, print: (line: string) => void): Promise<WorkflowHandle> {
+  switch (scenario.startedBy) {
+    case 'alarm':
+      return await deliverThroughGateway(env, await setOffAlarms(env, scenario, print), print);
+    case 'cellops':
+      return await runCellopsCommand(env, scenario, print);
+    case 'startProcedure':
+      return await startFromProgram(env, scenario, print);
+  }
 }
 
 /** The report a procedure ended with: its result, or the report a failed procedure attaches to its failure. */

@@ -1,6 +1,7 @@
 /**
  * `npm start`: plays an incident end to end on the simulated fleet. A fault makes a cell's
- * CloudWatch alarm go to ALARM, the alarm starts a recovery procedure, the terminal follows it
+ * CloudWatch alarm go to ALARM, the alarm starts a recovery procedure (or, for a planned change
+ * no alarm starts, a `cellops` command or a program starts it), the terminal follows it
  * (approvals by key press, or `--yes`), prints its report and a one-line summary, then leaves
  * everything running for inspection until Ctrl-C (or exits with `--exit`). Exit code 0 when
  * the scenario reached its expected end.
@@ -11,7 +12,7 @@ import type { Registry } from '../../domain/registry';
 import { loadWorkerConfig } from '../config';
 import { configMessage } from './config-errors';
 import { defaultLogFile, startDemoEnvironment, type DemoEnvironment } from './environment';
-import { deliverThroughGateway, followProcedure, setOffAlarms } from './incident';
+import { followProcedure, startScenario } from './incident';
 import { askKey } from './keys';
 import { colorEnabled, colors } from '../../client/cli/style';
 import { createLiveView, procedureFrame, reportText } from './render';
@@ -34,8 +35,8 @@ function parseSpeed(value: string): number {
 
 function parseOptions(argv: string[]): StartOptions {
   const program = new Command('npm start --')
-    .description('Plays an incident on the simulated fleet, end to end.')
-    .option('--scenario <name>', `the incident to play: ${SCENARIOS.map((s) => s.name).join(', ')}`, 'restart')
+    .description('Plays an incident (or a planned change) on the simulated fleet, end to end.')
+    .option('--scenario <name>', `the scenario to play: ${SCENARIOS.map((s) => s.name).join(', ')}`, 'restart')
     .option('--yes', 'approve every approval at once (for non-interactive runs)', false)
     .option('--exit', 'exit when the procedure has ended instead of leaving everything running', false)
     .option('--speed <times>', 'how many times faster than real time waits run on the embedded dev server', parseSpeed, 60)
@@ -72,6 +73,9 @@ function banner(env: DemoEnvironment, options: StartOptions, logFile: string): s
     ...(env.consoleUrl ? [`  operator console ${env.consoleUrl}`] : []),
     `  simulated fleet (read-only) ${env.simulatorUrl}: CELLOPS_SIMULATOR_URL=${env.simulatorUrl} npx cellops fleet`,
     `  SDK and gateway logs: ${path.relative(process.cwd(), logFile) || logFile}`,
+    ...(scenario.approvals.length > 0
+      ? [`  it asks for approval of ${scenario.approvals.join(', ')}: ${options.yes ? 'approved at once (--yes)' : 'press a to approve or r to reject when asked, or run the cellops approve command it prints'}`]
+      : []),
   ];
 }
 
@@ -80,7 +84,8 @@ async function main(argv: string[]): Promise<number> {
   const scenario = findScenario(options.scenario);
   const config = loadWorkerConfig();
   const logFile = defaultLogFile();
-  const env = await startDemoEnvironment({ config: { ...config, aws: 'simulator' }, speed: options.speed, logFile, adaptRegistry: demoRegistry(options.speed) });
+  const adaptRegistry = (registry: Registry): Registry => demoRegistry(options.speed)(scenario.registry?.(registry) ?? registry);
+  const env = await startDemoEnvironment({ config: { ...config, aws: 'simulator' }, speed: options.speed, logFile, adaptRegistry });
   let exitCode = 1;
   const isTTY = process.stdout.isTTY === true;
   const c = colors(colorEnabled(isTTY, process.env));
@@ -88,8 +93,7 @@ async function main(argv: string[]): Promise<number> {
   const print = (line: string): void => live.line(line);
   try {
     for (const line of banner(env, options, logFile)) print(line);
-    const alarms = await setOffAlarms(env, scenario, print);
-    const handle = await deliverThroughGateway(env, alarms, print);
+    const handle = await startScenario(env, scenario, print);
     const interactive = !options.yes && process.stdin.isTTY === true;
     const { report, failure } = await followProcedure(handle, {
       yes: options.yes,
