@@ -4,7 +4,8 @@
  * cell stay the same whatever the fleet's size, while a workflow's history grows per batch,
  * not per cell.
  */
-import { DescribeStackEventsCommand, DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { createHash } from 'node:crypto';
+import { DescribeStackEventsCommand, DescribeStacksCommand, GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DescribeAlarmsCommand, GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -22,6 +23,37 @@ export interface CellStackUpdate {
   /** The stack as it should be (template and parameters). */
   stack: StackSpec;
 }
+
+export interface ReadCellStacksInput {
+  requestToken: string;
+  cells: CellStackRef[];
+  /** Digests of the template bodies the caller holds already: not returned again. */
+  knownTemplates: string[];
+}
+
+/** A stack as it was before the rollout changed it. */
+export interface CellStackBefore {
+  cellId: string;
+  /** Every parameter with its value, except the NoEcho ones (DescribeStacks shows them as `****`). */
+  parameters: Record<string, string>;
+  /** The NoEcho parameters, whose values cannot be read back. */
+  hidden: string[];
+  /** SHA-256 of the template body; absent when too large to give back inline. */
+  templateDigest?: string;
+  /** The stack did not exist. */
+  missing?: boolean;
+}
+
+export interface ReadCellStacksResult {
+  cells: CellStackBefore[];
+  /** The template bodies not in `knownTemplates`, by digest (a fleet runs few distinct templates). */
+  templates: Record<string, string>;
+}
+
+/** The largest TemplateBody UpdateStack takes inline; a larger template needs a URL. */
+export const MAX_INLINE_TEMPLATE_BYTES = 51_200;
+/** What DescribeStacks shows for a NoEcho parameter. */
+const NO_ECHO_VALUE = '****';
 
 export interface UpdateCellStacksInput {
   /** Each cell's request token is `<requestToken>-<cellId>`. */
@@ -102,6 +134,12 @@ export interface DeploymentActivities {
    * sums and p95 latency over the window (GetMetricData, 500 queries a call: 166 cells).
    */
   readCellsHealth(input: ReadCellsHealthInput): Promise<CellHealthReading[]>;
+  /**
+   * Each stack's parameters (DescribeStacks) and its template (GetTemplate, stage Original) as
+   * they are now, so that a rollback puts back what the cell really ran. Bodies
+   * are returned once per distinct template (by digest). Reads only; heartbeated per cell.
+   */
+  readCellStacks(input: ReadCellStacksInput): Promise<ReadCellStacksResult>;
 }
 
 const MAX_QUERIES = 500;
@@ -217,7 +255,49 @@ export function createDeploymentActivities(deps: ResolvedDeps): DeploymentActivi
     });
   }
 
+  async function readStack(cell: CellStackRef): Promise<{ before: CellStackBefore; body?: string }> {
+    const cfn = deps.clients.cloudFormation(cell.target);
+    let stack;
+    try {
+      const out = await cfnCalls.attempt((abortSignal) => cfn.send(new DescribeStacksCommand({ StackName: cell.stackName }), { abortSignal }));
+      stack = out.Stacks?.[0];
+    } catch (err) {
+      if (!isStackMissingError(err)) throw mapError(err, { operation: 'DescribeStacks', resource: cell.stackName });
+    }
+    if (stack === undefined) return { before: { cellId: cell.cellId, parameters: {}, hidden: [], missing: true } };
+    const shown = (stack.Parameters ?? []).filter((p) => p.ParameterKey !== undefined);
+    const before: CellStackBefore = {
+      cellId: cell.cellId,
+      parameters: Object.fromEntries(shown.filter((p) => p.ParameterValue !== NO_ECHO_VALUE).map((p) => [p.ParameterKey as string, p.ParameterValue ?? ''])),
+      hidden: shown.filter((p) => p.ParameterValue === NO_ECHO_VALUE).map((p) => p.ParameterKey as string),
+    };
+    const out = await cfnCalls.call({ operation: 'GetTemplate', resource: cell.stackName }, (abortSignal) => cfn.send(new GetTemplateCommand({ StackName: cell.stackName, TemplateStage: 'Original' }), { abortSignal }));
+    const body = out.TemplateBody ?? '';
+    if (body.length === 0 || Buffer.byteLength(body, 'utf8') > MAX_INLINE_TEMPLATE_BYTES) return { before };
+    return { before: { ...before, templateDigest: createHash('sha256').update(body).digest('hex') }, body };
+  }
+
   return {
+    async readCellStacks(input) {
+      const saved = resumed<CellStackBefore>();
+      const templates: Record<string, string> = {};
+      const known = new Set(input.knownTemplates);
+      const cells: CellStackBefore[] = [];
+      for (const cell of input.cells) {
+        const earlier = saved.get(cell.cellId);
+        // A body an earlier attempt read is not heartbeated (size): read again when still needed.
+        if (earlier !== undefined && (earlier.templateDigest === undefined || known.has(earlier.templateDigest) || templates[earlier.templateDigest] !== undefined)) {
+          cells.push(earlier);
+          continue;
+        }
+        const { before, body } = await readStack(cell);
+        if (before.templateDigest !== undefined && body !== undefined && !known.has(before.templateDigest)) templates[before.templateDigest] = body;
+        cells.push(before);
+        heartbeat(cells);
+      }
+      return { cells, templates };
+    },
+
     async updateCellStacks(input) {
       const done = resumed<CellStackUpdateResult>();
       const results: CellStackUpdateResult[] = [];

@@ -50,7 +50,7 @@ export function workerIamPolicy(registry: Registry, accountId = ACCOUNT_PLACEHOL
     {
       Sid: 'CellStacks',
       Effect: 'Allow',
-      Action: ['cloudformation:CreateStack', 'cloudformation:DeleteStack', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStacks', 'cloudformation:UpdateStack'],
+      Action: ['cloudformation:CreateStack', 'cloudformation:DeleteStack', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:UpdateStack'],
       Resource: unique(stacks.map((s) => `arn:${p}:cloudformation:${s.region}:${accountId}:stack/${s.name}/*`)),
     },
     {

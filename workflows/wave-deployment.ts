@@ -13,7 +13,7 @@ import {
 import type { Cell } from '../domain/registry/schema';
 import { deploymentProgressQuery } from './messages';
 import { failureMessage, failureType } from './lib/failures';
-import { CHANGE_FREEZE_PATCH, DEPLOYMENT_FAILED, DeploymentState, approveWave, bakeWave, holdForFreeze, refuseIfFrozen, rollBackCells, updateBatch, type DeploymentContext } from './lib/deployment';
+import { CHANGE_FREEZE_PATCH, DEPLOYMENT_FAILED, STACKS_BEFORE_PATCH, DeploymentState, approveWave, bakeWave, holdForFreeze, refuseIfFrozen, rollBackCells, updateBatch, type DeploymentContext } from './lib/deployment';
 import { notifyOperator } from './lib/notify';
 import { ABORTED, ProcedureRun } from './lib/procedure-run';
 
@@ -25,8 +25,8 @@ export const HISTORY_EVENTS_PER_RUN = 4_000;
  * waves given), then for each wave: approval when asked (after the canary), update its cells'
  * stacks a batch of `maxConcurrent` at a time, and bake it against its criteria (alarms, error
  * rate, p95 latency; tighter for the canary). Cells that fail within the error budget are rolled
- * back alone; one more failure, an abort or a rejected wave rolls back every updated cell (its
- * registry template and parameters) and the report names the criterion and the values that
+ * back alone; one more failure, an abort or a rejected wave rolls back every updated cell (to the
+ * template and parameters its stack had before, read ahead of its update) and the report names the criterion and the values that
  * failed it. Continues as new between waves when its history grows long, so a 1,000-cell rollout
  * stays bounded. Runs as `wave-deployment-<fleet>`: one rollout per fleet.
  */
@@ -56,6 +56,7 @@ export async function waveDeployment(input: WaveDeploymentInput): Promise<WaveDe
     traffic: { inServiceWeight: 0, currentWeight: 0 },
     cells,
     state,
+    readStacksBefore: false,
   };
   return await run.untilEnd(async () => {
     if (input.dryRun) {
@@ -66,6 +67,8 @@ export async function waveDeployment(input: WaveDeploymentInput): Promise<WaveDe
     }
     // Change freezes: refused at the start (or waited for), and every wave waits while one lasts.
     const freezesChecked = patched(CHANGE_FREEZE_PATCH);
+    // Rollbacks put back what each stack had before this rollout, read ahead of its update.
+    ctx.readStacksBefore = patched(STACKS_BEFORE_PATCH);
     if (freezesChecked && state.firstWave === 0 && input.onFreeze !== 'wait') refuseIfFrozen(ctx);
     try {
       for (const wave of plan.waves.slice(state.firstWave)) {

@@ -237,6 +237,32 @@ export function versionedStack(cell: Cell, version: DeploymentVersion): StackSpe
   };
 }
 
+/** A cell's stack as it was before the rollout changed it (read from CloudFormation, not the registry). */
+export interface StackBefore {
+  /** Every parameter with its value, except NoEcho ones. */
+  parameters: Record<string, string>;
+  /** NoEcho parameters: their values cannot be read back; a rollback gives the registry's. */
+  hidden: string[];
+  /** The template's digest (a key of the rollout's template bodies); absent: too large to give back inline. */
+  templateDigest?: string;
+  /** The stack did not exist. */
+  missing?: boolean;
+}
+
+/**
+ * The stack a rollback gives a cell: what it had before the rollout, its template (by body) and
+ * its parameters (NoEcho ones, which cannot be read back, from the registry). Without a record
+ * (runs from before it was read, a template too large to give back inline, a stack that did not
+ * exist) the registry's. The template is always given back, never kept with
+ * `UsePreviousTemplate`: even a version of parameters alone sends the registry's template.
+ */
+export function stackBefore(cell: Cell, before: StackBefore | undefined, templates: Readonly<Record<string, string>>): StackSpec {
+  const body = before?.templateDigest === undefined ? undefined : templates[before.templateDigest];
+  if (before === undefined || body === undefined) return cell.stack;
+  const hidden = Object.fromEntries(before.hidden.filter((k) => k in cell.stack.parameters).map((k) => [k, cell.stack.parameters[k]]));
+  return { ...cell.stack, template: { templateBody: body }, parameters: { ...hidden, ...before.parameters } };
+}
+
 /** One cell's readings over a bake window (from the batched health read). */
 export interface CellReading {
   cellId: string;
@@ -329,6 +355,10 @@ export interface DeploymentResume {
   /** Cells that failed within the error budget (already rolled back). */
   failedCells: string[];
   progress: DeploymentProgress;
+  /** What the updated cells' stacks were before the rollout (absent in runs from before it was read). */
+  before?: Record<string, StackBefore>;
+  /** The template bodies `before` refers to, by digest. */
+  templates?: Record<string, string>;
   steps: ProcedureReport['steps'];
   decisions: NonNullable<ProcedureReport['decisions']>;
 }

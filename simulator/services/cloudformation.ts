@@ -40,7 +40,25 @@ function templateOf(input: { TemplateBody?: string; TemplateURL?: string }): Tem
   const given = [input.TemplateBody, input.TemplateURL].filter((t) => t !== undefined).length;
   if (given === 0) fail('ValidationError', 'Either Template URL or Template Body must be specified.');
   if (given > 1) fail('ValidationError', 'Specify either Template URL or Template Body, but not both.');
-  return { url: input.TemplateURL, body: input.TemplateBody };
+  const simulated = simulatedTemplateUrl(input.TemplateBody);
+  return simulated !== undefined ? { url: simulated } : { url: input.TemplateURL, body: input.TemplateBody };
+}
+
+/** Where `GetTemplate` says a simulated template (one given by URL) came from. */
+const SIMULATED_TEMPLATE_URL = 'cellops:simulated-template-url';
+
+/**
+ * The URL of a template body `GetTemplate` returned for a template given by URL: the simulator
+ * knows a template by where it came from, so the body given back is that same template again.
+ */
+function simulatedTemplateUrl(body: string | undefined): string | undefined {
+  if (body === undefined || !body.includes(SIMULATED_TEMPLATE_URL)) return undefined;
+  try {
+    const url: unknown = (JSON.parse(body) as { Metadata?: Record<string, unknown> }).Metadata?.[SIMULATED_TEMPLATE_URL];
+    return typeof url === 'string' ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A template body that creates IAM resources needs them acknowledged, as CloudFormation demands. */
@@ -222,6 +240,7 @@ export function cloudFormationHandlers(model: FleetModel): ServiceHandlers {
         stack.template.body ??
         JSON.stringify({
           Description: `cell stack (simulated; template at ${stack.template.url ?? '?'})`,
+          Metadata: { [SIMULATED_TEMPLATE_URL]: stack.template.url },
           Parameters: Object.fromEntries(Object.entries(stack.declared).map(([key, value]) => [key, { Type: 'String', Default: value }])),
         });
       return { TemplateBody: body, StagesAvailable: ['Original', 'Processed'] };

@@ -1,4 +1,5 @@
-import { CloudFormationClient, DescribeStackEventsCommand, DescribeStacksCommand, UpdateStackCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { createHash } from 'node:crypto';
+import { CloudFormationClient, DescribeStackEventsCommand, DescribeStacksCommand, GetTemplateCommand, UpdateStackCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -6,7 +7,7 @@ import 'aws-sdk-client-mock-jest';
 import { createDeploymentActivities } from '../../activities/deployment';
 import { resolveDeps } from '../../activities/deps';
 import type { StackSpec } from '../../domain/registry/schema';
-import { activityEnv, cfnError, failureOf, noSleep, run } from './helpers';
+import { activityEnv, cfnError, failureOf, noSleep, run, stackMissingError } from './helpers';
 
 const region = 'eu-west-1';
 const cloudFormation = new CloudFormationClient({ region });
@@ -52,6 +53,53 @@ describe('updateCellStacks', () => {
     const results = await run(activities.updateCellStacks, { requestToken: 't', cells: [{ cellId: 'cell-a', stack: spec('a') }] }, activityEnv(done));
     expect(results).toEqual(done);
     expect(cfnMock).toHaveReceivedCommandTimes(DescribeStacksCommand, 0);
+  });
+});
+
+describe('readCellStacks', () => {
+  const BODY = 'Parameters:\n  Image: { Type: String }\n  DbPassword: { Type: String, NoEcho: true }\nResources: {}\n';
+  const digest = createHash('sha256').update(BODY).digest('hex');
+  const withParameters = (name: string): Stack => ({
+    ...stack(name, 'UPDATE_COMPLETE'),
+    Parameters: [
+      { ParameterKey: 'Image', ParameterValue: 'app:1.9' },
+      { ParameterKey: 'DbPassword', ParameterValue: '****' },
+      { ParameterKey: 'RestartNonce', ParameterValue: 'n-7' },
+    ],
+  });
+
+  test('each stack’s parameters as they are (NoEcho ones named, not valued) and its original template, each distinct body once', async () => {
+    cfnMock.on(DescribeStacksCommand, { StackName: 'a' }).resolves({ Stacks: [withParameters('a')] });
+    cfnMock.on(DescribeStacksCommand, { StackName: 'b' }).resolves({ Stacks: [withParameters('b')] });
+    cfnMock.on(DescribeStacksCommand, { StackName: 'gone' }).rejects(stackMissingError('gone'));
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: BODY, StagesAvailable: ['Original', 'Processed'] });
+    const cells = [{ cellId: 'cell-a', stackName: 'a' }, { cellId: 'cell-b', stackName: 'b' }, { cellId: 'cell-gone', stackName: 'gone' }];
+
+    const read = await run(activities.readCellStacks, { requestToken: 't', cells, knownTemplates: [] });
+
+    expect(read.cells).toEqual([
+      { cellId: 'cell-a', parameters: { Image: 'app:1.9', RestartNonce: 'n-7' }, hidden: ['DbPassword'], templateDigest: digest },
+      { cellId: 'cell-b', parameters: { Image: 'app:1.9', RestartNonce: 'n-7' }, hidden: ['DbPassword'], templateDigest: digest },
+      { cellId: 'cell-gone', parameters: {}, hidden: [], missing: true },
+    ]);
+    expect(read.templates).toEqual({ [digest]: BODY });
+    expect(cfnMock).toHaveReceivedCommandWith(GetTemplateCommand, { StackName: 'a', TemplateStage: 'Original' });
+    // A body the workflow holds already is not returned again
+    expect((await run(activities.readCellStacks, { requestToken: 't', cells: cells.slice(0, 1), knownTemplates: [digest] })).templates).toEqual({});
+  });
+
+  test('a template too large to give back inline has no digest (the rollback then uses the registry\u2019s)', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [withParameters('a')] });
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: `# ${'x'.repeat(51_200)}\nResources: {}\n` });
+    const large = await run(activities.readCellStacks, { requestToken: 't', cells: [{ cellId: 'cell-a', stackName: 'a' }], knownTemplates: [] });
+    expect(large).toEqual({ cells: [{ cellId: 'cell-a', parameters: { Image: 'app:1.9', RestartNonce: 'n-7' }, hidden: ['DbPassword'] }], templates: {} });
+  });
+
+  test('a throttled read fails the batch (retryable)', async () => {
+    cfnMock.on(DescribeStacksCommand).rejects(cfnError({ name: 'Throttling', message: 'Rate exceeded' }));
+    const failure = await failureOf(run(activities.readCellStacks, { requestToken: 't', cells: [{ cellId: 'cell-a', stackName: 'a' }], knownTemplates: [] }));
+    expect(failure.type).toBe('AwsThrottled');
+    expect(failure.nonRetryable).toBe(false);
   });
 });
 

@@ -47,6 +47,7 @@ describe('createActivities', () => {
       'putCellAlarms',
       'putCellDashboard',
       'putPostRecoveryAlarms',
+      'readCellStacks',
       'readCellWeights',
       'readCellsHealth',
       'recordProcedureEvent',

@@ -33,12 +33,21 @@ export async function reportOf(handle: WorkflowHandle): Promise<{ report: WaveDe
   }
 }
 
-/** The stack updates sent, in order, as `<stack> <template file>/<InstanceType>`. */
+/**
+ * The stack updates sent, in order, as `<stack> <template file>/<InstanceType>`: the template's
+ * URL, or the one a body read back from the simulator (GetTemplate) names, or `previous`.
+ */
 export function stackUpdates(fleet: TestFleet): string[] {
   return fleet.calls
     .list({ command: 'UpdateStack' })
-    .map((c) => c.input as { StackName: string; TemplateURL?: string; Parameters?: { ParameterKey?: string; ParameterValue?: string }[] })
-    .map((i) => `${i.StackName} ${(i.TemplateURL ?? 'previous').split('/').pop() ?? ''}/${i.Parameters?.find((p) => p.ParameterKey === 'InstanceType')?.ParameterValue ?? '-'}`);
+    .map((c) => c.input as { StackName: string; TemplateURL?: string; TemplateBody?: string; Parameters?: { ParameterKey?: string; ParameterValue?: string }[] })
+    .map((i) => `${i.StackName} ${(i.TemplateURL ?? urlOfSimulatedBody(i.TemplateBody) ?? 'previous').split('/').pop() ?? ''}/${i.Parameters?.find((p) => p.ParameterKey === 'InstanceType')?.ParameterValue ?? '-'}`);
+}
+
+function urlOfSimulatedBody(body: string | undefined): string | undefined {
+  if (body === undefined) return undefined;
+  const url: unknown = (JSON.parse(body) as { Metadata?: Record<string, unknown> }).Metadata?.['cellops:simulated-template-url'];
+  return typeof url === 'string' ? url : 'body';
 }
 
 /** Each cell stack's template file and instance type now. */

@@ -10,12 +10,14 @@ import {
   BAKE_CHECK_SECONDS,
   BAKE_WINDOW_SECONDS,
   judgeReading,
+  stackBefore,
   versionedStack,
   type CriterionFailure,
   type DeploymentPlan,
   type DeploymentProgress,
   type DeploymentResume,
   type PlannedWave,
+  type StackBefore,
   type WaveStatus,
 } from '../../domain/procedures/wave-deployment';
 import { activeFreeze, describeActiveFreeze } from '../../domain/change-freezes';
@@ -34,6 +36,10 @@ const healthReadCall = { ...quickAwsCall, startToCloseTimeout: '5 minutes', hear
 const updates = proxyActivities<Pick<AwsActivities, 'updateCellStacks'>>(updateBatchCall);
 const waits = proxyActivities<Pick<AwsActivities, 'waitForCellStacks'>>(waitForStackStable);
 const health = proxyActivities<Pick<AwsActivities, 'readCellsHealth'>>(healthReadCall);
+const stackReads = proxyActivities<Pick<AwsActivities, 'readCellStacks'>>(updateBatchCall);
+
+/** Runs from before the stacks were read ahead of their update roll back to the registry's stack. */
+export const STACKS_BEFORE_PATCH = 'deployment-rollback-to-stack-before';
 
 /** Runs from before change freezes existed did not check them (no timer, no notification). */
 export const CHANGE_FREEZE_PATCH = 'deployment-change-freezes';
@@ -58,6 +64,10 @@ export class DeploymentState {
   failures: CriterionFailure[] = [];
   readonly rollbackFailures: { cellId: string; message: string }[] = [];
   readonly firstWave: number;
+  /** Each updated cell's stack as it was before (what a rollback puts back). */
+  readonly before: Record<string, StackBefore>;
+  /** The template bodies `before` refers to, by digest: few, as a fleet runs few distinct templates. */
+  readonly templates: Record<string, string>;
 
   constructor(
     readonly plan: DeploymentPlan,
@@ -66,6 +76,8 @@ export class DeploymentState {
     this.firstWave = resume?.nextWave ?? 0;
     this.updated = [...(resume?.updated ?? [])];
     this.failedCells = [...(resume?.failedCells ?? [])];
+    this.before = { ...resume?.before };
+    this.templates = { ...resume?.templates };
     this.progress = resume?.progress ?? {
       version: plan.version.label,
       strategy: plan.strategy,
@@ -117,11 +129,15 @@ export class DeploymentState {
 
   /** What a continued run needs. */
   resume(nextWave: number, ctx: ProcedureContext): DeploymentResume {
+    // Only what a later rollback can need: the cells still on the new version.
+    const before = Object.fromEntries(this.updated.filter((id) => this.before[id] !== undefined).map((id) => [id, this.before[id]]));
+    const digests = new Set(Object.values(before).map((b) => b.templateDigest));
     return {
       nextWave,
       updated: [...this.updated],
       failedCells: [...this.failedCells],
       progress: { ...this.progress, continuedAsNew: this.progress.continuedAsNew + 1 },
+      ...(Object.keys(before).length > 0 ? { before, templates: Object.fromEntries(Object.entries(this.templates).filter(([d]) => digests.has(d))) } : {}),
       steps: ctx.run.progress.steps.map((s) => ({ ...s })),
       decisions: (ctx.run.progress.decisions ?? []).map((d) => ({ ...d })),
     };
@@ -132,6 +148,25 @@ export class DeploymentState {
 export interface DeploymentContext extends ProcedureContext {
   cells: Map<string, Cell>;
   state: DeploymentState;
+  /** Read each stack before updating it, and roll back to that (patch {@link STACKS_BEFORE_PATCH}). */
+  readStacksBefore: boolean;
+}
+
+/**
+ * Reads the stacks of the cells about to be updated (parameters and template), once per cell, before any of them is touched: recorded in the history,
+ * so a crash mid-update cannot make the new version look like the old one.
+ */
+async function recordStacksBefore(ctx: DeploymentContext, wave: PlannedWave, cells: Cell[]): Promise<void> {
+  const { state } = ctx;
+  const unread = cells.filter((c) => state.before[c.id] === undefined);
+  if (!ctx.readStacksBefore || unread.length === 0) return;
+  const read = await stackReads.readCellStacks({
+    requestToken: stepToken(`read-w${wave.index}`),
+    cells: unread.map((cell) => ({ cellId: cell.id, target: awsTarget(cell), stackName: cell.stack.name })),
+    knownTemplates: Object.keys(state.templates),
+  });
+  Object.assign(state.templates, read.templates);
+  for (const { cellId, ...before } of read.cells) state.before[cellId] = before;
 }
 
 /**
@@ -143,6 +178,7 @@ export async function updateBatch(ctx: DeploymentContext, wave: PlannedWave, cel
   const { state } = ctx;
   state.wave(wave.index, 'updating');
   const cells = cellIds.map((id) => ctx.cells.get(id) as Cell);
+  await recordStacksBefore(ctx, wave, cells);
   for (const id of cellIds) if (!state.updated.includes(id)) state.updated.push(id);
   const results = await updates.updateCellStacks({
     requestToken: stepToken(`deploy-w${wave.index}`),
@@ -206,8 +242,10 @@ export async function bakeWave(ctx: DeploymentContext, wave: PlannedWave): Promi
 }
 
 /**
- * Puts cells back on their registry version (template and parameters), a batch at a time, and
- * waits for their stacks; what could not be put back is recorded for the report, not thrown.
+ * Puts cells back on the stack they had before the rollout ({@link stackBefore}: the template
+ * and parameters read before their update; the registry's in runs from before that was read),
+ * a batch at a time, and waits for their stacks; what could not be put back is recorded for the
+ * report, not thrown.
  */
 export async function rollBackCells(ctx: DeploymentContext, cellIds: string[], step: string): Promise<void> {
   if (cellIds.length === 0) return;
@@ -219,7 +257,7 @@ export async function rollBackCells(ctx: DeploymentContext, cellIds: string[], s
       const cells = part.map((id) => ctx.cells.get(id) as Cell);
       const results = await updates.updateCellStacks({
         requestToken: stepToken('rollback'),
-        cells: cells.map((cell) => ({ cellId: cell.id, target: awsTarget(cell), stack: cell.stack })),
+        cells: cells.map((cell) => ({ cellId: cell.id, target: awsTarget(cell), stack: stackBefore(cell, state.before[cell.id], state.templates) })),
       });
       for (const r of results.filter((x) => x.outcome === 'failed')) state.rollbackFailures.push({ cellId: r.cellId, message: r.error?.message ?? 'refused' });
       const started = results.filter((r) => r.outcome === 'started');
