@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
-import type { DrainPermit, DrainPermitRelease, DrainPermitReleased, DrainPermitRequest, PermitVerdict } from '../domain/procedures/drain-permits';
+import type { ChangePermitsRelease, ChangePermitsRequest, ChangePermitsVerdict, DrainPermit, DrainPermitRelease, DrainPermitReleased, DrainPermitRequest, PermitVerdict } from '../domain/procedures/drain-permits';
 import { TASK_QUEUE } from '../domain/task-queues';
 import { FLEET_GUARD_WORKFLOW_ID } from '../domain/workflow-ids';
 import type { CellLifecycleRecord } from '../domain/procedures/cell-lifecycle';
-import { drainPermitsQuery, recordCellStateUpdate, releaseDrainPermitUpdate, requestDrainPermitUpdate } from '../workflows/messages';
+import { drainPermitsQuery, recordCellStateUpdate, releaseChangePermitsUpdate, releaseDrainPermitUpdate, requestChangePermitsUpdate, requestDrainPermitUpdate } from '../workflows/messages';
 
 export interface RequestDrainPermitInput extends DrainPermitRequest {
   /** Kept for uniformity; the guard deduplicates by holder and cell. */
@@ -11,6 +11,15 @@ export interface RequestDrainPermitInput extends DrainPermitRequest {
 }
 
 export interface ReleaseDrainPermitInput extends DrainPermitRelease {
+  requestToken: string;
+}
+
+export interface RequestChangePermitsInput extends ChangePermitsRequest {
+  /** Kept for uniformity; the guard deduplicates by holder and cell. */
+  requestToken: string;
+}
+
+export interface ReleaseChangePermitsInput extends ChangePermitsRelease {
   requestToken: string;
 }
 
@@ -35,6 +44,13 @@ export interface FleetGuardActivities {
    * refused, and why.
    */
   heldDrainPermits(): Promise<DrainPermit[]>;
+  /**
+   * Asks the guard for change permits on a batch of cells (the `requestChangePermits` update):
+   * a deployment updating them in service. A repeat by the same holder is granted again.
+   */
+  requestChangePermits(input: RequestChangePermitsInput): Promise<ChangePermitsVerdict>;
+  /** Gives change permits back (`releaseChangePermits`); permits not held are ignored. */
+  releaseChangePermits(input: ReleaseChangePermitsInput): Promise<DrainPermitReleased>;
   /** Records a cell's lifecycle state with the `recordCellState` update (the latest per cell wins, so a repeat is harmless). */
   recordCellState(input: RecordCellStateInput): Promise<CellLifecycleRecord>;
 }
@@ -70,6 +86,14 @@ export function createFleetGuardActivities(deps: FleetGuardDeps): FleetGuardActi
     async releaseDrainPermit({ requestToken: _token, ...release }) {
       const handle = await guardHandle();
       return await deps.client.workflow.getHandle(handle.workflowId).executeUpdate(releaseDrainPermitUpdate, { args: [release] });
+    },
+    async requestChangePermits({ requestToken: _token, ...request }) {
+      const handle = await guardHandle();
+      return await deps.client.workflow.getHandle(handle.workflowId).executeUpdate(requestChangePermitsUpdate, { args: [request] });
+    },
+    async releaseChangePermits({ requestToken: _token, ...release }) {
+      const handle = await guardHandle();
+      return await deps.client.workflow.getHandle(handle.workflowId).executeUpdate(releaseChangePermitsUpdate, { args: [release] });
     },
     async heldDrainPermits() {
       const handle = await guardHandle();

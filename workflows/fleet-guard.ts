@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { applyLifecycleRecord, type CellLifecycleRecord } from '../domain/procedures/cell-lifecycle';
-import { decidePermit, type DrainPermit, type DrainPermitRequest, type FleetGuardState } from '../domain/procedures/drain-permits';
-import { cellStatesQuery, drainPermitsQuery, recordCellStateUpdate, releaseDrainPermitUpdate, requestDrainPermitUpdate } from './messages';
+import { decideChangePermits, decidePermit, type ChangePermitsRequest, type DrainPermit, type DrainPermitRequest, type FleetGuardState } from '../domain/procedures/drain-permits';
+import { cellStatesQuery, drainPermitsQuery, recordCellStateUpdate, releaseChangePermitsUpdate, releaseDrainPermitUpdate, requestChangePermitsUpdate, requestDrainPermitUpdate } from './messages';
 
 /** Requests handled by one run before it continues as new (each adds a few events). */
 export const GUARD_REQUESTS_PER_RUN = 500;
@@ -10,7 +10,10 @@ export const GUARD_REQUESTS_PER_RUN = 500;
  * The fleet guard: one long-lived workflow (`cellops-fleet-guard`) that grants drain permits
  * so that no more cells, and no more capacity, are out of service at once than the blast
  * radius policy allows, across every procedure. Procedures ask with the `requestDrainPermit`
- * update and give the permit back with `releaseDrainPermit`; the permits held carry over
+ * update and give the permit back with `releaseDrainPermit`; a deployment takes `change` permits
+ * for the cells it updates in service (`requestChangePermits`, `releaseChangePermits`): not
+ * counted against the blast radius, but no other procedure takes those cells meanwhile. The
+ * permits held carry over
  * continue-as-new, which bounds the history. It also keeps every cell's lifecycle state
  * (`recordCellState`, `cellStates`), set by provisioning and decommissioning, so that other
  * procedures and `cellops fleet` see new and leaving cells without the registry file changing.
@@ -42,6 +45,29 @@ export async function fleetGuard(state: FleetGuardState = { permits: [] }): Prom
     const index = permits.findIndex((p) => p.holder === release.holder && p.cellId === release.cellId);
     if (index >= 0) permits.splice(index, 1);
     return { released: index >= 0, held: permits.length };
+  });
+  setHandler(
+    requestChangePermitsUpdate,
+    (request) => {
+      handled++;
+      const verdict = decideChangePermits(request, permits);
+      const grantedAt = new Date().toISOString();
+      for (const cellId of verdict.granted) {
+        if (!permits.some((p) => p.holder === request.holder && p.cellId === cellId)) permits.push({ holder: request.holder, cellId, capacity: 0, grantedAt, kind: 'change' });
+      }
+      return verdict;
+    },
+    {
+      validator: (request: ChangePermitsRequest) => {
+        if (!request.holder || !Array.isArray(request.cellIds) || request.cellIds.some((id) => !id)) throw new Error('a change permits request needs holder and cellIds');
+      },
+    },
+  );
+  setHandler(releaseChangePermitsUpdate, (release) => {
+    handled++;
+    const before = permits.length;
+    for (let i = permits.length - 1; i >= 0; i -= 1) if (permits[i].holder === release.holder && release.cellIds.includes(permits[i].cellId)) permits.splice(i, 1);
+    return { released: permits.length < before, held: permits.length };
   });
   setHandler(drainPermitsQuery, () => permits);
   setHandler(

@@ -8,7 +8,7 @@ import type { DeploymentProgress } from '../domain/procedures/wave-deployment';
 import type { AbortRequest, ApprovalDecision, ApprovalOutcome, PauseRequest } from '../domain/procedures/messages-types';
 import type { CellLifecycleRecord } from '../domain/procedures/cell-lifecycle';
 import type { CapacityWatchStatus } from '../domain/procedures/capacity-watch';
-import type { DrainPermit, DrainPermitRelease, DrainPermitReleased, DrainPermitRequest, PermitVerdict } from '../domain/procedures/drain-permits';
+import type { ChangePermitsRelease, ChangePermitsRequest, ChangePermitsVerdict, DrainPermit, DrainPermitRelease, DrainPermitReleased, DrainPermitRequest, PermitVerdict } from '../domain/procedures/drain-permits';
 
 /** Where the procedure is: current step, steps done with their times, pending approval, last error. */
 export const progressQuery = defineQuery<ProcedureProgress>('progress');
@@ -38,6 +38,9 @@ export const releaseDrainPermitUpdate = defineUpdate<DrainPermitReleased, [Drain
 
 /** Fleet guard: the permits held now. */
 export const drainPermitsQuery = defineQuery<DrainPermit[]>('drainPermits');
+/** A deployment's permits to change cells in service (see `decideChangePermits`), and their release. */
+export const requestChangePermitsUpdate = defineUpdate<ChangePermitsVerdict, [ChangePermitsRequest]>('requestChangePermits');
+export const releaseChangePermitsUpdate = defineUpdate<DrainPermitReleased, [ChangePermitsRelease]>('releaseChangePermits');
 
 /** Wave deployment: where the rollout is, wave by wave (cells updated, bake checks, failures), and after, how it ended. */
 export const deploymentProgressQuery = defineQuery<DeploymentProgress>('deploymentProgress');

@@ -13,7 +13,7 @@ import {
 import type { Cell } from '../domain/registry/schema';
 import { deploymentProgressQuery } from './messages';
 import { failureMessage, failureType } from './lib/failures';
-import { CHANGE_FREEZE_PATCH, DEPLOYMENT_FAILED, STACKS_BEFORE_PATCH, DeploymentState, approveWave, bakeWave, holdForFreeze, refuseIfFrozen, rollBackCells, updateBatch, type DeploymentContext } from './lib/deployment';
+import { CHANGE_FREEZE_PATCH, CHANGE_PERMITS_PATCH, DEPLOYMENT_FAILED, STACKS_BEFORE_PATCH, releaseChangePermits, DeploymentState, approveWave, bakeWave, holdForFreeze, refuseIfFrozen, rollBackCells, updateBatch, type DeploymentContext } from './lib/deployment';
 import { notifyOperator } from './lib/notify';
 import { ABORTED, ProcedureRun } from './lib/procedure-run';
 
@@ -57,6 +57,7 @@ export async function waveDeployment(input: WaveDeploymentInput): Promise<WaveDe
     cells,
     state,
     readStacksBefore: false,
+    takesPermits: false,
   };
   return await run.untilEnd(async () => {
     if (input.dryRun) {
@@ -69,6 +70,8 @@ export async function waveDeployment(input: WaveDeploymentInput): Promise<WaveDe
     const freezesChecked = patched(CHANGE_FREEZE_PATCH);
     // Rollbacks put back what each stack had before this rollout, read ahead of its update.
     ctx.readStacksBefore = patched(STACKS_BEFORE_PATCH);
+    // A recovery and the rollout never take the same cell: change permits from the fleet guard.
+    ctx.takesPermits = patched(CHANGE_PERMITS_PATCH);
     if (freezesChecked && state.firstWave === 0 && input.onFreeze !== 'wait') refuseIfFrozen(ctx);
     try {
       for (const wave of plan.waves.slice(state.firstWave)) {
@@ -122,6 +125,8 @@ async function rollBackAll(ctx: DeploymentContext, input: WaveDeploymentInput, e
   if (current !== undefined && state.progress.waves[current].status !== 'failed') state.progress.waves[current].status = aborted ? 'skipped' : 'failed';
   if (!aborted && state.failures.length === 0) state.failures = [{ cellId: ctx.cell.id, criterion: 'stackUpdate', value: failureType(err) ?? 'error', message: error }];
   await rollBackCells(ctx, [...state.updated].reverse(), 'rollback');
+  // Permits taken for a batch that failed before its cells counted as updated.
+  if (state.permitted.length > 0) await run.compensate('release-permits', () => releaseChangePermits(ctx, [...state.permitted], 'permits-release-rest'));
   for (const wave of state.progress.waves) if (wave.updated > 0 || wave.status === 'failed') wave.status = 'rolled-back';
   const outcome: DeploymentOutcome = aborted ? 'aborted' : 'rolled-back';
   state.progress.outcome = outcome;

@@ -21,12 +21,13 @@ import {
   type WaveStatus,
 } from '../../domain/procedures/wave-deployment';
 import { activeFreeze, describeActiveFreeze } from '../../domain/change-freezes';
+import { ProcedureFailure } from '../../domain/procedures/failure-types';
 import { awsTarget } from '../../domain/registry/lookup';
 import type { Cell } from '../../domain/registry/schema';
 import { stepToken, type ProcedureContext } from './context';
 import { notifyOperator } from './notify';
 import { ABORTED } from './procedure-run';
-import { quickAwsCall, waitForStackStable } from './proxies';
+import { guard, quickAwsCall, waitForStackStable } from './proxies';
 
 /** A batch's stack updates: a few calls per cell, heartbeated per cell. */
 const updateBatchCall = { ...quickAwsCall, startToCloseTimeout: '10 minutes', heartbeatTimeout: '2 minutes' } as const;
@@ -37,6 +38,9 @@ const updates = proxyActivities<Pick<AwsActivities, 'updateCellStacks'>>(updateB
 const waits = proxyActivities<Pick<AwsActivities, 'waitForCellStacks'>>(waitForStackStable);
 const health = proxyActivities<Pick<AwsActivities, 'readCellsHealth'>>(healthReadCall);
 const stackReads = proxyActivities<Pick<AwsActivities, 'readCellStacks'>>(updateBatchCall);
+
+/** Runs from before it took no permits from the fleet guard for the cells they updated. */
+export const CHANGE_PERMITS_PATCH = 'deployment-change-permits';
 
 /** Runs from before the stacks were read ahead of their update roll back to the registry's stack. */
 export const STACKS_BEFORE_PATCH = 'deployment-rollback-to-stack-before';
@@ -68,6 +72,8 @@ export class DeploymentState {
   readonly before: Record<string, StackBefore>;
   /** The template bodies `before` refers to, by digest: few, as a fleet runs few distinct templates. */
   readonly templates: Record<string, string>;
+  /** Cells whose change permit this run holds (none between waves, so none across continue-as-new). */
+  readonly permitted: string[] = [];
 
   constructor(
     readonly plan: DeploymentPlan,
@@ -150,6 +156,37 @@ export interface DeploymentContext extends ProcedureContext {
   state: DeploymentState;
   /** Read each stack before updating it, and roll back to that (patch {@link STACKS_BEFORE_PATCH}). */
   readStacksBefore: boolean;
+  /** Take the fleet guard's change permits for the cells updated (patch {@link CHANGE_PERMITS_PATCH}). */
+  takesPermits: boolean;
+}
+
+/**
+ * Takes the fleet guard's change permits for cells about to be updated or rolled back. A batch
+ * about to be updated gets all or none: a cell held by a recovery fails the rollout with
+ * `DrainPermitRefused`, naming it, before any of the batch is touched. A rollback takes what it
+ * can and returns the cells refused.
+ */
+async function takeChangePermits(ctx: DeploymentContext, cellIds: string[], step: string, allOrNothing: boolean): Promise<{ cellId: string; reason: string }[]> {
+  if (!ctx.takesPermits) return [];
+  const verdict = await guard.requestChangePermits({ requestToken: stepToken(step), holder: ctx.workflowId, cellIds, allOrNothing });
+  for (const id of verdict.granted) if (!ctx.state.permitted.includes(id)) ctx.state.permitted.push(id);
+  if (allOrNothing && verdict.refused.length > 0) {
+    throw ApplicationFailure.create({
+      type: ProcedureFailure.DrainPermitRefused,
+      nonRetryable: true,
+      message: `the fleet guard refused to let ${ctx.workflowId} update ${verdict.refused.map((r) => r.cellId).join(', ')}: ${verdict.refused.map((r) => r.reason).join('; ')}`,
+      details: [verdict.refused],
+    });
+  }
+  return verdict.refused;
+}
+
+/** Gives the change permits of these cells back (those not held are skipped). */
+export async function releaseChangePermits(ctx: DeploymentContext, cellIds: string[], step: string): Promise<void> {
+  const held = cellIds.filter((id) => ctx.state.permitted.includes(id));
+  if (!ctx.takesPermits || held.length === 0) return;
+  await guard.releaseChangePermits({ requestToken: stepToken(step), holder: ctx.workflowId, cellIds: held });
+  for (const id of held) ctx.state.permitted.splice(ctx.state.permitted.indexOf(id), 1);
 }
 
 /**
@@ -178,6 +215,7 @@ export async function updateBatch(ctx: DeploymentContext, wave: PlannedWave, cel
   const { state } = ctx;
   state.wave(wave.index, 'updating');
   const cells = cellIds.map((id) => ctx.cells.get(id) as Cell);
+  await takeChangePermits(ctx, cellIds, `permits-w${wave.index}`, true);
   await recordStacksBefore(ctx, wave, cells);
   for (const id of cellIds) if (!state.updated.includes(id)) state.updated.push(id);
   const results = await updates.updateCellStacks({
@@ -239,6 +277,8 @@ export async function bakeWave(ctx: DeploymentContext, wave: PlannedWave): Promi
     }
     state.progress.waves[wave.index].checksPassed += 1;
   }
+  // Baked: the wave's cells are the fleet's again.
+  await releaseChangePermits(ctx, wave.cellIds, `permits-release-w${wave.index}`);
 }
 
 /**
@@ -254,7 +294,10 @@ export async function rollBackCells(ctx: DeploymentContext, cellIds: string[], s
   for (let b = 0; b * batch < cellIds.length; b += 1) {
     const part = cellIds.slice(b * batch, (b + 1) * batch);
     await run.compensate(`${step}-${b}`, async () => {
-      const cells = part.map((id) => ctx.cells.get(id) as Cell);
+      // A cell a recovery holds now is left to it, named for an operator to put back after.
+      const refused = await takeChangePermits(ctx, part, `permits-${step}-${b}`, false);
+      for (const r of refused) state.rollbackFailures.push({ cellId: r.cellId, message: `the fleet guard refused it (${r.reason}); put it back once that is done` });
+      const cells = part.filter((id) => !refused.some((r) => r.cellId === id)).map((id) => ctx.cells.get(id) as Cell);
       const results = await updates.updateCellStacks({
         requestToken: stepToken('rollback'),
         cells: cells.map((cell) => ({ cellId: cell.id, target: awsTarget(cell), stack: stackBefore(cell, state.before[cell.id], state.templates) })),
@@ -274,6 +317,7 @@ export async function rollBackCells(ctx: DeploymentContext, cellIds: string[], s
         if (at >= 0) state.updated.splice(at, 1);
       }
       state.progress.cellsRolledBack += back.length;
+      await releaseChangePermits(ctx, part, `permits-release-${step}-${b}`);
     });
     // A compensation step shows the run as aborting; between batches it is still running.
   }
