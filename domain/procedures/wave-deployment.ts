@@ -237,30 +237,48 @@ export function versionedStack(cell: Cell, version: DeploymentVersion): StackSpe
   };
 }
 
-/** A cell's stack as it was before the rollout changed it (read from CloudFormation, not the registry). */
+/**
+ * A cell's stack as it was before the rollout changed it (read from CloudFormation, not the
+ * registry), kept as its difference from the registry: most cells run what the registry says,
+ * so a continued run of 1,000 cells carries little more than a digest each.
+ */
 export interface StackBefore {
-  /** Every parameter with its value, except NoEcho ones. */
+  /** The parameters whose value differs from the registry's (NoEcho ones excepted). */
   parameters: Record<string, string>;
-  /** NoEcho parameters: their values cannot be read back; a rollback gives the registry's. */
-  hidden: string[];
+  /** Registry parameters the stack did not have. */
+  absent?: string[];
   /** The template's digest (a key of the rollout's template bodies); absent: too large to give back inline. */
   templateDigest?: string;
   /** The stack did not exist. */
   missing?: boolean;
 }
 
+/** A stack as `readCellStacks` read it, kept as {@link StackBefore}: its difference from the registry. */
+export function stackBeforeOf(cell: Cell, read: { parameters: Record<string, string>; hidden: string[]; templateDigest?: string; missing?: boolean }): StackBefore {
+  const registry = cell.stack.parameters;
+  // NoEcho values cannot be read back: the registry's stand for them.
+  const absent = Object.keys(registry).filter((k) => !(k in read.parameters) && !read.hidden.includes(k));
+  return {
+    parameters: Object.fromEntries(Object.entries(read.parameters).filter(([k, v]) => registry[k] !== v)),
+    ...(absent.length > 0 ? { absent } : {}),
+    ...(read.templateDigest !== undefined ? { templateDigest: read.templateDigest } : {}),
+    ...(read.missing ? { missing: true } : {}),
+  };
+}
+
 /**
  * The stack a rollback gives a cell: what it had before the rollout, its template (by body) and
- * its parameters (NoEcho ones, which cannot be read back, from the registry). Without a record
- * (runs from before it was read, a template too large to give back inline, a stack that did not
- * exist) the registry's. The template is always given back, never kept with
- * `UsePreviousTemplate`: even a version of parameters alone sends the registry's template.
+ * its parameters (NoEcho ones, which cannot be read back, from the registry). A template too
+ * large to give back inline is the registry's, with the cell's own parameters. Without a record
+ * (runs from before it was read, a stack that did not exist) the registry's stack. The template
+ * is always given back, never kept with `UsePreviousTemplate`: even a version of parameters
+ * alone sends the registry's template.
  */
 export function stackBefore(cell: Cell, before: StackBefore | undefined, templates: Readonly<Record<string, string>>): StackSpec {
-  const body = before?.templateDigest === undefined ? undefined : templates[before.templateDigest];
-  if (before === undefined || body === undefined) return cell.stack;
-  const hidden = Object.fromEntries(before.hidden.filter((k) => k in cell.stack.parameters).map((k) => [k, cell.stack.parameters[k]]));
-  return { ...cell.stack, template: { templateBody: body }, parameters: { ...hidden, ...before.parameters } };
+  if (before === undefined || before.missing) return cell.stack;
+  const body = before.templateDigest === undefined ? undefined : templates[before.templateDigest];
+  const kept = Object.entries(cell.stack.parameters).filter(([k]) => !(before.absent ?? []).includes(k));
+  return { ...cell.stack, template: body === undefined ? cell.stack.template : { templateBody: body }, parameters: { ...Object.fromEntries(kept), ...before.parameters } };
 }
 
 /** One cell's readings over a bake window (from the batched health read). */

@@ -11,6 +11,7 @@ import {
   BAKE_WINDOW_SECONDS,
   judgeReading,
   stackBefore,
+  stackBeforeOf,
   versionedStack,
   type CriterionFailure,
   type DeploymentPlan,
@@ -203,7 +204,7 @@ async function recordStacksBefore(ctx: DeploymentContext, wave: PlannedWave, cel
     knownTemplates: Object.keys(state.templates),
   });
   Object.assign(state.templates, read.templates);
-  for (const { cellId, ...before } of read.cells) state.before[cellId] = before;
+  for (const { cellId, ...before } of read.cells) state.before[cellId] = stackBeforeOf(ctx.cells.get(cellId) as Cell, before);
 }
 
 /**
