@@ -54,6 +54,13 @@ describe('recovery drills', () => {
     return report;
   }
 
+  /**
+   * A state set by SetAlarmState lasts until the alarm's next evaluation (10 s of fleet time by
+   * default), and the fleet's clock runs with the server's, so on a slow machine the alarm could be
+   * back to OK before the drill reads it. These tests are about an alarm that is in ALARM: it stays.
+   */
+  const alarmsHoldTheStateSet = { timing: { alarmStateOverrideMs: DAY } };
+
   const alarm = (fleet: TestFleet, name: string) =>
     fleet.clients.cloudWatch.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: 'ALARM', StateReason: 'set by the test' }));
 
@@ -87,7 +94,7 @@ describe('recovery drills', () => {
   });
 
   it('skips a drill while a blocking alarm is in ALARM, and says why', async () => {
-    const fleet = await createTestFleet(t.env);
+    const fleet = await createTestFleet(t.env, alarmsHoldTheStateSet);
     await t.withWorkers(fleet, async () => {
       // GIVEN a drill of cell-002 blocked by the router's error-rate alarm, which is in ALARM
       await drill(fleet, 'blocked', { cellId: 'cell-002', blockingAlarms: ['router-HighErrorRate'] });
@@ -104,7 +111,7 @@ describe('recovery drills', () => {
   });
 
   it('aborts the procedure when an outcome alarm fires, leaving the cell in service', async () => {
-    const fleet = await createTestFleet(t.env);
+    const fleet = await createTestFleet(t.env, alarmsHoldTheStateSet);
     await t.withWorkers(fleet, async () => {
       // GIVEN a drill of cell-001 watching the router's availability alarm, which fires
       await drill(fleet, 'watched', { cellId: 'cell-001', outcomeAlarms: ['router-LowAvailability'] });
