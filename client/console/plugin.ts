@@ -21,7 +21,7 @@ import { AccessRefused, ConsoleAccess, CSRF_FIELD, type ConsoleAccessOptions, ty
 import { html, SafeHtml } from './html';
 import { fleetPage } from './pages/fleet';
 import { page } from './pages/layout';
-import { procedurePage } from './pages/procedure';
+import { procedurePage, procedurePageIsLive } from './pages/procedure';
 import { proceduresPage, type ProcedureListRow } from './pages/procedures';
 
 export interface ConsoleOptions {
@@ -158,7 +158,7 @@ export const consolePlugin: FastifyPluginCallback<ConsoleOptions> = (app: Fastif
       const view = await getProcedure(client, request.params.workflowId, { queryTimeoutMs: 3_000, endedTraffic: true });
       const planned = runbook(view.procedure ?? view.workflowType, view.cellId);
       const content = procedurePage({ view, plannedSteps: planned, webUiUrl: workflowWebUiUrl(webUi, view.namespace, view.workflowId, view.runId), formToken, base, now: Date.now() });
-      return { content, live: view.status === 'RUNNING' };
+      return { content, live: procedurePageIsLive(view) };
     }),
   );
 

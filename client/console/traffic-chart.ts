@@ -10,9 +10,10 @@ const WIDTH = 640;
 const HEIGHT = 220;
 const M = { left: 44, right: 48, top: 14, bottom: 30 };
 
-/** The chart, or a line saying there is nothing to draw yet. */
-export function trafficChart(samples: readonly TrafficSample[] | undefined): SafeHtml {
+/** The chart, or a line saying there is nothing to draw yet, or why the readings could not be read. */
+export function trafficChart(samples: readonly TrafficSample[] | undefined, unavailable?: string): SafeHtml {
   const points = (samples ?? []).map((s) => ({ ...s, t: Date.parse(s.at) })).filter((s) => Number.isFinite(s.t));
+  if (points.length === 0 && unavailable) return html`<p class="muted" id="traffic-unavailable">The traffic readings could not be read yet: ${unavailable}. Trying again.</p>`;
   if (points.length === 0) return html`<p class="muted">No traffic readings yet: the chart starts with the first drain or restore step.</p>`;
   const t0 = points[0].t;
   const t1 = Math.max(points[points.length - 1].t, t0 + 60_000);

@@ -61,6 +61,8 @@ export interface ProcedureView {
   closeReason?: string;
   /** Why the progress could not be read while it runs (no worker answered, ...). */
   progressUnavailable?: string;
+  /** Why an ended procedure's traffic samples could not be read (asked for with `endedTraffic`); asking again may succeed. */
+  trafficUnavailable?: string;
   /** Runbook steps still to come, from the procedure's plan (given a registry, while it runs). */
   upcomingSteps: string[];
   /** Steps done out of all the run will have (done + running + upcoming), while it runs. */
@@ -120,17 +122,20 @@ export async function getProcedure(client: Client, workflowId: string, options: 
   }
   const ended = await finalReport(handle.result());
   if (!ended.report) return { ...view, closeReason: ended.closeReason };
-  const traffic = options.endedTraffic ? await endedTraffic(client, handle, options.queryTimeoutMs ?? 5_000) : [];
-  return { ...withReport(view, ended.report), traffic };
+  const withEnd = withReport(view, ended.report);
+  return options.endedTraffic ? { ...withEnd, ...(await endedTraffic(client, handle, options.queryTimeoutMs ?? 5_000)) } : withEnd;
 }
 
-/** The traffic samples of an ended procedure, from its last progress (a worker replays it to answer); none if nobody answers. */
-async function endedTraffic(client: Client, handle: ReturnType<Client['workflow']['getHandle']>, timeoutMs: number): Promise<TrafficSample[]> {
+/**
+ * The traffic samples of an ended procedure, from its last progress: a worker replays the whole
+ * history to answer, which a busy worker may not do within the deadline; then the view says so.
+ */
+async function endedTraffic(client: Client, handle: ReturnType<Client['workflow']['getHandle']>, timeoutMs: number): Promise<Pick<ProcedureView, 'traffic' | 'trafficUnavailable'>> {
   try {
     const progress = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.query(progressQuery));
-    return progress.traffic ?? [];
-  } catch {
-    return [];
+    return { traffic: progress.traffic ?? [] };
+  } catch (err) {
+    return { traffic: [], trafficUnavailable: `its last progress was not answered (${err instanceof Error ? err.message : String(err)})` };
   }
 }
 

@@ -89,6 +89,11 @@ describe('client/data against a running cell replacement', () => {
       const closed = await getProcedure(env.client, started.workflowId);
       expect(closed).toMatchObject({ status: 'COMPLETED', state: 'completed', report: { outcome: 'completed', cellEndState: 'decommissioned' } });
       expect(closed.steps.map((s) => s.name)).toContain('decommission-failed-cell');
+      expect(closed).not.toHaveProperty('trafficUnavailable');
+      // Its traffic samples come from its last progress, which a worker answers by replaying it.
+      const withTraffic = await getProcedure(env.client, started.workflowId, { endedTraffic: true });
+      expect(withTraffic.trafficUnavailable).toBeUndefined();
+      expect(withTraffic.traffic.map((s) => s.weight)).toContain(0);
       await expect(approve(env.client, started.workflowId, { by: 'carol@example.com', reason: 'late' })).rejects.toThrow('approval refused by cell-recovery-cell-002: it is not running (completed)');
 
       // The history loads as a replay test loads one.
@@ -97,6 +102,11 @@ describe('client/data against a running cell replacement', () => {
       expect(Object.keys(JSON.parse(history.json) as object)).toEqual(Object.keys(JSON.parse(await readFile(file, 'utf8')) as object));
       await Worker.runReplayHistory({ workflowBundle: procedures.bundle }, JSON.parse(history.json));
     });
+
+    // With no worker to answer, the ended view still has its report and says why it has no traffic.
+    const unanswered = await getProcedure(env.client, 'cell-recovery-cell-002', { endedTraffic: true, queryTimeoutMs: 300 });
+    expect(unanswered).toMatchObject({ status: 'COMPLETED', report: { outcome: 'completed' }, traffic: [] });
+    expect(unanswered.trafficUnavailable).toMatch(/^its last progress was not answered \(.+\)$/);
   }, 120_000);
 
   test('pause, resume and abort reach the procedure; its view says so', async () => {

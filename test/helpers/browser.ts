@@ -55,6 +55,9 @@ export async function launchBrowser(options: { viewport?: { width: number; heigh
     await rm(profile, { recursive: true, force: true });
     throw err;
   }
+  // A page waits for what the procedure does, which a busy machine does slowly: each wait gets
+  // most of a test's own limit rather than playwright's 30 s.
+  context.setDefaultTimeout(120_000);
   return {
     context,
     async newPage(headers) {

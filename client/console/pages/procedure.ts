@@ -31,9 +31,14 @@ export function procedurePage(input: ProcedurePageInput): SafeHtml {
 <h2>Steps</h2>
 <section data-live="steps" id="steps">${timeline(view.steps, input)}</section>
 <h2>Traffic</h2>
-<section data-live="chart" id="chart">${trafficChart(view.traffic)}</section>
+<section data-live="chart" id="chart">${trafficChart(view.traffic, view.trafficUnavailable)}</section>
 <section data-live="decisions">${decisions(view)}</section>
 <section data-live="report" id="report">${report(view)}</section>`;
+}
+
+/** Whether the page keeps refreshing: while the procedure runs, and after its end until its traffic readings were read. */
+export function procedurePageIsLive(view: ProcedureView): boolean {
+  return view.status === 'RUNNING' || view.trafficUnavailable !== undefined;
 }
 
 function stateOf(view: ProcedureView): string {
