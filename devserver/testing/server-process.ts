@@ -2,13 +2,12 @@
  * @module Starting a Temporal server executable (the dev server, the Temporal CLI or a test
  * server) as a child process and waiting until it answers.
  *
- * `TestWorkflowEnvironment.createLocal`/`createTimeSkipping` give a server 5 s to answer; the dev
- * server takes about 3 s to start on an idle 2-core machine (tsx compiles it on load), so a busy
- * machine starting several at once misses that bound. Here the wait is a guard against a hang,
+ * `TestWorkflowEnvironment.createLocal`/`createTimeSkipping` give a server 5 s to answer, which a
+ * busy machine starting several servers at once can miss. Here the wait is a guard against a hang,
  * not a performance bound: how fast the server starts is measured by `npm run bench:devserver`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 
@@ -112,10 +111,19 @@ export async function waitUntilAnswering(address: string, exited: Promise<unknow
   const deadline = Date.now() + timeoutMs;
   let hasExited = false;
   void exited.then(() => (hasExited = true));
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 10));
+  // The port first, with plain TCP: a gRPC channel refused once backs off for a second before
+  // trying again, which would count that second as the server's start.
+  for (;;) {
+    if (hasExited) throw new Error('the server exited before answering');
+    if (await accepts(address)) break;
+    if (Date.now() > deadline) throw new Error(`not listening after ${timeoutMs} ms`);
+    await pause();
+  }
   for (;;) {
     if (hasExited) throw new Error('the server exited before answering');
     try {
-      // A private subchannel, so a refused early attempt does not impose grpc's reconnect backoff.
+      // A private subchannel, so an attempt refused here does not impose a shared reconnect backoff.
       const connection = await Connection.connect({ address, connectTimeout: 1_000, channelArgs: { 'grpc.use_local_subchannel_pool': 1 } });
       try {
         await connection.workflowService.getSystemInfo({});
@@ -125,7 +133,25 @@ export async function waitUntilAnswering(address: string, exited: Promise<unknow
       }
     } catch (err) {
       if (Date.now() > deadline) throw new Error(`not answering after ${timeoutMs} ms: ${err instanceof Error ? err.message : String(err)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await pause();
     }
   }
+}
+
+/** Whether a TCP connection to `host:port` is accepted (then closed at once). */
+function accepts(address: string): Promise<boolean> {
+  const separator = address.lastIndexOf(':');
+  const host = address.slice(0, separator);
+  const port = Number(address.slice(separator + 1));
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }

@@ -3,9 +3,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { freePort, waitUntilAnswering } from '../../testing/server-process';
 
 export const DEV_SERVER_EXECUTABLE = path.resolve(__dirname, '../../bin/temporal-dev');
 
@@ -21,16 +20,7 @@ export interface DevServerProcess {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort };
 
 /** Spawns the dev server with `start-dev` and the extra flags, and waits until it answers. */
 export async function startDevServer(extraArgs: string[] = [], port?: number, env?: NodeJS.ProcessEnv): Promise<DevServerProcess> {
@@ -43,7 +33,7 @@ export async function startDevServer(extraArgs: string[] = [], port?: number, en
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitUntilAnswering(address, child, 30_000);
+  await waitUntilAnswering(address, exited, 30_000);
   const startupMs = performance.now() - t0;
   return {
     address,
@@ -56,21 +46,6 @@ export async function startDevServer(extraArgs: string[] = [], port?: number, en
       await exited;
     },
   };
-}
-
-async function waitUntilAnswering(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the dev server exited with code ${child.exitCode} before answering`);
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000, channelArgs: { 'grpc.use_local_subchannel_pool': 1 } });
-      await connection.close();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`the dev server did not answer at ${address} within ${timeoutMs} ms: ${String(err)}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
 }
 
 function peakRssMiB(pid: number | undefined): number | undefined {
