@@ -4,6 +4,7 @@
  */
 export * from './errors';
 export * from './procedure';
+export * from './rollout-view';
 export * from './list';
 export * from './actions';
 export * from './fleet';

@@ -10,8 +10,9 @@ import { PROCEDURE_CATALOG } from '../../domain/procedures/catalog';
 import type { ProcedureReport } from '../../domain/procedures/report';
 import type { Registry } from '../../domain/registry/schema';
 import { CellIdAttribute, ProcedureAttribute, StepAttribute } from '../../domain/search-attributes';
-import { progressQuery } from '../../workflows/messages';
+import { deploymentProgressQuery, progressQuery } from '../../workflows/messages';
 import { isWorkflowNotFound, ProcedureNotFoundError } from './errors';
+import { withRolloutProgress, type WavesView } from './rollout-view';
 
 /** A runbook step with its duration worked out. */
 export interface StepView {
@@ -65,8 +66,13 @@ export interface ProcedureView {
   trafficUnavailable?: string;
   /** Runbook steps still to come, from the procedure's plan (given a registry, while it runs). */
   upcomingSteps: string[];
-  /** Steps done out of all the run will have (done + running + upcoming), while it runs. */
-  progress?: { done: number; total: number };
+  /**
+   * How far it is, while it runs: steps done out of all the run will have (done + running +
+   * upcoming, from its plan), or for a rollout, its cells updated out of all its cells.
+   */
+  progress?: { done: number; total: number; unit: 'steps' | 'cells updated' };
+  /** A rollout's waves while it runs: how many passed, the one under way. */
+  waves?: WavesView;
 }
 
 export interface GetProcedureOptions {
@@ -109,10 +115,14 @@ export async function getProcedure(client: Client, workflowId: string, options: 
     upcomingSteps: [],
   };
   if (described.status.name === 'RUNNING') {
-    const timeoutMs = options.queryTimeoutMs ?? 5_000;
+    const deadline = Date.now() + (options.queryTimeoutMs ?? 5_000);
     try {
-      const progress = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.query(progressQuery));
-      return withUpcomingSteps(withProgress(view, progress), options.registry);
+      const [progress, rollout] = await Promise.all([
+        client.connection.withDeadline(deadline, () => handle.query(progressQuery)),
+        // A rollout's own progress is read alongside; without it the rollout is shown by its steps.
+        view.workflowType === 'waveDeployment' ? client.connection.withDeadline(deadline, () => handle.query(deploymentProgressQuery)).catch(() => undefined) : undefined,
+      ]);
+      return withRolloutProgress(withUpcomingSteps(withProgress(view, progress), options.registry), rollout);
     } catch (err) {
       return { ...view, progressUnavailable: `the progress query was not answered (${err instanceof Error ? err.message : String(err)}); is a cellops worker running?` };
     }
@@ -179,7 +189,7 @@ export function withUpcomingSteps(view: ProcedureView, registry: Registry | unde
   }
   const upcomingSteps = planned.filter((s) => !s.onlyIf && !started.has(s.name)).map((s) => s.name);
   const done = new Set(view.steps.filter((s) => s.status === 'done' || s.status === 'skipped').map((s) => s.name)).size;
-  return { ...view, upcomingSteps, progress: { done, total: started.size + upcomingSteps.length } };
+  return { ...view, upcomingSteps, progress: { done, total: started.size + upcomingSteps.length, unit: 'steps' } };
 }
 
 /** A pending approval with the number of approvals needed and who gave them so far. */

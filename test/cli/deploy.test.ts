@@ -1,5 +1,15 @@
-/** `cellops deploy`: the plan of a dry run, a rollout started (one per fleet), usage errors. */
+/**
+ * `cellops deploy`: the plan of a dry run, a rollout started (one per fleet), usage errors; a
+ * running rollout followed with `status` and `watch` (cells updated as the progress bar, the wave
+ * under way).
+ */
+import type { ProcedureView } from '../../client/data/procedure';
+import { withRolloutProgress } from '../../client/data/rollout-view';
+import { renderProcedure } from '../../client/cli/render/procedure';
+import { colors } from '../../client/cli/style';
+import type { DeploymentProgress, WaveProgress } from '../../domain/procedures/wave-deployment';
 import { createTestFleet, useProcedureTestEnvironment } from '../helpers/procedures-environment';
+import { skipUntilDeployment } from '../workflows/wave-deployment.helpers';
 import { inProcessCli } from './helpers';
 
 jest.setTimeout(300_000);
@@ -57,6 +67,48 @@ describe('cellops deploy', () => {
     expect(waiting.code).toBe(0);
     expect(JSON.parse(waiting.stdout)).toMatchObject({ workflowId: 'wave-deployment-shop-eu' });
     await procedures.env.client.workflow.getHandle('wave-deployment-shop-eu').terminate('test done');
+  });
+
+  test('status and watch show a running rollout\'s cells updated out of its cells as the progress bar, and the wave under way', async () => {
+    const { env } = procedures;
+    const fleet = await createTestFleet(env);
+    const cellops = inProcessCli(env, fleet);
+    const id = 'wave-deployment-shop-eu';
+    await procedures.withWorkers(fleet, async () => {
+      expect((await cellops('deploy', '--version', 'v2', '--param', 'InstanceType=m7g.xlarge', '--approve-waves', '--by', 'alice@example.com')).code).toBe(0);
+      const handle = env.client.workflow.getHandle(id);
+      // The canary wave baking: its one cell updated of the fleet's three.
+      await skipUntilDeployment(env, handle, (p) => p.waves[0].status === 'baking');
+      const canary = JSON.parse((await cellops('status', id, '--json')).stdout) as ProcedureView;
+      expect(canary).toMatchObject({ state: 'running', progress: { done: 1, total: 3, unit: 'cells updated' }, waves: { passed: 0, total: 2, current: { index: 0, canary: true, status: 'baking' } } });
+      expect((await cellops('status', id)).stdout).toContain('\n[########----------------] 1/3 cells updated\nwaves: 0 of 2 passed, wave 0 (canary) baking\n');
+      // The next wave waits for its approval.
+      await skipUntilDeployment(env, handle, (p) => p.waves[1].status === 'awaiting-approval');
+      expect((await cellops('status', id)).stdout).toContain('\n[########----------------] 1/3 cells updated\nwaves: 1 of 2 passed, wave 1 awaiting approval\n');
+      expect((await cellops('approve', id, '--reason', 'canary fine', '--by', 'bob@example.com')).code).toBe(0);
+      // watch, a minute of server time between frames: the last wave baking with every cell updated, then the report without a bar.
+      const watched = await cellops('watch', id);
+      expect(watched.code).toBe(0);
+      const frames = watched.stdout.trim().split(/\n\nwaveDeployment on fleet/);
+      expect(frames.some((f) => f.includes('\n[########################] 3/3 cells updated\nwaves: 1 of 2 passed, wave 1 baking\n'))).toBe(true);
+      expect(frames.at(-1)).toMatch(/ completed\n/);
+      expect(frames.at(-1)).not.toContain('cells updated');
+    });
+  });
+
+  test('a rollout going back (its wave failed or skipped) shows its waves without a bar; an ended one neither', () => {
+    const view: ProcedureView = { workflowId: 'wave-deployment-shop-eu', runId: 'r', namespace: 'default', workflowType: 'waveDeployment', status: 'RUNNING', state: 'running', cellId: 'fleet', startTime: '2026-12-02T00:00:00Z', steps: [], traffic: [], decisions: [], upcomingSteps: [] };
+    const wave = (index: number, status: WaveProgress['status'], cells: number): WaveProgress => ({ index, canary: index === 0, cells, status, updated: cells, checksPassed: 0 });
+    const rollout = (status: WaveProgress['status'], outcome: DeploymentProgress['outcome'] = 'in-progress'): DeploymentProgress => ({
+      version: 'v2', strategy: 'canary', outcome, currentWave: 1, waves: [wave(0, 'passed', 1), wave(1, status, 2)], cellsTotal: 3, cellsUpdated: 3, cellsRolledBack: 0, cellFailures: 0, errorBudget: 0, continuedAsNew: 0,
+    });
+    expect(withRolloutProgress(view, rollout('baking'))).toMatchObject({ progress: { done: 3, total: 3, unit: 'cells updated' }, waves: { passed: 1, total: 2, current: { index: 1, canary: false, status: 'baking' } } });
+    for (const status of ['failed', 'skipped'] as const) {
+      const back = withRolloutProgress(view, rollout(status));
+      expect(back).toEqual({ ...view, waves: { passed: 1, total: 2, current: { index: 1, canary: false, status } } });
+      expect(renderProcedure(back, colors(false)).split('\n').slice(2)).toEqual([`waves: 1 of 2 passed, wave 1 ${status}`]);
+    }
+    expect(withRolloutProgress(view, rollout('rolled-back', 'rolled-back'))).toBe(view);
   });
 
   test('starts the rollout as wave-deployment-<fleet>; a second one while it runs is refused (4); bad input is a usage error (2)', async () => {

@@ -83,8 +83,9 @@ describe('npm start plays each scenario to its expected end', () => {
     // Each approval gate was answered (here by --yes), and no other.
     const approved = [...run.stdout.matchAll(/^approved (\S+): recorded for step \1: approved by \S+$/gm)].map((m) => m[1]);
     expect(approved).toEqual(scenario.approvals);
-    // The procedure drawn as `cellops watch` draws it: progress bar (given a plan), steps, the report at the end.
+    // The procedure drawn as `cellops watch` draws it: progress bar (given a plan; a rollout's counts its cells updated), steps, the report at the end.
     if (hasPlan(scenario.starts)) expect(run.stdout).toMatch(/^\[[#-]{24}\] \d+\/\d+ steps$/m);
+    if (scenario.starts === 'waveDeployment') expect(run.stdout).toMatch(/^\[[#-]{24}\] 1\/3 cells updated\nwaves: 1 of 2 passed, wave 1 awaiting approval$/m);
     expect(run.stdout).toMatch(/^Steps:$/m);
     expect(run.stdout).toMatch(new RegExp(`^Report\\n {2}outcome: {5}${outcome}\\n {2}cell: {8}${scenario.cellId}, ${cellEndState}$`, 'm'));
     // The SDK's and the gateway's own logging stayed out of the terminal.

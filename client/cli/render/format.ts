@@ -19,10 +19,10 @@ export function formatTime(iso: string | undefined): string {
 }
 
 /** A progress bar of `width` cells. */
-export function progressBar(done: number, total: number, width = 24): string {
+export function progressBar(done: number, total: number, unit = 'steps', width = 24): string {
   const ratio = total > 0 ? Math.min(1, done / total) : 0;
   const filled = Math.round(ratio * width);
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} steps`;
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${unit}`;
 }
 
 /** Quotes an argument for a POSIX shell when it needs it. */
