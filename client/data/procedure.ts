@@ -170,19 +170,23 @@ export function withProgress(view: ProcedureView, progress: ProcedureProgress): 
 /**
  * Adds the steps still to come: the plan's steps (for the procedure this run is) not yet
  * started, the conditional ones left out. Without a registry, or for a procedure without a
- * plan, or a cell the registry does not have (has, for a new cell) or a registry the plan cannot be made from,
- * nothing is added. A procedure of the fleet is planned under its subject (`router`, `fleet`).
+ * plan, or a cell the registry does not have or a registry the plan cannot be made from,
+ * nothing is added. A procedure of the fleet is planned under its subject (`router`, `fleet`);
+ * a new cell on the registry without it, as it was before the cell was built (a registry that
+ * already lists it, added while it ramps up as its report asks, plans it the same).
  */
 export function withUpcomingSteps(view: ProcedureView, registry: Registry | undefined): ProcedureView {
   if (!registry || !view.cellId || view.status !== 'RUNNING' || view.state === 'aborting') return view;
   const entry = PROCEDURE_CATALOG.find((e) => e.procedure === view.workflowType);
   if (!entry) return view;
-  const inRegistry = registry.cells.some((c) => c.id === view.cellId);
-  if (entry.scope === 'fleet' ? view.cellId !== entry.subject : entry.scope === 'new-cell' ? inRegistry : !inRegistry) return view;
+  const cellId = view.cellId;
+  const inRegistry = registry.cells.some((c) => c.id === cellId);
+  if (entry.scope === 'fleet' ? cellId !== entry.subject : entry.scope === 'cell' && !inRegistry) return view;
+  const before = entry.scope === 'new-cell' ? { ...registry, cells: registry.cells.filter((c) => c.id !== cellId) } : registry;
   const started = new Set(view.steps.map((s) => s.name));
   let planned;
   try {
-    planned = entry.plan(registry, view.cellId).steps;
+    planned = entry.plan(before, cellId).steps;
   } catch {
     // A registry that cannot plan it (router failover without the router's stack): shown without what is to come.
     return view;

@@ -7,6 +7,8 @@
  */
 import type { CapacityWatchView } from '../../client/data/capacity-watch';
 import type { FleetView } from '../../client/data/fleet';
+import type { ProcedureView } from '../../client/data/procedure';
+import { newCell } from '../../domain/procedures/replacement';
 import { createTestFleet, useProcedureTestEnvironment, type TestFleet } from '../helpers/procedures-environment';
 import { inProcessCli } from './helpers';
 
@@ -32,17 +34,30 @@ describe('cellops on a new cell', () => {
     expect(await cellops('start', 'cellProvisioning', '--cell', 'cell-002')).toMatchObject({ code: 2, stderr: 'cellops: cell-002 is already a cell of the registry: provision a new cell under a new id\n' });
     expect((await cellops('start', '--help')).stdout).toMatch(/cellProvisioning +add a cell/);
 
-    await procedures.withWorkers(fleet, async () => {
+    // A registry that lists the new cell already (added while it ramps up, as its report asks) plans it the same.
+    const listing = { ...fleet, registry: { ...fleet.registry, cells: [...fleet.registry.cells, newCell(fleet.registry, 'cell-004', 3)] } };
+    const withCell = inProcessCli(procedures.env, listing);
+    const views = await procedures.withWorkers(fleet, async () => {
       const started = await cellops('start', 'cellProvisioning', '--cell', 'cell-004', '--reason', 'room for new customers');
       expect(started).toMatchObject({ code: 0, stderr: '' });
       expect(started.stdout).toMatch(/^started cellProvisioning on cell-004: cell-recovery-cell-004\n/);
-      const status = JSON.parse((await cellops('status', 'cell-recovery-cell-004', '--json')).stdout) as { procedure: string; upcomingSteps: string[] };
+      const status = JSON.parse((await cellops('status', 'cell-recovery-cell-004', '--json')).stdout) as ProcedureView;
       expect(status.procedure).toBe('cellProvisioning');
       expect(status.upcomingSteps.slice(-2)).toEqual(['ramp-up', 'mark-ready']);
+      // Read while it runs, judged once it has ended (an assertion failing here would leave its activities running).
+      const listed = JSON.parse((await withCell('status', 'cell-recovery-cell-004', '--json')).stdout) as ProcedureView;
+      const listedText = (await withCell('status', 'cell-recovery-cell-004')).stdout;
       await procedures.env.client.workflow.getHandle('cell-recovery-cell-004').result();
       const view = JSON.parse((await cellops('fleet', '--json')).stdout) as FleetView;
       expect(view.cells.find((c) => c.cellId === 'cell-004')).toMatchObject({ inRegistry: false, lifecycle: { state: 'ready' } });
+      return { status, listed, listedText };
     });
+    // Its progress counts the steps of its plan.
+    const { status, listed, listedText } = views;
+    expect(status.progress).toEqual({ done: status.steps.filter((s) => s.status === 'done').length, total: 7, unit: 'steps' });
+    expect(listed.upcomingSteps.slice(-2)).toEqual(['ramp-up', 'mark-ready']);
+    expect(listed.progress).toEqual({ done: listed.steps.filter((s) => s.status === 'done').length, total: 7, unit: 'steps' });
+    expect(listedText).toMatch(/^\[[#-]{24}\] \d\/7 steps$/m);
   });
 });
 
