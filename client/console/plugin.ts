@@ -155,7 +155,7 @@ export const consolePlugin: FastifyPluginCallback<ConsoleOptions> = (app: Fastif
 
   app.get<{ Params: { workflowId: string } }>('/procedures/:workflowId', async (request, reply) =>
     render(request, reply, { title: request.params.workflowId, section: 'procedures' }, async ({ formToken }) => {
-      const view = await getProcedure(client, request.params.workflowId, { queryTimeoutMs: 3_000, endedTraffic: true });
+      const view = await getProcedure(client, request.params.workflowId, { queryTimeoutMs: 3_000, endedTraffic: true, registry: registryNow() });
       const planned = runbook(view.procedure ?? view.workflowType, view.cellId);
       const content = procedurePage({ view, plannedSteps: planned, webUiUrl: workflowWebUiUrl(webUi, view.namespace, view.workflowId, view.runId), formToken, base, now: Date.now() });
       return { content, live: procedurePageIsLive(view) };

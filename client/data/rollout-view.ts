@@ -31,3 +31,10 @@ export function withRolloutProgress(view: ProcedureView, rollout: DeploymentProg
   if (wave && ENDING.includes(wave.status)) return { ...view, waves };
   return { ...view, progress: { done: rollout.cellsUpdated, total: rollout.cellsTotal, unit: 'cells updated' }, waves };
 }
+
+/** `waves: 1 of 2 passed, wave 1 awaiting approval`: a rollout's waves, named by their index as its plan and steps name them. */
+export function describeWaves(waves: WavesView): string {
+  const { current } = waves;
+  const now = current ? `, wave ${current.index}${current.canary ? ' (canary)' : ''} ${current.status.replace(/-/g, ' ')}` : '';
+  return `waves: ${waves.passed} of ${waves.total} passed${now}`;
+}

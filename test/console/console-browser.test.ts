@@ -171,6 +171,7 @@ test('an operator watches a cell restart, approves its gate (the requester canno
   await bobTab.locator('button.approve').click();
   await bobTab.locator('#notice.ok', { hasText: `Approved restart as ${BOB}` }).waitFor();
   await bobTab.locator('#current-step', { hasText: 'drain-traffic' }).waitFor();
+  expect(await bobTab.locator('#progress').textContent()).toMatch(/^\s*\d+\/\d+ steps$/);
   await bobTab.locator('#chart svg').waitFor();
   await screenshot(bobTab, '5-procedure-draining');
 

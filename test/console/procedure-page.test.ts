@@ -39,3 +39,16 @@ test('an ended procedure whose traffic could not be read keeps refreshing and sa
   expect(page).not.toContain('<svg');
   expect(render(ended)).toContain('No traffic readings yet');
 });
+
+test('a running procedure shows its progress, a rollout its cells updated and waves', () => {
+  const running: ProcedureView = { ...ended, status: 'RUNNING', state: 'running', closeTime: undefined, currentStep: 'drain-traffic' };
+  expect(render({ ...running, progress: { done: 4, total: 7, unit: 'steps' } })).toContain('<dd id="progress"><progress max="7" value="4"></progress> 4/7 steps</dd>');
+  const rollout = render({
+    ...running,
+    workflowType: 'waveDeployment',
+    progress: { done: 1, total: 3, unit: 'cells updated' },
+    waves: { passed: 1, total: 2, current: { index: 1, canary: false, status: 'awaiting-approval' } },
+  });
+  expect(rollout).toContain('1/3 cells updated · waves: 1 of 2 passed, wave 1 awaiting approval</dd>');
+  expect(render(running)).not.toContain('id="progress"');
+});

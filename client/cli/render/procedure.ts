@@ -1,6 +1,6 @@
 /** A procedure for a person: `cellops status` and each frame of `cellops watch`. */
 import type { ProcedureView, StepView } from '../../data/procedure';
-import type { WavesView } from '../../data/rollout-view';
+import { describeWaves } from '../../data/rollout-view';
 import type { ProcedureReport } from '../../../domain/procedures/report';
 import type { Colors } from '../style';
 import { formatDuration, formatTime, progressBar, shellQuote } from './format';
@@ -29,13 +29,6 @@ function stepLine(c: Colors, step: StepView, nameWidth: number): string {
   return `  ${mark} ${name} ${time}${step.status === 'failed' ? c.red('  failed') : ''}${detail}`;
 }
 
-/** `waves: 1 of 2 passed, wave 1 awaiting approval`: a rollout's waves, named by their index as its plan and steps name them. */
-function wavesLine(waves: WavesView): string {
-  const { current } = waves;
-  const now = current ? `, wave ${current.index}${current.canary ? ' (canary)' : ''} ${current.status.replace(/-/g, ' ')}` : '';
-  return `waves: ${waves.passed} of ${waves.total} passed${now}`;
-}
-
 /** The commands that answer the pending approval. */
 export function approvalCommands(workflowId: string): { approve: string; reject: string } {
   const id = shellQuote(workflowId);
@@ -53,7 +46,7 @@ export function renderProcedure(view: ProcedureView, c: Colors, webUiLink?: stri
   const who = view.requestedBy ? `requested by ${view.requestedBy}, ` : '';
   lines.push(c.dim(`${who}started ${formatTime(view.startTime)}${view.closeTime ? `, closed ${formatTime(view.closeTime)}` : ''} (${view.status})`));
   if (view.progress) lines.push(progressBar(view.progress.done, view.progress.total, view.progress.unit));
-  if (view.waves) lines.push(wavesLine(view.waves));
+  if (view.waves) lines.push(describeWaves(view.waves));
   if (view.progressUnavailable) lines.push(c.yellow(`progress unavailable: ${view.progressUnavailable}`));
 
   const names = [...view.steps.map((s) => s.name), ...view.upcomingSteps];
