@@ -56,3 +56,8 @@ export function formatTime(iso: string | undefined): string {
   const t = new Date(iso);
   return Number.isNaN(t.getTime()) ? iso : `${t.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
+
+/** How far a procedure got: a meter and `done/total`. */
+export function progressMeter(progress: { done: number; total: number }): SafeHtml {
+  return html`<progress max="${progress.total}" value="${progress.done}"></progress> ${progress.done}/${progress.total}`;
+}

@@ -8,7 +8,7 @@ import { describeWaves } from '../../data/rollout-view';
 import { CSRF_FIELD } from '../access';
 import { html, pathSegment, type SafeHtml } from '../html';
 import { trafficChart } from '../traffic-chart';
-import { formatDuration, formatTime } from './layout';
+import { formatDuration, formatTime, progressMeter } from './layout';
 
 export interface ProcedurePageInput {
   view: ProcedureView;
@@ -51,7 +51,7 @@ function summary({ view, webUiUrl, now }: ProcedurePageInput): SafeHtml {
   return html`<dl class="facts">
   <dt>State</dt><dd><span class="badge ${state}" id="state">${state}</span> <span class="muted">(Temporal: ${view.status})</span></dd>
   <dt>Current step</dt><dd id="current-step">${view.currentStep ?? '—'}</dd>
-  ${view.progress ? html`<dt>Progress</dt><dd id="progress"><progress max="${view.progress.total}" value="${view.progress.done}"></progress> ${view.progress.done}/${view.progress.total} ${view.progress.unit}${view.waves ? html` · ${describeWaves(view.waves)}` : ''}</dd>` : ''}
+  ${view.progress ? html`<dt>Progress</dt><dd id="progress">${progressMeter(view.progress)} ${view.progress.unit}${view.waves ? html` · ${describeWaves(view.waves)}` : ''}</dd>` : ''}
   <dt>Workflow</dt><dd><code class="id">${view.workflowId}</code> <span class="muted">run ${view.runId}</span> · <a href="${webUiUrl}" target="_blank" rel="noopener noreferrer">open in the Temporal Web UI</a></dd>
   <dt>Requested by</dt><dd>${view.requestedBy ?? '—'}</dd>
   <dt>Started</dt><dd>${formatTime(view.startTime)}${view.closeTime ? html` · ended ${formatTime(view.closeTime)} (${formatDuration(Date.parse(view.closeTime) - Date.parse(view.startTime))})` : html` · running for ${formatDuration(now - Date.parse(view.startTime))}`}</dd>

@@ -1,7 +1,7 @@
 /** Running and recent procedures, filterable by cell, procedure and status, with each one's step and progress. */
 import type { ProcedureRow } from '../../data/list';
 import { html, pathSegment, type SafeHtml } from '../html';
-import { formatTime } from './layout';
+import { formatTime, progressMeter } from './layout';
 
 /** A row with how far the procedure got, where the runbook's length is known. */
 export interface ProcedureListRow extends ProcedureRow {
@@ -45,7 +45,7 @@ ${rows.map(
   <td>${r.cellId ? html`<a href="${base}/procedures?cell=${encodeURIComponent(r.cellId)}">${r.cellId}</a>` : '—'}</td>
   <td><span class="badge ${r.status}">${r.status.toLowerCase().replace(/_/g, ' ')}</span></td>
   <td>${r.step ?? '—'}</td>
-  <td>${r.progress ? html`<progress max="${r.progress.total}" value="${r.progress.done}"></progress> ${r.progress.done}/${r.progress.total}` : ''}</td>
+  <td>${r.progress ? progressMeter(r.progress) : ''}</td>
   <td>${formatTime(r.startTime)}</td>
   <td>${formatTime(r.closeTime)}</td>
 </tr>`,
