@@ -1,9 +1,14 @@
+import { asyncLocalStorage as activityContext } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { ChangePermitsRelease, ChangePermitsRequest, ChangePermitsVerdict, DrainPermit, DrainPermitRelease, DrainPermitReleased, DrainPermitRequest, PermitVerdict } from '../domain/procedures/drain-permits';
 import { TASK_QUEUE } from '../domain/task-queues';
 import { FLEET_GUARD_WORKFLOW_ID } from '../domain/workflow-ids';
 import type { CellLifecycleRecord } from '../domain/procedures/cell-lifecycle';
 import { drainPermitsQuery, recordCellStateUpdate, releaseChangePermitsUpdate, releaseDrainPermitUpdate, requestChangePermitsUpdate, requestDrainPermitUpdate } from '../workflows/messages';
+import { throwIfCancelled } from './aws-call';
+
+/** How often an activity waiting for the guard heartbeats (the worker throttles what it sends). */
+export const GUARD_WAIT_HEARTBEAT_MS = 5_000;
 
 export interface RequestDrainPermitInput extends DrainPermitRequest {
   /** Kept for uniformity; the guard deduplicates by holder and cell. */
@@ -78,30 +83,54 @@ export function createFleetGuardActivities(deps: FleetGuardDeps): FleetGuardActi
     });
   }
 
+  /** Runs `call` on the running guard, as a cancellable, heartbeating wait inside an activity. */
+  async function onGuard<T>(call: (guard: ReturnType<Client['workflow']['getHandle']>) => Promise<T>): Promise<T> {
+    return await cancellable(deps.client, async () => {
+      const handle = await guardHandle();
+      return await call(deps.client.workflow.getHandle(handle.workflowId));
+    });
+  }
+
   return {
     async requestDrainPermit({ requestToken: _token, ...request }) {
-      const handle = await guardHandle();
-      return await deps.client.workflow.getHandle(handle.workflowId).executeUpdate(requestDrainPermitUpdate, { args: [request] });
+      return await onGuard((guard) => guard.executeUpdate(requestDrainPermitUpdate, { args: [request] }));
     },
     async releaseDrainPermit({ requestToken: _token, ...release }) {
-      const handle = await guardHandle();
-      return await deps.client.workflow.getHandle(handle.workflowId).executeUpdate(releaseDrainPermitUpdate, { args: [release] });
+      return await onGuard((guard) => guard.executeUpdate(releaseDrainPermitUpdate, { args: [release] }));
     },
     async requestChangePermits({ requestToken: _token, ...request }) {
-      const handle = await guardHandle();
-      return await deps.client.workflow.getHandle(handle.workflowId).executeUpdate(requestChangePermitsUpdate, { args: [request] });
+      return await onGuard((guard) => guard.executeUpdate(requestChangePermitsUpdate, { args: [request] }));
     },
     async releaseChangePermits({ requestToken: _token, ...release }) {
-      const handle = await guardHandle();
-      return await deps.client.workflow.getHandle(handle.workflowId).executeUpdate(releaseChangePermitsUpdate, { args: [release] });
+      return await onGuard((guard) => guard.executeUpdate(releaseChangePermitsUpdate, { args: [release] }));
     },
     async heldDrainPermits() {
-      const handle = await guardHandle();
-      return await deps.client.workflow.getHandle(handle.workflowId).query(drainPermitsQuery);
+      return await onGuard((guard) => guard.query(drainPermitsQuery));
     },
     async recordCellState({ record }) {
-      const handle = await guardHandle();
-      return await deps.client.workflow.getHandle(handle.workflowId).executeUpdate(recordCellStateUpdate, { args: [record] });
+      return await onGuard((guard) => guard.executeUpdate(recordCellStateUpdate, { args: [record] }));
     },
   };
+}
+
+/**
+ * Runs a call to the guard so that the activity making it stays cancellable. The guard answers
+ * only once a worker runs its workflow task, and a worker shutting down polls no more tasks: a
+ * call deaf to cancellation would wait for ever and hold the shutdown with it. Here the call is
+ * aborted when the activity is cancelled (the worker's shutdown, or a cancellation a heartbeat
+ * brings back, as when the procedure was terminated), and throws the activity's
+ * `CancelledFailure`. Called outside an activity (a script, a test), it is a plain call.
+ */
+async function cancellable<T>(client: Client, call: () => Promise<T>): Promise<T> {
+  const context = activityContext.getStore();
+  if (!context) return await call();
+  const beat = setInterval(() => context.heartbeat(), GUARD_WAIT_HEARTBEAT_MS);
+  try {
+    return await client.withAbortSignal(context.cancellationSignal, call);
+  } catch (err) {
+    throwIfCancelled();
+    throw err;
+  } finally {
+    clearInterval(beat);
+  }
 }
