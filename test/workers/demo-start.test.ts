@@ -9,6 +9,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { PROCEDURE_CATALOG } from '../../domain/procedures/catalog';
 import { SCENARIOS } from '../../workers/demo/scenarios';
 import { exampleRegistry } from '../helpers/procedures-environment';
@@ -35,6 +36,39 @@ function npmStart(args: string[], env: Record<string, string | undefined> = {}):
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * Runs `npm start -- <args>` at a terminal (a pseudo-terminal from util-linux's `script`), and
+ * presses `key` at the first approval prompt, as a person at the keyboard would.
+ */
+function npmStartAtTerminal(args: string[], env: Record<string, string | undefined>, key: string): Promise<Run & { pressed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const command = ['npm', 'start', '--silent', '--', ...args].join(' ');
+    const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {
+      cwd: ROOT,
+      env: { ...process.env, TEMPORAL_ADDRESS: undefined, TEMPORAL_PROFILE: undefined, TEMPORAL_CONFIG_FILE: undefined, CELLOPS_REGISTRY: undefined, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let pressed = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (!pressed && stdout.includes('press a to approve, r to reject')) {
+        pressed = true;
+        child.stdin.write(key);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      child.stdin.end();
+      // What the terminal showed, without its colours, cursor moves and carriage returns.
+      const plain = stripVTControlCharacters(stdout).replace(/\r/g, '');
+      resolve({ code, stdout: plain, stderr, pressed });
+    });
   });
 }
 
@@ -92,6 +126,25 @@ describe('npm start plays each scenario to its expected end', () => {
     expect(run.stdout).toMatch(/^ {2}operator console http:\/\/127\.0\.0\.1:\d+\/console$/m);
     expect(run.stdout).toMatch(/^ {2}simulated fleet \(read-only\) (http:\/\/127\.0\.0\.1:\d+): CELLOPS_SIMULATOR_URL=\1 npx cellops fleet$/m);
     expect(run.stdout).not.toMatch(/Worker state changed|asset workflow-bundle|"level":/);
+  });
+});
+
+describe('npm start at a terminal asks the person at each approval', () => {
+  test('a approves: the step is recorded as approved by the demo operator and the cell is decommissioned', async () => {
+    const run = await npmStartAtTerminal(['--exit', '--speed', '600', '--scenario', 'replacement'], { CELLOPS_DEV_SERVER_PORT: String(await freePort()), CELLOPS_GATEWAY_PORT: '0' }, 'a');
+    expect(run.pressed).toBe(true);
+    expect(run.stdout).toMatch(/^approval needed for decommission of cell-002: press a to approve, r to reject \(or run: cellops approve cell-recovery-cell-002 --step decommission --by <you>\)\napproved decommission: recorded for step decommission: approved by operator@demo$/m);
+    expect(lastLine(run.stdout)).toMatch(/^scenario replacement: completed, cell cell-002 decommissioned, /);
+    expect(run.code).toBe(0);
+  });
+
+  test('r rejects: the cell is kept drained, and the run ends short of the scenario\'s expected end (exit 1)', async () => {
+    const run = await npmStartAtTerminal(['--exit', '--speed', '600', '--scenario', 'replacement'], { CELLOPS_DEV_SERVER_PORT: String(await freePort()), CELLOPS_GATEWAY_PORT: '0' }, 'r');
+    expect(run.pressed).toBe(true);
+    expect(run.stdout).toMatch(/^rejected decommission: rejected: decommission will not go ahead$/m);
+    expect(run.stdout).toContain('cell-002 is kept drained, not decommissioned: decommissioning rejected by operator@demo: rejected during the demonstration.');
+    expect(lastLine(run.stdout)).toMatch(/^scenario replacement: completed, cell cell-002 drained-operator-notified, /);
+    expect(run.code).toBe(1);
   });
 });
 
