@@ -185,7 +185,7 @@ function applyFlag(
         throw new UsageError(`--dynamic-config-value ${key} must be a duration such as "500ms" or "20s", got "${value.slice(eq + 1)}"`);
       }
       if (BYTE_SETTINGS.has(key) && !/^\d+$/.test(value.slice(eq + 1).trim())) {
-        throw new UsageError(`--dynamic-config-value ${key} must be a number of bytes, got "${value.slice(eq + 1)}"`);
+        throw new UsageError(`--dynamic-config-value ${key} must be a whole number, got "${value.slice(eq + 1)}"`);
       }
       config.dynamicConfig[key] = value.slice(eq + 1);
       return;
@@ -214,8 +214,7 @@ function parsePort(value: string): number {
   return port;
 }
 
-/** Dynamic config settings the dev server honours, all durations. */
-/** Dynamic config settings that are sizes in bytes (the request limits, rpc/limits.ts). */
+/** Dynamic config settings that are sizes in bytes or counts (the limits, engine/limit-settings.ts). */
 const BYTE_SETTINGS: ReadonlySet<string> = new Set([
   'limit.blobSize.error',
   'limit.blobSize.warn',
@@ -227,8 +226,20 @@ const BYTE_SETTINGS: ReadonlySet<string> = new Set([
   // History length (events) and size (bytes) from which workflow tasks suggest continue-as-new.
   'limit.historyCount.suggestContinueAsNew',
   'limit.historySize.suggestContinueAsNew',
+  // Memo and search attribute sizes (bytes; the number of search attributes a request may set).
+  'limit.memoSize.error',
+  'limit.memoSize.warn',
+  'frontend.searchAttributesNumberOfKeysLimit',
+  'frontend.searchAttributesSizeOfValueLimit',
+  'frontend.searchAttributesTotalSizeLimit',
+  // Pending activities, children, external signals and cancel requests a run may have (0: no limit).
+  'limit.numPendingActivities.error',
+  'limit.numPendingChildExecutions.error',
+  'limit.numPendingSignals.error',
+  'limit.numPendingCancelRequests.error',
 ]);
 
+/** Dynamic config settings that are durations. */
 const DURATION_SETTINGS: ReadonlySet<string> = new Set([
   // How long UpdateWorkflowExecution / PollWorkflowExecutionUpdate wait before answering the
   // stage reached so far (the real server's history long poll; default 20 s).

@@ -7,6 +7,7 @@ import { invalidArgument, type ServiceError } from './errors';
 import { appendEvent, flushBuffered, makeEvent } from './history';
 import { closeRun, terminateRun } from './close';
 import { oversizedCommand, oversizedMessage } from './command-limits';
+import { PendingCounter } from './pending-limits';
 import { HISTORY_SERVICE_IDENTITY } from './history-limits';
 import { command, common, durationMs, enumName, enums, i64, wsv } from './proto';
 import { mergeSearchAttributes } from './search-attributes';
@@ -230,11 +231,20 @@ function validateCommands(
       }
     }
   };
+  const pending = new PendingCounter(ctx, exec);
+  const admit = (cmd: command.ICommand): void => {
+    const over = pending.admit(cmd);
+    if (over) throw new CommandRejected(over.cause, over.message);
+  };
   commands.forEach((cmd, index) => {
     validateOne(cmd, index);
-    // As the real server: a command's attributes are validated before its payload is measured.
+    // As the real server: a command's attributes are validated before its payload is measured,
+    // and its pending count checked before (signals, cancel requests) or after (the rest) that.
+    const countedFirst = PendingCounter.countedBeforePayload(cmd);
+    if (countedFirst) admit(cmd);
     const oversized = oversizedCommand(ctx, exec, cmd);
     if (oversized) throw new PayloadOverLimit(oversized.cause, oversized.message);
+    if (!countedFirst) admit(cmd);
   });
   return prepared;
 }

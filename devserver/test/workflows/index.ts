@@ -20,3 +20,4 @@ export * from './operator';
 export * from './suggest-continue-as-new';
 export * from './versioning';
 export * from './oversized';
+export * from './pending';
