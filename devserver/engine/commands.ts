@@ -8,6 +8,7 @@ import { appendEvent, flushBuffered, makeEvent } from './history';
 import { closeRun, terminateRun } from './close';
 import { oversizedCommand, oversizedMessage } from './command-limits';
 import { PendingCounter } from './pending-limits';
+import { mergeMemo, PropertySizes, searchAttributeKeysOverLimit } from './property-limits';
 import { HISTORY_SERVICE_IDENTITY } from './history-limits';
 import { command, common, durationMs, enumName, enums, i64, wsv } from './proto';
 import { mergeSearchAttributes } from './search-attributes';
@@ -167,7 +168,12 @@ function validateCommands(
           return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES, 'MarkerName is not set on command.');
         }
         return;
-      case CommandType.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+      case CommandType.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
+        const tooMany = searchAttributeKeysOverLimit(ctx.limits, cmd.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes);
+        if (tooMany) {
+          const bad = Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES;
+          return reject(bad, `${enumName(Cause, bad)}: ${tooMany}`);
+        }
         try {
           searchAttributes = mergeSearchAttributes(
             ns,
@@ -179,6 +185,7 @@ function validateCommands(
         }
         prepared.searchAttributes.set(index, searchAttributes);
         return;
+      }
       case CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
         if (!cmd.modifyWorkflowPropertiesCommandAttributes) {
           return reject(
@@ -232,6 +239,7 @@ function validateCommands(
     }
   };
   const pending = new PendingCounter(ctx, exec);
+  const propertySizes = new PropertySizes(ctx.limits, ctx.log, exec.memo);
   const admit = (cmd: command.ICommand): void => {
     const over = pending.admit(cmd);
     if (over) throw new CommandRejected(over.cause, over.message);
@@ -244,6 +252,8 @@ function validateCommands(
     if (countedFirst) admit(cmd);
     const oversized = oversizedCommand(ctx, exec, cmd);
     if (oversized) throw new PayloadOverLimit(oversized.cause, oversized.message);
+    const overSize = propertySizes.overLimit(cmd, prepared.searchAttributes.get(index));
+    if (overSize) throw new PayloadOverLimit(overSize.cause, overSize.message);
     if (!countedFirst) admit(cmd);
   });
   return prepared;
@@ -483,13 +493,7 @@ function applyCommand(
       return false;
     case CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES: {
       const upserted = cmd.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo ?? null;
-      const fields = { ...(exec.memo?.fields ?? {}) };
-      for (const [key, value] of Object.entries(upserted?.fields ?? {})) {
-        // An empty payload removes the memo field.
-        if (!value.data || value.data.length === 0) delete fields[key];
-        else fields[key] = value;
-      }
-      exec.memo = { fields };
+      exec.memo = mergeMemo(exec.memo, upserted);
       appendEvent(
         ctx,
         exec,

@@ -5,8 +5,10 @@
  *   signal, query and update names, task queue) of at most 1,000 characters (`limit.maxIDLength`);
  *   longer ones answer INVALID_ARGUMENT "<Field> exceeds length limit.";
  * - payloads a client sends (start and signal input, update and query arguments, terminate and
- *   cancel details, memo) of at most `limit.blobSize.error` bytes (default 2 MiB) encoded; larger
+ *   cancel details) of at most `limit.blobSize.error` bytes (default 2 MiB) encoded; larger
  *   ones answer INVALID_ARGUMENT "Blob data size exceeds limit.";
+ * - a start's search attributes and memo within their limits (engine/property-limits.ts), else
+ *   INVALID_ARGUMENT with the real server's message;
  * - what a worker reports for an activity over that size is not stored: an oversized result or
  *   cancel details fail the activity with a non-retryable server failure ("Complete result exceeds
  *   size limit.", "Cancel details exceed size limit."), an oversized failure is replaced by "Failure
@@ -23,6 +25,12 @@ import { common, enums, failure as failurepb, type wsv } from '../engine/proto';
 import type { Logger } from '../log';
 import type { Engine } from '../engine/engine';
 import { DEFAULT_LIMITS, LIMIT_SETTING_KEYS, type LimitSettings } from '../engine/limit-settings';
+import {
+  MEMO_SIZE_EXCEEDS_LIMIT,
+  memoOverLimit,
+  searchAttributeKeysOverLimit,
+  searchAttributesSizeOverLimit,
+} from '../engine/property-limits';
 import type { Handler } from './handlers';
 
 /** The real server's `limit.maxIDLength`. */
@@ -118,10 +126,6 @@ function payloadsSize(payloads: common.IPayloads | null | undefined): number {
   return payloads ? common.Payloads.encode(payloads).finish().length : 0;
 }
 
-function memoSize(memo: common.IMemo | null | undefined): number {
-  return memo ? common.Memo.encode(memo).finish().length : 0;
-}
-
 function failureSize(f: failurepb.IFailure | null | undefined): number {
   return f ? failurepb.Failure.encode(f).finish().length : 0;
 }
@@ -137,16 +141,15 @@ function clientPayloadSizes(method: string, req: Record<string, unknown>): numbe
     input?: common.IPayloads | null;
     signalInput?: common.IPayloads | null;
     details?: common.IPayloads | null;
-    memo?: common.IMemo | null;
     query?: { queryArgs?: common.IPayloads | null } | null;
     request?: { input?: { args?: common.IPayloads | null } | null } | null;
     operations?: { startWorkflow?: wsv.IStartWorkflowExecutionRequest | null; updateWorkflow?: wsv.IUpdateWorkflowExecutionRequest | null }[];
   };
   switch (method) {
     case 'StartWorkflowExecution':
-      return [payloadsSize(r.input), memoSize(r.memo)];
+      return [payloadsSize(r.input)];
     case 'SignalWithStartWorkflowExecution':
-      return [payloadsSize(r.input), payloadsSize(r.signalInput), memoSize(r.memo)];
+      return [payloadsSize(r.input), payloadsSize(r.signalInput)];
     case 'SignalWorkflowExecution':
       return [payloadsSize(r.input)];
     case 'TerminateWorkflowExecution':
@@ -163,6 +166,29 @@ function clientPayloadSizes(method: string, req: Record<string, unknown>): numbe
     default:
       return [];
   }
+}
+
+/** The start requests a client request carries (a start, a signal-with-start, a multi-operation's start). */
+function startRequests(method: string, req: Record<string, unknown>): { searchAttributes?: common.ISearchAttributes | null; memo?: common.IMemo | null }[] {
+  switch (method) {
+    case 'StartWorkflowExecution':
+    case 'SignalWithStartWorkflowExecution':
+      return [req];
+    case 'ExecuteMultiOperation':
+      return ((req as wsv.IExecuteMultiOperationRequest).operations ?? []).flatMap((op) => (op.startWorkflow ? [op.startWorkflow] : []));
+    default:
+      return [];
+  }
+}
+
+/** The real server's message for a start whose search attributes are past their limits, if so. */
+function startSearchAttributesMessage(limits: Limits, method: string, req: Record<string, unknown>): string | undefined {
+  for (const start of startRequests(method, req)) {
+    const message =
+      searchAttributeKeysOverLimit(limits, start.searchAttributes) ?? searchAttributesSizeOverLimit(limits, start.searchAttributes?.indexedFields);
+    if (message) return message;
+  }
+  return undefined;
 }
 
 /**
@@ -182,7 +208,10 @@ export function withLimits(handlers: Record<string, Handler>, limits: Limits, lo
       const req = (request ?? {}) as Record<string, unknown>;
       const idMessage = idOverLimit(req);
       if (idMessage) throw invalidArgument(idMessage);
+      const searchAttributesMessage = startSearchAttributesMessage(limits, method, req);
+      if (searchAttributesMessage) throw invalidArgument(searchAttributesMessage);
       if (clientPayloadSizes(method, req).some((size) => oversized(size, method))) throw invalidArgument(BLOB_SIZE_EXCEEDS_LIMIT);
+      if (startRequests(method, req).some((start) => memoOverLimit(limits, log, start.memo, method))) throw invalidArgument(MEMO_SIZE_EXCEEDS_LIMIT);
       return activityReport(engine, method, req, oversized) ?? handler(engine, (queryAnswersWithinLimit(method, req, oversized) ?? request) as never, call);
     };
   }

@@ -21,3 +21,4 @@ export * from './suggest-continue-as-new';
 export * from './versioning';
 export * from './oversized';
 export * from './pending';
+export * from './property-limits';
