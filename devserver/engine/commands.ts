@@ -8,7 +8,7 @@ import { appendEvent, flushBuffered, makeEvent } from './history';
 import { closeRun, terminateRun } from './close';
 import { oversizedCommand, oversizedMessage } from './command-limits';
 import { PendingCounter } from './pending-limits';
-import { mergeMemo, PropertySizes, searchAttributeKeysOverLimit } from './property-limits';
+import { mergeMemo, newRunSearchAttributeKeysOverLimit, PropertySizes, searchAttributeKeysOverLimit } from './property-limits';
 import { HISTORY_SERVICE_IDENTITY } from './history-limits';
 import { command, common, durationMs, enumName, enums, i64, wsv } from './proto';
 import { mergeSearchAttributes } from './search-attributes';
@@ -200,6 +200,8 @@ function validateCommands(
         }
         return;
       case CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
+        const tooMany = newRunSearchAttributeKeysOverLimit(ctx.limits, exec, cmd);
+        if (tooMany) return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, tooMany);
         const child = prepareChildStart(ctx, exec, cmd.startChildWorkflowExecutionCommandAttributes);
         if (typeof child === 'string') return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, child);
         prepared.children.set(index, child);
@@ -220,6 +222,8 @@ function validateCommands(
         return;
       }
       case CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
+        const tooMany = newRunSearchAttributeKeysOverLimit(ctx.limits, exec, cmd);
+        if (tooMany) return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, tooMany);
         const next = prepareContinueAsNew(ctx, ns, exec, cmd.continueAsNewWorkflowExecutionCommandAttributes);
         if (typeof next === 'string') return reject(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES, next);
         prepared.continueAsNew = next;

@@ -5,9 +5,9 @@
  *   all of them at most `frontend.searchAttributesTotalSizeLimit` (40 KiB) encoded;
  * - a memo of at most `limit.memoSize.error` (2 MiB) encoded; past `limit.memoSize.warn` it logs.
  * A start request past one answers INVALID_ARGUMENT (rpc/limits.ts); in a workflow task, too many
- * upserted search attributes fail the task, and a run's merged search attributes or memo, or a
- * child's or continued run's, past a size limit terminate it (engine/commands.ts), as on the real
- * server.
+ * search attributes on an upsert, child or continue-as-new command fail the task, and a run's
+ * merged search attributes or memo, or a child's or continued run's, past a size limit terminate
+ * it (engine/commands.ts), as on the real server.
  */
 import type { Logger } from '../log';
 import type { OversizedPayload } from './command-limits';
@@ -25,6 +25,33 @@ export function searchAttributeKeysOverLimit(limits: LimitSettings, attributes: 
   const count = Object.keys(attributes?.indexedFields ?? {}).length;
   const limit = limits.searchAttributesNumberOfKeys;
   return count > limit ? `number of search attributes ${count} exceeds limit ${limit}` : undefined;
+}
+
+/**
+ * The real server's task-failure message (cause `BAD_SEARCH_ATTRIBUTES`) for a child or
+ * continue-as-new command setting too many search attributes, if it does. A continue-as-new's
+ * task queue is named as the real server prints it (Go's proto text form).
+ */
+export function newRunSearchAttributeKeysOverLimit(
+  limits: LimitSettings,
+  run: { namespace: string; workflowType: string; taskQueue: string },
+  cmd: command.ICommand,
+): string | undefined {
+  const prefix = `${enums.WorkflowTaskFailedCause[Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES]}: invalid SearchAttributes on`;
+  const child = cmd.startChildWorkflowExecutionCommandAttributes;
+  if (cmd.commandType === CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION && child) {
+    const tooMany = searchAttributeKeysOverLimit(limits, child.searchAttributes);
+    const where = `WorkflowId=${child.workflowId ?? ''} WorkflowType=${child.workflowType?.name ?? ''} Namespace=${child.namespace || run.namespace}`;
+    return tooMany ? `${prefix} StartChildWorkflowCommand: ${tooMany}. ${where}` : undefined;
+  }
+  const next = cmd.continueAsNewWorkflowExecutionCommandAttributes;
+  if (cmd.commandType === CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION && next) {
+    const tooMany = searchAttributeKeysOverLimit(limits, next.searchAttributes);
+    const type = next.workflowType?.name || run.workflowType;
+    const where = `WorkflowType=${type} TaskQueue=name:"${next.taskQueue?.name || run.taskQueue}" kind:TASK_QUEUE_KIND_NORMAL`;
+    return tooMany ? `${prefix} ContinueAsNewWorkflowExecutionCommand: ${tooMany}. ${where}` : undefined;
+  }
+  return undefined;
 }
 
 /** The real server's message when a value, or all of the search attributes, are over their size limit. */

@@ -2,8 +2,9 @@
  * The memo and search attribute limits (`limit.memoSize.error`, and
  * `frontend.searchAttributesNumberOfKeysLimit`, `...SizeOfValueLimit`, `...TotalSizeLimit`; set
  * low here), as the real server applies them: a start past one is refused with INVALID_ARGUMENT;
- * a workflow task upserting too many search attributes fails; one whose merged search attributes
- * or memo, or a child's or continued run's, are past a size limit fails and the run is terminated.
+ * a workflow task setting too many search attributes (upsert, child, continue-as-new) fails; one
+ * whose merged search attributes or memo, or a child's or continued run's, are past a size limit
+ * fails and the run is terminated.
  * Run with the unmodified SDK worker and client.
  */
 import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
@@ -131,19 +132,28 @@ describe('dev server: memo and search attribute limits', () => {
     expect(Number(/attributes (\d+)/.exec(total.details ?? '')?.[1])).toBeGreaterThan(TOTAL_LIMIT);
   });
 
-  it('fails the task that upserts too many search attributes, and the run goes on', async () => {
-    const workflowId = uniqueId('upsert-keys');
-    const handle = await client.workflow.start(propertySizes, { taskQueue: TASK_QUEUE, workflowId, args: ['upsert-keys', 0] });
+  const tooManyKeys = `number of search attributes 3 exceeds limit ${KEYS_LIMIT}`;
+  const keyCases: [PropertyPlace, string][] = [
+    ['upsert-keys', tooManyKeys],
+    ['child-keys', `invalid SearchAttributes on StartChildWorkflowCommand: ${tooManyKeys}. WorkflowId=child-keys-0 WorkflowType=pendingLimitChild Namespace=default`],
+    [
+      'continue-as-new-keys',
+      `invalid SearchAttributes on ContinueAsNewWorkflowExecutionCommand: ${tooManyKeys}. WorkflowType=propertySizes TaskQueue=name:"${TASK_QUEUE}" kind:TASK_QUEUE_KIND_NORMAL`,
+    ],
+  ];
+
+  it.each(keyCases)('fails the task setting too many search attributes (%s), and the run goes on', async (place, message) => {
+    const workflowId = uniqueId(place);
+    const handle = await client.workflow.start(propertySizes, { taskQueue: TASK_QUEUE, workflowId, args: [place, 0] });
     const history = await waitFor(async () => {
       const h = await handle.fetchHistory();
       return eventsOfType(h, 'WORKFLOW_TASK_FAILED').length > 0 ? h : undefined;
     });
     const [failed] = eventsOfType(history, 'WORKFLOW_TASK_FAILED');
     expect(failed.workflowTaskFailedEventAttributes?.cause).toBe(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES);
-    expect(failed.workflowTaskFailedEventAttributes?.failure?.message).toBe(
-      `WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES: number of search attributes 3 exceeds limit ${KEYS_LIMIT}`,
-    );
-    expect(eventsOfType(history, 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES')).toHaveLength(0);
+    expect(failed.workflowTaskFailedEventAttributes?.failure?.message).toBe(`WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES: ${message}`);
+    expect(eventTypes(history).slice(-1)).toEqual(['WORKFLOW_TASK_FAILED']);
+    expect(eventTypes(history)).not.toContain('WORKFLOW_TASK_COMPLETED');
     expect((await handle.describe()).status.name).toBe('RUNNING');
     await handle.terminate('done');
   });

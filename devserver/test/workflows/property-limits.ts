@@ -7,6 +7,8 @@ import { pendingLimitChild } from './pending';
 
 export type PropertyPlace =
   | 'upsert-keys'
+  | 'child-keys'
+  | 'continue-as-new-keys'
   | 'upsert-value'
   | 'upsert-merged'
   | 'memo-merged'
@@ -22,6 +24,10 @@ export async function propertySizes(place: PropertyPlace, bytes: number, continu
     case 'upsert-keys':
       upsertSearchAttributes({ First: ['a'], Second: ['b'], Note: ['c'] });
       return 'upserted';
+    case 'child-keys':
+      return await executeChild(pendingLimitChild, { workflowId: `${place}-${bytes}`, searchAttributes: { First: ['a'], Second: ['b'], Note: ['c'] } });
+    case 'continue-as-new-keys':
+      return await makeContinueAsNewFunc<typeof propertySizes>({ searchAttributes: { First: ['a'], Second: ['b'], Note: ['c'] } })(place, bytes, true);
     case 'upsert-value':
       upsertSearchAttributes({ Note: [big] });
       return 'upserted';
