@@ -4,14 +4,11 @@
  * fails the task with the command's cause and terminates the run, storing none of it; a query
  * answer over it fails the query. Run with the unmodified SDK worker and client.
  */
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { TerminatedFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { parseArgs } from '../config';
-import { createLogger } from '../log';
-import { startDevServer, type RunningDevServer } from '../server';
-import { bundleTestWorkflows, eventsOfType, eventTypes, SETUP_TIMEOUT_MS, uniqueId, waitFor } from './helpers';
+import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId, useServerWithWorker, waitFor } from './helpers';
 import { bigQuery, bigUpdate, oversizedPayload, type OversizedPlace } from './workflows';
 
 const TASK_QUEUE = 'devserver-command-limits';
@@ -19,37 +16,14 @@ const BLOB_LIMIT = 16 * 1024;
 const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
 
 describe('dev server: blob size limit on workflow task completions', () => {
-  let server: RunningDevServer;
-  let connection: Connection;
-  let client: Client;
-  let worker: Worker;
-  let running: Promise<void>;
-
-  beforeAll(async () => {
-    const { config } = parseArgs([
-      'server', 'start-dev', '--port', '0', '--ip', '127.0.0.1', '--headless',
+  const served = useServerWithWorker({
+    taskQueue: TASK_QUEUE,
+    args: [
       '--search-attribute', 'BigText=Text',
       '--dynamic-config-value', `limit.blobSize.error=${BLOB_LIMIT}`,
       '--dynamic-config-value', 'limit.blobSize.warn=4096',
-    ]);
-    server = await startDevServer(config, createLogger('never'));
-    const address = `127.0.0.1:${server.port}`;
-    connection = await Connection.connect({ address });
-    client = new Client({ connection });
-    worker = await Worker.create({
-      connection: await NativeConnection.connect({ address }),
-      taskQueue: TASK_QUEUE,
-      workflowBundle: await bundleTestWorkflows(),
-      activities: { echo: (value: string) => Promise.resolve(value) },
-    });
-    running = worker.run();
-  }, SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await connection?.close();
-    await server?.stop();
+    ],
+    activities: { echo: (value: string) => Promise.resolve(value) },
   });
 
   /** The history's encoded size: nothing over the limit may be in it. */
@@ -70,7 +44,7 @@ describe('dev server: blob size limit on workflow task completions', () => {
   it.each(cases)('fails the task and terminates the run when the %s is over the limit, storing none of it', async (place, cause, message) => {
     // WHEN a workflow's task completion carries a payload over the limit
     const workflowId = uniqueId(`oversized-${place}`);
-    const outcome = await client.workflow
+    const outcome = await served.client.workflow
       .execute(oversizedPayload, { taskQueue: TASK_QUEUE, workflowId, args: [place, BLOB_LIMIT + 1] })
       .catch((err: unknown) => err);
 
@@ -81,7 +55,7 @@ describe('dev server: blob size limit on workflow task completions', () => {
     expect((outcome as WorkflowFailedError).cause?.message).toBe(reason);
 
     // AND the task failed with the command's cause, and nothing of the completion was stored
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const history = await served.client.workflow.getHandle(workflowId).fetchHistory();
     expect(eventTypes(history)).toEqual([
       'WORKFLOW_EXECUTION_STARTED',
       'WORKFLOW_TASK_SCHEDULED',
@@ -99,7 +73,7 @@ describe('dev server: blob size limit on workflow task completions', () => {
 
   it('accepts the same payloads just under the limit', async () => {
     // A workflow result of the limit's size less the payload's own encoding overhead completes.
-    const result = await client.workflow.execute(oversizedPayload, {
+    const result = await served.client.workflow.execute(oversizedPayload, {
       taskQueue: TASK_QUEUE,
       workflowId: uniqueId('under-limit'),
       args: ['result', BLOB_LIMIT - 256],
@@ -110,7 +84,7 @@ describe('dev server: blob size limit on workflow task completions', () => {
   it('terminates the run when an update result is over the limit, storing none of its result', async () => {
     // GIVEN a run answering updates with a string of the asked length
     const workflowId = uniqueId('oversized-update');
-    const handle = await client.workflow.start(oversizedPayload, { taskQueue: TASK_QUEUE, workflowId, args: ['handlers', 0] });
+    const handle = await served.client.workflow.start(oversizedPayload, { taskQueue: TASK_QUEUE, workflowId, args: ['handlers', 0] });
     expect(await handle.executeUpdate(bigUpdate, { args: [10] })).toHaveLength(10);
 
     // WHEN an update's result is over the limit
@@ -135,7 +109,7 @@ describe('dev server: blob size limit on workflow task completions', () => {
   it('fails a query whose answer is over the limit, and the run goes on', async () => {
     // GIVEN a run answering queries with a string of the asked length
     const workflowId = uniqueId('oversized-query');
-    const handle = await client.workflow.start(oversizedPayload, { taskQueue: TASK_QUEUE, workflowId, args: ['handlers', 0] });
+    const handle = await served.client.workflow.start(oversizedPayload, { taskQueue: TASK_QUEUE, workflowId, args: ['handlers', 0] });
     expect(await handle.query(bigQuery, 10)).toHaveLength(10);
 
     // WHEN a query's answer is over the limit
@@ -153,13 +127,13 @@ describe('dev server: blob size limit on workflow task completions', () => {
     // GIVEN a run whose first workflow task no worker has taken yet, and a query waiting for that task
     const taskQueue = `${TASK_QUEUE}-consistent`;
     const workflowId = uniqueId('oversized-consistent-query');
-    const handle = await client.workflow.start(oversizedPayload, { taskQueue, workflowId, args: ['handlers', 0] });
+    const handle = await served.client.workflow.start(oversizedPayload, { taskQueue, workflowId, args: ['handlers', 0] });
     const answer = handle.query(bigQuery, BLOB_LIMIT + 1).catch((err: unknown) => err);
-    await waitFor(() => Promise.resolve(server.engine.queries.forRun(handle.firstExecutionRunId, 'buffered').length > 0 ? true : undefined));
+    await waitFor(() => Promise.resolve(served.server.engine.queries.forRun(handle.firstExecutionRunId, 'buffered').length > 0 ? true : undefined));
 
     // WHEN a worker takes the task and answers the query with it
     const consistentWorker = await Worker.create({
-      connection: await NativeConnection.connect({ address: `127.0.0.1:${server.port}` }),
+      connection: await NativeConnection.connect({ address: `127.0.0.1:${served.server.port}` }),
       taskQueue,
       workflowBundle: await bundleTestWorkflows(),
     });

@@ -5,7 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { parseArgs } from '../config';
+import { createLogger } from '../log';
+import { startDevServer, type RunningDevServer } from '../server';
 import { SETUP_TIMEOUT_MS } from '../testing/server-process';
 import { createLocalTestEnvironment } from '../testing/test-environment';
 
@@ -37,13 +41,23 @@ export async function bundleTestWorkflows(): Promise<WorkflowBundleWithSourceMap
 }
 
 export { SETUP_TIMEOUT_MS } from '../testing/server-process';
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls `check` until it returns a value other than undefined. It does not give up by itself: a
+ * deadline of its own would be a window that a busy machine can miss, so the test's time limit is
+ * the guard. Each `warnAfterMs` without the value, it says on the console what it waits for,
+ * which jest shows with the test that ran out of time.
+ */
+export async function waitFor<T>(check: () => Promise<T | undefined>, warnAfterMs = 10_000, what = 'condition'): Promise<T> {
+  const started = Date.now();
+  let warned = 0;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    const waited = Date.now() - started;
+    if (waited >= (warned + 1) * warnAfterMs) {
+      warned = Math.floor(waited / warnAfterMs);
+      console.warn(`still waiting for ${what} after ${Math.round(waited / 1000)} s`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -98,6 +112,67 @@ export function useTestWorkflows(taskQueue: string): TestWorkflowsFixture {
       for (const workflowId of workflowIds) {
         await Worker.runReplayHistory({ workflowBundle }, historyFromJSON(JSON.parse(historyToJSON(await history(workflowId)))), workflowId);
       }
+    },
+  };
+}
+
+/** A dev server in this test process with a worker on it (see {@link useServerWithWorker}). */
+export interface ServerWithWorkerFixture {
+  /** The server (valid inside tests, after `beforeAll`): its engine is open to inspection. */
+  readonly server: RunningDevServer;
+  readonly connection: Connection;
+  readonly client: Client;
+}
+
+/**
+ * Sets up, for the enclosing `describe`, a dev server started in this process with `args` after
+ * `server start-dev` (the dynamic config under test, search attributes) and a worker polling
+ * `taskQueue` with the test workflows and `activities`; all stopped in `afterAll`, `beforeStop`
+ * first (to let go of activities the test holds, which the worker's shutdown waits for).
+ */
+export function useServerWithWorker(options: { args: string[]; taskQueue: string; activities?: object; beforeStop?: () => void }): ServerWithWorkerFixture {
+  let server: RunningDevServer | undefined;
+  let connection: Connection | undefined;
+  let client: Client | undefined;
+  let workerConnection: NativeConnection | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  beforeAll(async () => {
+    const { config } = parseArgs(['server', 'start-dev', '--port', '0', '--ip', '127.0.0.1', '--headless', ...options.args]);
+    server = await startDevServer(config, createLogger('never'));
+    const address = `127.0.0.1:${server.port}`;
+    connection = await Connection.connect({ address });
+    client = new Client({ connection });
+    workerConnection = await NativeConnection.connect({ address });
+    worker = await Worker.create({
+      connection: workerConnection,
+      taskQueue: options.taskQueue,
+      workflowBundle: await bundleTestWorkflows(),
+      activities: options.activities,
+    });
+    running = worker.run();
+  }, SETUP_TIMEOUT_MS);
+  afterAll(async () => {
+    options.beforeStop?.();
+    worker?.shutdown();
+    await running;
+    await workerConnection?.close();
+    await connection?.close();
+    await server?.stop();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the dev server is not set up yet (use it inside tests)');
+    return value;
+  };
+  return {
+    get server() {
+      return ready(server);
+    },
+    get connection() {
+      return ready(connection);
+    },
+    get client() {
+      return ready(client);
     },
   };
 }

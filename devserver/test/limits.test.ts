@@ -5,13 +5,9 @@
  * The blob limit is set low here with `--dynamic-config-value`, as on a real server.
  */
 import { CompleteAsyncError, Context } from '@temporalio/activity';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { parseArgs } from '../config';
-import { createLogger } from '../log';
-import { startDevServer, type RunningDevServer } from '../server';
-import { bundleTestWorkflows, eventsOfType, SETUP_TIMEOUT_MS, uniqueId, waitFor } from './helpers';
+import { eventsOfType, uniqueId, useServerWithWorker, waitFor } from './helpers';
 import type { TestActivities } from './workflows/activity-types';
 import { asyncCompletion } from './workflows';
 
@@ -21,45 +17,22 @@ const TASK_QUEUE = 'devserver-limits';
 const BLOB_LIMIT = 64 * 1024;
 
 describe('dev server: request limits', () => {
-  let server: RunningDevServer;
-  let connection: Connection;
-  let client: Client;
-  let worker: Worker;
-  let running: Promise<void>;
   const started = new Map<string, { workflowId: string; activityId: string }>();
-
-  beforeAll(async () => {
-    const { config } = parseArgs([
-      'server', 'start-dev', '--port', '0', '--ip', '127.0.0.1', '--headless',
+  const activities: Partial<TestActivities> = {
+    completeLater() {
+      const { workflowExecution, activityId } = Context.current().info;
+      const workflowId = workflowExecution?.workflowId ?? '';
+      started.set(workflowId, { workflowId, activityId });
+      throw new CompleteAsyncError();
+    },
+  };
+  const served = useServerWithWorker({
+    taskQueue: TASK_QUEUE,
+    args: [
       '--dynamic-config-value', `limit.blobSize.error=${BLOB_LIMIT}`,
       '--dynamic-config-value', 'limit.blobSize.warn=16384',
-    ]);
-    server = await startDevServer(config, createLogger('never'));
-    const address = `127.0.0.1:${server.port}`;
-    connection = await Connection.connect({ address });
-    client = new Client({ connection });
-    const activities: Partial<TestActivities> = {
-      completeLater() {
-        const { workflowExecution, activityId } = Context.current().info;
-        const workflowId = workflowExecution?.workflowId ?? '';
-        started.set(workflowId, { workflowId, activityId });
-        throw new CompleteAsyncError();
-      },
-    };
-    worker = await Worker.create({
-      connection: await NativeConnection.connect({ address }),
-      taskQueue: TASK_QUEUE,
-      workflowBundle: await bundleTestWorkflows(),
-      activities,
-    });
-    running = worker.run();
-  }, SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await connection?.close();
-    await server?.stop();
+    ],
+    activities,
   });
 
   const refusal = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => 'accepted', (err: unknown) => err);
@@ -86,16 +59,16 @@ describe('dev server: request limits', () => {
     for (const [, overrides, message] of cases) {
       // WHEN a start carries one over-long id or name
       const workflowId = uniqueId('long-id');
-      const answer = await refusal(connection.workflowService.startWorkflowExecution(startRequest(workflowId, overrides)));
+      const answer = await refusal(served.connection.workflowService.startWorkflowExecution(startRequest(workflowId, overrides)));
 
       // THEN it is refused as the client's error, and no run was stored under the workflow id
       expect(answer).toMatchObject({ code: INVALID_ARGUMENT, details: message });
       const described = await refusal(
-        connection.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId } }),
+        served.connection.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId } }),
       );
       expect(described).toMatchObject({ code: NOT_FOUND });
     }
-    const atLimit = await connection.workflowService.startWorkflowExecution(
+    const atLimit = await served.connection.workflowService.startWorkflowExecution(
       startRequest(uniqueId('at-limit'), { workflowType: { name: 't'.repeat(1000) } }),
     );
     expect(atLimit.runId).toBeTruthy();
@@ -104,11 +77,11 @@ describe('dev server: request limits', () => {
   it('refuses a signal name or query type over 1,000 characters without recording it', async () => {
     // GIVEN a run
     const workflowId = uniqueId('long-names');
-    await connection.workflowService.startWorkflowExecution(startRequest(workflowId));
+    await served.connection.workflowService.startWorkflowExecution(startRequest(workflowId));
 
     // WHEN it is signalled and queried with over-long names
     const signal = await refusal(
-      connection.workflowService.signalWorkflowExecution({
+      served.connection.workflowService.signalWorkflowExecution({
         namespace: 'default',
         workflowExecution: { workflowId },
         signalName: 's'.repeat(1001),
@@ -116,19 +89,19 @@ describe('dev server: request limits', () => {
       }),
     );
     const query = await refusal(
-      connection.workflowService.queryWorkflow({ namespace: 'default', execution: { workflowId }, query: { queryType: 'q'.repeat(1001) } }),
+      served.connection.workflowService.queryWorkflow({ namespace: 'default', execution: { workflowId }, query: { queryType: 'q'.repeat(1001) } }),
     );
 
     // THEN both are refused, and the history has only the signal sent after them with a 1,000-character name
     expect(signal).toMatchObject({ code: INVALID_ARGUMENT, details: 'SignalName exceeds length limit.' });
     expect(query).toMatchObject({ code: INVALID_ARGUMENT, details: 'QueryType exceeds length limit.' });
-    await connection.workflowService.signalWorkflowExecution({
+    await served.connection.workflowService.signalWorkflowExecution({
       namespace: 'default',
       workflowExecution: { workflowId },
       signalName: 's'.repeat(1000),
       requestId: uniqueId('signal'),
     });
-    const { history } = await connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId } });
+    const { history } = await served.connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId } });
     const signals = eventsOfType(history ?? {}, 'WORKFLOW_EXECUTION_SIGNALED');
     expect(signals.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName?.length)).toEqual([1000]);
   });
@@ -138,11 +111,11 @@ describe('dev server: request limits', () => {
 
     // WHEN a start carries an input over the limit, and a running workflow is signalled with one
     const tooBigId = uniqueId('big-input');
-    const start = await refusal(connection.workflowService.startWorkflowExecution(startRequest(tooBigId, { input: payload(BLOB_LIMIT + 1) })));
+    const start = await refusal(served.connection.workflowService.startWorkflowExecution(startRequest(tooBigId, { input: payload(BLOB_LIMIT + 1) })));
     const workflowId = uniqueId('big-signal');
-    await connection.workflowService.startWorkflowExecution(startRequest(workflowId, { input: payload(BLOB_LIMIT - 1024) }));
+    await served.connection.workflowService.startWorkflowExecution(startRequest(workflowId, { input: payload(BLOB_LIMIT - 1024) }));
     const signal = await refusal(
-      connection.workflowService.signalWorkflowExecution({
+      served.connection.workflowService.signalWorkflowExecution({
         namespace: 'default',
         workflowExecution: { workflowId },
         signalName: 'big',
@@ -154,17 +127,17 @@ describe('dev server: request limits', () => {
     // THEN both are refused with the real server's message, and neither was stored (a small signal is)
     expect(start).toMatchObject({ code: INVALID_ARGUMENT, details: 'Blob data size exceeds limit.' });
     expect(signal).toMatchObject({ code: INVALID_ARGUMENT, details: 'Blob data size exceeds limit.' });
-    await connection.workflowService.signalWorkflowExecution({
+    await served.connection.workflowService.signalWorkflowExecution({
       namespace: 'default',
       workflowExecution: { workflowId },
       signalName: 'small',
       input: payload(1024),
       requestId: uniqueId('signal'),
     });
-    expect(await refusal(connection.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: tooBigId } }))).toMatchObject({
+    expect(await refusal(served.connection.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: tooBigId } }))).toMatchObject({
       code: NOT_FOUND,
     });
-    const { history } = await connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId } });
+    const { history } = await served.connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId } });
     const signals = eventsOfType(history ?? {}, 'WORKFLOW_EXECUTION_SIGNALED');
     expect(signals.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)).toEqual(['small']);
   });
@@ -172,11 +145,11 @@ describe('dev server: request limits', () => {
   it('fails an activity whose result is over the limit with a server failure, not storing the result', async () => {
     // GIVEN a workflow waiting for an asynchronously completed activity
     const workflowId = uniqueId('big-result');
-    const handle = await client.workflow.start(asyncCompletion, { taskQueue: TASK_QUEUE, workflowId });
+    const handle = await served.client.workflow.start(asyncCompletion, { taskQueue: TASK_QUEUE, workflowId });
     const info = await waitFor(() => Promise.resolve(started.get(workflowId)), 30_000, 'activity start');
 
     // WHEN the activity is completed with a result over the limit
-    await client.activity.complete(info, 'x'.repeat(BLOB_LIMIT + 1));
+    await served.client.activity.complete(info, 'x'.repeat(BLOB_LIMIT + 1));
 
     // THEN the completion call succeeds, the activity failed with the real server's non-retryable failure
     const outcome = await handle.result().catch((err: unknown) => err);
@@ -193,11 +166,11 @@ describe('dev server: request limits', () => {
   it('fails an activity whose heartbeat details are over the limit and tells the heartbeat to cancel', async () => {
     // GIVEN a workflow waiting for an asynchronously completed activity
     const workflowId = uniqueId('big-heartbeat');
-    const handle = await client.workflow.start(asyncCompletion, { taskQueue: TASK_QUEUE, workflowId });
+    const handle = await served.client.workflow.start(asyncCompletion, { taskQueue: TASK_QUEUE, workflowId });
     const info = await waitFor(() => Promise.resolve(started.get(workflowId)), 30_000, 'activity start');
 
     // WHEN it heartbeats with details over the limit
-    const response = await connection.workflowService.recordActivityTaskHeartbeatById({
+    const response = await served.connection.workflowService.recordActivityTaskHeartbeatById({
       namespace: 'default',
       workflowId,
       activityId: info.activityId,

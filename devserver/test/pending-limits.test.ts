@@ -5,13 +5,8 @@
  * worker's retried task succeeds once enough work is done. Run with the unmodified SDK worker and
  * client.
  */
-import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { parseArgs } from '../config';
-import { createLogger } from '../log';
-import { startDevServer, type RunningDevServer } from '../server';
-import { bundleTestWorkflows, eventsOfType, SETUP_TIMEOUT_MS, uniqueId, waitFor } from './helpers';
+import { eventsOfType, uniqueId, useServerWithWorker, waitFor } from './helpers';
 import { heldActivities, manyPending, scheduleMoreSignal, type PendingKind } from './workflows';
 
 const TASK_QUEUE = 'devserver-pending-limits';
@@ -20,62 +15,38 @@ const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
 type History = temporal.api.history.v1.IHistory;
 
 describe('dev server: pending activity, child, signal and cancel request limits', () => {
-  let server: RunningDevServer;
-  let connection: Connection;
-  let client: Client;
-  let worker: Worker;
-  let running: Promise<void>;
   let releaseHeld: () => void = () => undefined;
-  let held: Promise<void>;
-
-  beforeAll(async () => {
-    const { config } = parseArgs([
-      'server', 'start-dev', '--port', '0', '--ip', '127.0.0.1', '--headless',
+  const held = new Promise<void>((resolve) => {
+    releaseHeld = resolve;
+  });
+  const served = useServerWithWorker({
+    taskQueue: TASK_QUEUE,
+    args: [
       '--dynamic-config-value', `limit.numPendingActivities.error=${LIMIT}`,
       '--dynamic-config-value', `limit.numPendingChildExecutions.error=${LIMIT}`,
       '--dynamic-config-value', `limit.numPendingSignals.error=${LIMIT}`,
       '--dynamic-config-value', `limit.numPendingCancelRequests.error=${LIMIT}`,
-    ]);
-    server = await startDevServer(config, createLogger('never'));
-    const address = `127.0.0.1:${server.port}`;
-    connection = await Connection.connect({ address });
-    client = new Client({ connection });
-    held = new Promise((resolve) => {
-      releaseHeld = resolve;
-    });
-    worker = await Worker.create({
-      connection: await NativeConnection.connect({ address }),
-      taskQueue: TASK_QUEUE,
-      workflowBundle: await bundleTestWorkflows(),
-      activities: {
-        held: async (index: number) => {
-          await held;
-          return `held ${index}`;
-        },
+    ],
+    activities: {
+      held: async (index: number) => {
+        await held;
+        return `held ${index}`;
       },
-    });
-    running = worker.run();
-  }, SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    releaseHeld();
-    worker?.shutdown();
-    await running;
-    await connection?.close();
-    await server?.stop();
+    },
+    beforeStop: () => releaseHeld(),
   });
 
   /** The history once it has a failed workflow task. */
   const firstTaskFailure = async (workflowId: string): Promise<History> =>
     await waitFor(async () => {
-      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      const history = await served.client.workflow.getHandle(workflowId).fetchHistory();
       return eventsOfType(history, 'WORKFLOW_TASK_FAILED').length > 0 ? history : undefined;
     }, 10_000, `a failed workflow task of ${workflowId}`);
 
   it('fails the task that schedules an activity past the limit, and the retried task schedules it once one is done', async () => {
     // GIVEN a run with as many pending activities as the limit allows
     const workflowId = uniqueId('pending-activities');
-    const handle = await client.workflow.start(heldActivities, { taskQueue: TASK_QUEUE, workflowId, args: [LIMIT] });
+    const handle = await served.client.workflow.start(heldActivities, { taskQueue: TASK_QUEUE, workflowId, args: [LIMIT] });
     await waitFor(async () => (eventsOfType(await handle.fetchHistory(), 'ACTIVITY_TASK_SCHEDULED').length === LIMIT ? true : undefined));
 
     // WHEN its next workflow task schedules one more
@@ -113,14 +84,14 @@ describe('dev server: pending activity, child, signal and cancel request limits'
   it.each(cases)('allows %s up to the limit in one workflow task, and fails the task going past it', async (kind, cause, description, initiated) => {
     // GIVEN a run that starts as many as the limit allows at once: it goes through
     const atLimitId = uniqueId(`${kind}-at-limit`);
-    await client.workflow.execute(manyPending, { taskQueue: TASK_QUEUE, workflowId: atLimitId, args: [kind, LIMIT, uniqueId(`${kind}-target`)] });
-    const atLimit = await client.workflow.getHandle(atLimitId).fetchHistory();
+    await served.client.workflow.execute(manyPending, { taskQueue: TASK_QUEUE, workflowId: atLimitId, args: [kind, LIMIT, uniqueId(`${kind}-target`)] });
+    const atLimit = await served.client.workflow.getHandle(atLimitId).fetchHistory();
     expect(eventsOfType(atLimit, initiated)).toHaveLength(LIMIT);
     expect(eventsOfType(atLimit, 'WORKFLOW_TASK_FAILED')).toHaveLength(0);
 
     // WHEN a run starts one more than that in one workflow task
     const workflowId = uniqueId(`${kind}-past-limit`);
-    const handle = await client.workflow.start(manyPending, { taskQueue: TASK_QUEUE, workflowId, args: [kind, LIMIT + 1, uniqueId(`${kind}-target`)] });
+    const handle = await served.client.workflow.start(manyPending, { taskQueue: TASK_QUEUE, workflowId, args: [kind, LIMIT + 1, uniqueId(`${kind}-target`)] });
 
     // THEN the task fails with the real server's cause and message, none of its commands is stored, and the run goes on
     const history = await firstTaskFailure(workflowId);

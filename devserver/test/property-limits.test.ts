@@ -7,14 +7,10 @@
  * fails and the run is terminated.
  * Run with the unmodified SDK worker and client.
  */
-import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { TerminatedFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { parseArgs } from '../config';
-import { createLogger } from '../log';
-import { startDevServer, type RunningDevServer } from '../server';
-import { bundleTestWorkflows, eventsOfType, eventTypes, SETUP_TIMEOUT_MS, uniqueId, waitFor } from './helpers';
+import { eventsOfType, eventTypes, uniqueId, useServerWithWorker, waitFor } from './helpers';
 import { propertySizes, type PropertyPlace } from './workflows';
 
 const TASK_QUEUE = 'devserver-property-limits';
@@ -26,15 +22,9 @@ const INVALID_ARGUMENT = 3;
 const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
 
 describe('dev server: memo and search attribute limits', () => {
-  let server: RunningDevServer;
-  let connection: Connection;
-  let client: Client;
-  let worker: Worker;
-  let running: Promise<void>;
-
-  beforeAll(async () => {
-    const { config } = parseArgs([
-      'server', 'start-dev', '--port', '0', '--ip', '127.0.0.1', '--headless',
+  const served = useServerWithWorker({
+    taskQueue: TASK_QUEUE,
+    args: [
       '--search-attribute', 'First=Keyword',
       '--search-attribute', 'Second=Keyword',
       '--search-attribute', 'Note=Text',
@@ -43,24 +33,7 @@ describe('dev server: memo and search attribute limits', () => {
       '--dynamic-config-value', `frontend.searchAttributesNumberOfKeysLimit=${KEYS_LIMIT}`,
       '--dynamic-config-value', `frontend.searchAttributesSizeOfValueLimit=${VALUE_LIMIT}`,
       '--dynamic-config-value', `frontend.searchAttributesTotalSizeLimit=${TOTAL_LIMIT}`,
-    ]);
-    server = await startDevServer(config, createLogger('never'));
-    const address = `127.0.0.1:${server.port}`;
-    connection = await Connection.connect({ address });
-    client = new Client({ connection });
-    worker = await Worker.create({
-      connection: await NativeConnection.connect({ address }),
-      taskQueue: TASK_QUEUE,
-      workflowBundle: await bundleTestWorkflows(),
-    });
-    running = worker.run();
-  }, SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await connection?.close();
-    await server?.stop();
+    ],
   });
 
   /** The gRPC error under a client call's rejection. */
@@ -75,7 +48,7 @@ describe('dev server: memo and search attribute limits', () => {
   };
 
   const expectNotStored = async (workflowId: string): Promise<void> => {
-    await expect(client.workflow.getHandle(workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(served.client.workflow.getHandle(workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   };
 
   // A search attribute value given as a one-string list is a JSON array: the characters, their quotes and brackets.
@@ -84,12 +57,12 @@ describe('dev server: memo and search attribute limits', () => {
 
   it('refuses a start whose memo is over limit.memoSize.error, and accepts one under it', async () => {
     const tooBig = uniqueId('start-memo');
-    const start = client.workflow.start(propertySizes, { taskQueue: 'devserver-property-limits-idle', workflowId: tooBig, args: ['upsert-keys', 0], memo: { big: 'x'.repeat(MEMO_LIMIT) } });
+    const start = served.client.workflow.start(propertySizes, { taskQueue: 'devserver-property-limits-idle', workflowId: tooBig, args: ['upsert-keys', 0], memo: { big: 'x'.repeat(MEMO_LIMIT) } });
     expect(await refusal(start)).toMatchObject({ code: INVALID_ARGUMENT, details: 'Memo size exceeds limit.' });
     await expectNotStored(tooBig);
 
     const withStart = uniqueId('signal-with-start-memo');
-    const signalWithStart = client.workflow.signalWithStart(propertySizes, {
+    const signalWithStart = served.client.workflow.signalWithStart(propertySizes, {
       taskQueue: 'devserver-property-limits-idle',
       workflowId: withStart,
       args: ['upsert-keys', 0],
@@ -99,7 +72,7 @@ describe('dev server: memo and search attribute limits', () => {
     expect(await refusal(signalWithStart)).toMatchObject({ code: INVALID_ARGUMENT, details: 'Memo size exceeds limit.' });
     await expectNotStored(withStart);
 
-    const fits = await client.workflow.start(propertySizes, {
+    const fits = await served.client.workflow.start(propertySizes, {
       taskQueue: 'devserver-property-limits-idle',
       workflowId: uniqueId('start-memo-fits'),
       args: ['upsert-keys', 0],
@@ -112,7 +85,7 @@ describe('dev server: memo and search attribute limits', () => {
     const startWith = async (searchAttributes: Record<string, string[]>): Promise<{ code?: number; details?: string }> => {
       const workflowId = uniqueId('start-search-attributes');
       const outcome = await refusal(
-        client.workflow.start(propertySizes, { taskQueue: 'devserver-property-limits-idle', workflowId, args: ['upsert-keys', 0], searchAttributes }),
+        served.client.workflow.start(propertySizes, { taskQueue: 'devserver-property-limits-idle', workflowId, args: ['upsert-keys', 0], searchAttributes }),
       );
       await expectNotStored(workflowId);
       return outcome;
@@ -144,7 +117,7 @@ describe('dev server: memo and search attribute limits', () => {
 
   it.each(keyCases)('fails the task setting too many search attributes (%s), and the run goes on', async (place, message) => {
     const workflowId = uniqueId(place);
-    const handle = await client.workflow.start(propertySizes, { taskQueue: TASK_QUEUE, workflowId, args: [place, 0] });
+    const handle = await served.client.workflow.start(propertySizes, { taskQueue: TASK_QUEUE, workflowId, args: [place, 0] });
     const history = await waitFor(async () => {
       const h = await handle.fetchHistory();
       return eventsOfType(h, 'WORKFLOW_TASK_FAILED').length > 0 ? h : undefined;
@@ -208,7 +181,7 @@ describe('dev server: memo and search attribute limits', () => {
   it.each(terminating)('fails the task and terminates the run for %s past its limit', async (place, bytes, cause, message, options) => {
     // WHEN a workflow task's command takes a memo or search attributes past a size limit
     const workflowId = uniqueId(place);
-    const outcome = await client.workflow
+    const outcome = await served.client.workflow
       .execute(propertySizes, { taskQueue: TASK_QUEUE, workflowId, args: [place, bytes], ...options })
       .catch((err: unknown) => err);
 
@@ -222,7 +195,7 @@ describe('dev server: memo and search attribute limits', () => {
     else expect(reason.slice(prefix.length)).toMatch(message);
 
     // AND the task failed with the command's cause, and nothing of the completion was stored
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const history = await served.client.workflow.getHandle(workflowId).fetchHistory();
     expect(eventTypes(history)).toEqual([
       'WORKFLOW_EXECUTION_STARTED',
       'WORKFLOW_TASK_SCHEDULED',
@@ -245,7 +218,7 @@ describe('dev server: memo and search attribute limits', () => {
       ['child-search-attributes', FITTING, 'child done'],
       ['continue-as-new-memo', MEMO_LIMIT / 2, 'continued'],
     ] as [PropertyPlace, number, string][]) {
-      const result = await client.workflow.execute(propertySizes, { taskQueue: TASK_QUEUE, workflowId: uniqueId(`${place}-fits`), args: [place, bytes] });
+      const result = await served.client.workflow.execute(propertySizes, { taskQueue: TASK_QUEUE, workflowId: uniqueId(`${place}-fits`), args: [place, bytes] });
       expect(result).toBe(expected);
     }
   });
