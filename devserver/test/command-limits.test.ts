@@ -8,7 +8,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { TerminatedFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId, useServerWithWorker, waitFor } from './helpers';
+import { bundleTestWorkflows, eventsOfType, eventTypes, uniqueId, expectTaskFailedAndRunTerminated, useServerWithWorker, waitFor } from './helpers';
 import { bigQuery, bigUpdate, oversizedPayload, type OversizedPlace } from './workflows';
 
 const TASK_QUEUE = 'devserver-command-limits';
@@ -56,18 +56,7 @@ describe('dev server: blob size limit on workflow task completions', () => {
 
     // AND the task failed with the command's cause, and nothing of the completion was stored
     const history = await served.client.workflow.getHandle(workflowId).fetchHistory();
-    expect(eventTypes(history)).toEqual([
-      'WORKFLOW_EXECUTION_STARTED',
-      'WORKFLOW_TASK_SCHEDULED',
-      'WORKFLOW_TASK_STARTED',
-      'WORKFLOW_TASK_FAILED',
-      'WORKFLOW_EXECUTION_TERMINATED',
-    ]);
-    const [failed] = eventsOfType(history, 'WORKFLOW_TASK_FAILED');
-    expect(failed.workflowTaskFailedEventAttributes?.cause).toBe(cause);
-    expect(failed.workflowTaskFailedEventAttributes?.failure?.message).toBe(reason);
-    const [terminated] = eventsOfType(history, 'WORKFLOW_EXECUTION_TERMINATED');
-    expect(terminated.workflowExecutionTerminatedEventAttributes).toMatchObject({ reason, identity: 'history-service' });
+    expectTaskFailedAndRunTerminated(history, cause, reason);
     expect(historySize(history)).toBeLessThan(BLOB_LIMIT);
   });
 

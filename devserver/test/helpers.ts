@@ -176,3 +176,23 @@ export function useServerWithWorker(options: { args: string[]; taskQueue: string
     },
   };
 }
+
+/**
+ * Expects what a workflow task refused for a command's size leaves in history: the task failed
+ * with `cause` and `reason`, the run terminated by the server with the same reason, and nothing
+ * of the refused completion stored.
+ */
+export function expectTaskFailedAndRunTerminated(history: History, cause: number, reason: string): void {
+  expect(eventTypes(history)).toEqual([
+    'WORKFLOW_EXECUTION_STARTED',
+    'WORKFLOW_TASK_SCHEDULED',
+    'WORKFLOW_TASK_STARTED',
+    'WORKFLOW_TASK_FAILED',
+    'WORKFLOW_EXECUTION_TERMINATED',
+  ]);
+  const [failed] = eventsOfType(history, 'WORKFLOW_TASK_FAILED');
+  expect(failed.workflowTaskFailedEventAttributes?.cause).toBe(cause);
+  expect(failed.workflowTaskFailedEventAttributes?.failure?.message).toBe(reason);
+  const [terminated] = eventsOfType(history, 'WORKFLOW_EXECUTION_TERMINATED');
+  expect(terminated.workflowExecutionTerminatedEventAttributes).toMatchObject({ reason, identity: 'history-service' });
+}

@@ -10,7 +10,7 @@
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { TerminatedFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { eventsOfType, eventTypes, uniqueId, useServerWithWorker, waitFor } from './helpers';
+import { eventsOfType, eventTypes, uniqueId, expectTaskFailedAndRunTerminated, useServerWithWorker, waitFor } from './helpers';
 import { propertySizes, type PropertyPlace } from './workflows';
 
 const TASK_QUEUE = 'devserver-property-limits';
@@ -196,18 +196,7 @@ describe('dev server: memo and search attribute limits', () => {
 
     // AND the task failed with the command's cause, and nothing of the completion was stored
     const history = await served.client.workflow.getHandle(workflowId).fetchHistory();
-    expect(eventTypes(history)).toEqual([
-      'WORKFLOW_EXECUTION_STARTED',
-      'WORKFLOW_TASK_SCHEDULED',
-      'WORKFLOW_TASK_STARTED',
-      'WORKFLOW_TASK_FAILED',
-      'WORKFLOW_EXECUTION_TERMINATED',
-    ]);
-    const [failed] = eventsOfType(history, 'WORKFLOW_TASK_FAILED');
-    expect(failed.workflowTaskFailedEventAttributes?.cause).toBe(cause);
-    expect(failed.workflowTaskFailedEventAttributes?.failure?.message).toBe(reason);
-    const [terminated] = eventsOfType(history, 'WORKFLOW_EXECUTION_TERMINATED');
-    expect(terminated.workflowExecutionTerminatedEventAttributes).toMatchObject({ reason, identity: 'history-service' });
+    expectTaskFailedAndRunTerminated(history, cause, reason);
   });
 
   it('accepts the same commands within the limits', async () => {
