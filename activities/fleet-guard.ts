@@ -1,5 +1,5 @@
 import { asyncLocalStorage as activityContext } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ChangePermitsRelease, ChangePermitsRequest, ChangePermitsVerdict, DrainPermit, DrainPermitRelease, DrainPermitReleased, DrainPermitRequest, PermitVerdict } from '../domain/procedures/drain-permits';
 import { TASK_QUEUE } from '../domain/task-queues';
 import { FLEET_GUARD_WORKFLOW_ID } from '../domain/workflow-ids';
@@ -8,7 +8,7 @@ import { drainPermitsQuery, recordCellStateUpdate, releaseChangePermitsUpdate, r
 import { throwIfCancelled } from './aws-call';
 
 /** How often an activity waiting for the guard heartbeats (the worker throttles what it sends). */
-export const GUARD_WAIT_HEARTBEAT_MS = 5_000;
+const GUARD_WAIT_HEARTBEAT_MS = 5_000;
 
 export interface RequestDrainPermitInput extends DrainPermitRequest {
   /** Kept for uniformity; the guard deduplicates by holder and cell. */
@@ -84,7 +84,7 @@ export function createFleetGuardActivities(deps: FleetGuardDeps): FleetGuardActi
   }
 
   /** Runs `call` on the running guard, as a cancellable, heartbeating wait inside an activity. */
-  async function onGuard<T>(call: (guard: ReturnType<Client['workflow']['getHandle']>) => Promise<T>): Promise<T> {
+  async function onGuard<T>(call: (guard: WorkflowHandle) => Promise<T>): Promise<T> {
     return await cancellable(deps.client, async () => {
       const handle = await guardHandle();
       return await call(deps.client.workflow.getHandle(handle.workflowId));

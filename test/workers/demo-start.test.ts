@@ -22,12 +22,17 @@ interface Run {
   stderr: string;
 }
 
+/** This process's environment without the settings that would point `npm start` elsewhere, and `env` on top. */
+function startEnvironment(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  return { ...process.env, TEMPORAL_ADDRESS: undefined, TEMPORAL_PROFILE: undefined, TEMPORAL_CONFIG_FILE: undefined, CELLOPS_REGISTRY: undefined, ...env };
+}
+
 /** Runs `npm start -- <args>` from the repository root with `env` on top of this process's environment. */
 function npmStart(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn('npm', ['start', '--silent', '--', ...args], {
       cwd: ROOT,
-      env: { ...process.env, TEMPORAL_ADDRESS: undefined, TEMPORAL_PROFILE: undefined, TEMPORAL_CONFIG_FILE: undefined, CELLOPS_REGISTRY: undefined, ...env },
+      env: startEnvironment(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -48,7 +53,7 @@ function npmStartAtTerminal(args: string[], env: Record<string, string | undefin
     const command = ['npm', 'start', '--silent', '--', ...args].join(' ');
     const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {
       cwd: ROOT,
-      env: { ...process.env, TEMPORAL_ADDRESS: undefined, TEMPORAL_PROFILE: undefined, TEMPORAL_CONFIG_FILE: undefined, CELLOPS_REGISTRY: undefined, ...env },
+      env: startEnvironment(env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
