@@ -12,7 +12,7 @@
 import type { Logger } from '../log';
 import type { OversizedPayload } from './command-limits';
 import type { LimitSettings } from './limit-settings';
-import { command, common, enums } from './proto';
+import { command, common, enumName, enums } from './proto';
 
 const CommandType = enums.CommandType;
 const Cause = enums.WorkflowTaskFailedCause;
@@ -37,7 +37,7 @@ export function newRunSearchAttributeKeysOverLimit(
   run: { namespace: string; workflowType: string; taskQueue: string },
   cmd: command.ICommand,
 ): string | undefined {
-  const prefix = `${enums.WorkflowTaskFailedCause[Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES]}: invalid SearchAttributes on`;
+  const prefix = `${enumName(Cause, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES)}: invalid SearchAttributes on`;
   const child = cmd.startChildWorkflowExecutionCommandAttributes;
   if (cmd.commandType === CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION && child) {
     const tooMany = searchAttributeKeysOverLimit(limits, child.searchAttributes);
@@ -148,7 +148,7 @@ export class PropertySizes {
     cause: enums.WorkflowTaskFailedCause,
     memoMessage: string,
   ): OversizedPayload | undefined {
-    if (memoOverLimit(this.limits, this.log, memo, enums.WorkflowTaskFailedCause[cause])) return { cause, message: memoMessage };
+    if (memoOverLimit(this.limits, this.log, memo, enumName(Cause, cause))) return { cause, message: memoMessage };
     const message = searchAttributesSizeOverLimit(this.limits, searchAttributes?.indexedFields);
     return message ? { cause, message } : undefined;
   }

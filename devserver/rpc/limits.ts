@@ -168,8 +168,11 @@ function clientPayloadSizes(method: string, req: Record<string, unknown>): numbe
   }
 }
 
+/** What the search attribute and memo limits read of a start request. */
+type StartRequest = { searchAttributes?: common.ISearchAttributes | null; memo?: common.IMemo | null };
+
 /** The start requests a client request carries (a start, a signal-with-start, a multi-operation's start). */
-function startRequests(method: string, req: Record<string, unknown>): { searchAttributes?: common.ISearchAttributes | null; memo?: common.IMemo | null }[] {
+function startRequests(method: string, req: Record<string, unknown>): StartRequest[] {
   switch (method) {
     case 'StartWorkflowExecution':
     case 'SignalWithStartWorkflowExecution':
@@ -182,8 +185,8 @@ function startRequests(method: string, req: Record<string, unknown>): { searchAt
 }
 
 /** The real server's message for a start whose search attributes are past their limits, if so. */
-function startSearchAttributesMessage(limits: Limits, method: string, req: Record<string, unknown>): string | undefined {
-  for (const start of startRequests(method, req)) {
+function startSearchAttributesMessage(limits: Limits, starts: StartRequest[]): string | undefined {
+  for (const start of starts) {
     const message =
       searchAttributeKeysOverLimit(limits, start.searchAttributes) ?? searchAttributesSizeOverLimit(limits, start.searchAttributes?.indexedFields);
     if (message) return message;
@@ -208,10 +211,11 @@ export function withLimits(handlers: Record<string, Handler>, limits: Limits, lo
       const req = (request ?? {}) as Record<string, unknown>;
       const idMessage = idOverLimit(req);
       if (idMessage) throw invalidArgument(idMessage);
-      const searchAttributesMessage = startSearchAttributesMessage(limits, method, req);
+      const starts = startRequests(method, req);
+      const searchAttributesMessage = startSearchAttributesMessage(limits, starts);
       if (searchAttributesMessage) throw invalidArgument(searchAttributesMessage);
       if (clientPayloadSizes(method, req).some((size) => oversized(size, method))) throw invalidArgument(BLOB_SIZE_EXCEEDS_LIMIT);
-      if (startRequests(method, req).some((start) => memoOverLimit(limits, log, start.memo, method))) throw invalidArgument(MEMO_SIZE_EXCEEDS_LIMIT);
+      if (starts.some((start) => memoOverLimit(limits, log, start.memo, method))) throw invalidArgument(MEMO_SIZE_EXCEEDS_LIMIT);
       return activityReport(engine, method, req, oversized) ?? handler(engine, (queryAnswersWithinLimit(method, req, oversized) ?? request) as never, call);
     };
   }
